@@ -1,0 +1,120 @@
+"""Connector protocol, capabilities and the registry of connectors by dialect.
+
+A connector module imports no driver at import time (cheap descriptor, heavy
+client): drivers are imported when a connection is opened.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, ClassVar, Iterator, Protocol, runtime_checkable
+
+from dbsynth.errors import ConfigError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dbsynth.schema.model import Schema, Table
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a database can do; the loader reads flags, not dialect names."""
+
+    copy: bool = False  # bulk COPY FROM STDIN
+    transactional_ddl: bool = False  # CREATE/DROP inside a rolled-back transaction
+    deferrable_constraints: bool = False  # SET CONSTRAINTS ... DEFERRED
+    defer_foreign_keys_pragma: bool = False  # SQLite PRAGMA defer_foreign_keys
+    alter_constraints: bool = False  # ALTER TABLE ADD/DROP CONSTRAINT for FKs
+    returning: bool = False
+    sequences: bool = False  # setval() after load
+    disable_triggers: bool = False  # ALTER TABLE ... DISABLE TRIGGER USER
+    server_side_cursor: bool = False
+    schemas: bool = False  # namespaces such as PostgreSQL's "public"
+    max_identifier_length: int = 63
+    max_bind_params: int = 32766
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """One open database. Source connectors are read-only."""
+
+    dialect: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+    url: str  # as given; never print it, use `display_url`
+    read_only: bool
+
+    @property
+    def display_url(self) -> str: ...
+
+    def reflect(self, *, schema: str | None = None, row_counts: bool = True) -> "Schema": ...
+
+    def row_count(self, table: "Table") -> int: ...
+
+    def read_table(self, table: "Table", *, chunk_size: int = 50_000,
+                   columns: tuple[str, ...] | None = None) -> Iterator["pd.DataFrame"]: ...
+
+    def close(self) -> None: ...
+
+
+_PASSWORD_IN_URL = re.compile(r"(?P<head>[a-zA-Z][\w+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)(?P<at>@)")
+_PASSWORD_KV = re.compile(r"(?i)(password\s*=\s*)('[^']*'|\"[^\"]*\"|[^\s&;]+)")
+
+
+def mask_url(text: str) -> str:
+    """Replace every password in URLs or key=value DSNs inside `text` with ***."""
+    text = _PASSWORD_IN_URL.sub(lambda mt: f"{mt['head']}***{mt['at']}", text)
+    return _PASSWORD_KV.sub(lambda mt: f"{mt.group(1)}***", text)
+
+
+def dialect_of(url: str) -> str:
+    """The dialect name of a SQLAlchemy-style URL (`postgresql+psycopg://` → `postgresql`)."""
+    match = re.match(r"^([a-zA-Z][\w.-]*)(\+[\w.-]+)?://", url)
+    if not match:
+        raise ConfigError(f"not a database URL: {mask_url(url)!r}",
+                          hint="use e.g. sqlite:///path/to/file.db or postgresql://user@host/dbname")
+    name = match.group(1).lower()
+    return {"postgres": "postgresql", "sqlite3": "sqlite"}.get(name, name)
+
+
+ConnectorFactory = Callable[..., Connector]
+_REGISTRY: dict[str, ConnectorFactory] = {}
+_KNOWN_SQLALCHEMY = ("mysql", "mariadb", "mssql", "oracle", "duckdb", "snowflake", "cockroachdb")
+
+
+def register(dialect: str) -> Callable[[ConnectorFactory], ConnectorFactory]:
+    def deco(factory: ConnectorFactory) -> ConnectorFactory:
+        _REGISTRY[dialect] = factory
+        return factory
+    return deco
+
+
+def _ensure_builtin() -> None:
+    # Importing the modules registers them; they import no driver themselves.
+    import connectors.generic  # noqa: F401
+    import connectors.postgresql  # noqa: F401
+    import connectors.sqlite  # noqa: F401
+
+
+def open_connector(url: str, *, read_only: bool = True) -> Connector:
+    """Open `url` with the connector registered for its dialect (generic otherwise)."""
+    _ensure_builtin()
+    dialect = dialect_of(url)
+    if dialect in _REGISTRY:
+        return _REGISTRY[dialect](url, read_only=read_only)
+    if not _sqlalchemy_knows(dialect):
+        known = sorted(set(_REGISTRY) | set(_KNOWN_SQLALCHEMY))
+        close = difflib.get_close_matches(dialect, known, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"supported: {', '.join(known)}"
+        raise ConfigError(f"unknown database dialect {dialect!r} in URL {mask_url(url)!r}", hint=hint)
+    return _REGISTRY["generic"](url, read_only=read_only)
+
+
+def _sqlalchemy_knows(dialect: str) -> bool:
+    from sqlalchemy.dialects import registry
+    try:
+        registry.load(dialect)
+    except Exception:  # NoSuchModuleError or a missing driver package
+        return False
+    return True

@@ -1,0 +1,147 @@
+"""Suite-wide fixtures: a throwaway PostgreSQL 15 cluster and the shared datasets.
+
+PostgreSQL refuses to run as root, so when the suite runs as root the cluster
+is initialised and started as the `postgres` user (runuser). Set
+DBSYNTH_TEST_POSTGRES_URL to use an existing server instead (a superuser URL
+to its maintenance database).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATASETS = Path(os.environ.get("DBSYNTH_DATASETS", ROOT.parent / "shared" / "datasets"))
+PASSWORD_ROLE = "dbsynth_pw"
+PASSWORD = "s3cret-pa55"
+
+
+def dataset_path(name: str, file: str) -> Path:
+    """Path of a shared dataset file; skips the test when the folder is absent."""
+    path = DATASETS / name / file
+    if not path.exists():
+        pytest.skip(f"shared dataset {name}/{file} not available")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+def _pg_bin(name: str) -> str:
+    found = shutil.which(name)
+    if found:
+        return found
+    for cand in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True):
+        return str(cand)
+    pytest.fail(f"PostgreSQL binary {name!r} not found: install postgresql (see .ci/run)")
+    raise AssertionError  # unreachable
+
+
+def _start_cluster() -> tuple[str, Callable[[], None]]:
+    base = Path(tempfile.mkdtemp(prefix="dbsynth-pg-", dir="/tmp"))
+    data = base / "data"
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres", "postgres")
+        os.chmod(base, 0o700)
+    subprocess.run(_as_postgres([_pg_bin("initdb"), "-D", str(data), "-U", "postgres",
+                                 "--auth=trust", "-E", "UTF8", "--no-sync"]),
+                   check=True, capture_output=True)
+    hba = data / "pg_hba.conf"
+    # A password-protected role lets tests check credential masking on failure.
+    rules = f"host all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256\n" + hba.read_text()
+    subprocess.run(_as_postgres(["sh", "-c", f"cat > {hba}"]), input=rules.encode(), check=True)
+    port = _free_port()
+    opts = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60"
+    subprocess.run(_as_postgres([_pg_bin("pg_ctl"), "-D", str(data), "-w", "-l", str(base / "log"),
+                                 "-o", opts, "start"]), check=True, capture_output=True)
+
+    def stop() -> None:
+        subprocess.run(_as_postgres([_pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+                       capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+    return f"postgresql://postgres@127.0.0.1:{port}/postgres", stop
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    """Superuser URL of the maintenance database of the test server."""
+    url = os.environ.get("DBSYNTH_TEST_POSTGRES_URL")
+    stop: Callable[[], None] = lambda: None
+    if not url:
+        url, stop = _start_cluster()
+    _psql(url, f"DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname='{PASSWORD_ROLE}') "
+               f"THEN CREATE ROLE {PASSWORD_ROLE} LOGIN PASSWORD '{PASSWORD}'; END IF; END$$;")
+    yield url
+    stop()
+
+
+def _with_db(url: str, dbname: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + dbname
+
+
+def _psql(url: str, sql: str | None = None, *, file: Path | None = None) -> None:
+    cmd = [_pg_bin("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url]
+    cmd += ["-f", str(file)] if file else ["-c", sql or ""]
+    subprocess.run(cmd, check=True, capture_output=True)
+
+
+class PgDatabases:
+    """Creates databases on the test server; drops them at teardown."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.created: list[str] = []
+
+    def create(self, prefix: str = "test", *, sql_file: Path | None = None, sql: str | None = None) -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        _psql(self.admin_url, f'CREATE DATABASE "{name}"')
+        self.created.append(name)
+        url = _with_db(self.admin_url, name)
+        if sql_file:
+            _psql(url, file=sql_file)
+        if sql:
+            _psql(url, sql)
+        return url
+
+    def drop_all(self) -> None:
+        for name in self.created:
+            _psql(self.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture()
+def pg_databases(pg_admin_url: str) -> Iterator[PgDatabases]:
+    """Per-test factory of fresh databases (dropped afterwards)."""
+    dbs = PgDatabases(pg_admin_url)
+    yield dbs
+    dbs.drop_all()
+
+
+@pytest.fixture(scope="session")
+def pg_dataset(pg_admin_url: str) -> Iterator[Callable[[str], str]]:
+    """URL of a shared dataset loaded once per session into its own database (read-only use)."""
+    dbs = PgDatabases(pg_admin_url)
+    loaded: dict[str, str] = {}
+
+    def get(name: str) -> str:
+        if name not in loaded:
+            loaded[name] = dbs.create(name, sql_file=dataset_path(name, "postgres.sql"))
+        return loaded[name]
+
+    yield get
+    dbs.drop_all()
