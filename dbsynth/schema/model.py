@@ -50,7 +50,8 @@ class Column:
     enum_values: tuple[str, ...] = ()
     enum_name: str | None = None  # PostgreSQL ENUM type name
     domain: str | None = None  # PostgreSQL DOMAIN name
-    domain_checks: tuple[str, ...] = ()  # the DOMAIN's CHECK expressions (VALUE → column)
+    domain_checks: tuple[str, ...] = ()  # the DOMAIN's CHECK expressions, verbatim (use VALUE)
+    domain_type_sql: str | None = None  # the DOMAIN's base type, e.g. "integer"
     timezone: bool = False
     item_type: str | None = None  # element type of ARRAY columns
     integer_bytes: int | None = None  # 2, 4, 8 for smallint/int/bigint bounds
