@@ -73,6 +73,84 @@ def inspect(
                                          config_path=config, console=console))
 
 
+class SampleFormat(str, Enum):
+    parquet = "parquet"
+    csv = "csv"
+
+
+class LoadMode(str, Enum):
+    fail = "fail"
+    append = "append"
+    replace = "replace"
+
+
+_CONFIG = typer.Option(None, "--config", "-c", help="TOML config file (per-table overrides).")
+_SEED = typer.Option(None, "--seed", help="Random seed: same seed, same output (default 0).")
+_SCALE = typer.Option(None, "--scale", help="Multiply root-table row counts (default 1.0).")
+_MODE = typer.Option(LoadMode.fail, "--mode", help="fail if the target has rows | append | replace.")
+_TRIGGERS = typer.Option(False, "--keep-triggers", help="Let target triggers fire during the load.")
+_ALEMBIC = typer.Option(None, "--alembic-config", help="Run `alembic upgrade head` with this alembic.ini first.")
+
+
+@app.command()
+def fit(source: str = typer.Argument(..., help="Source database URL (read only)."),
+        out: str = typer.Option(..., "--out", "-o", help="Model directory to write."),
+        engine: Optional[str] = typer.Option(None, "--engine", help="Engine name (default copula)."),
+        seed: Optional[int] = _SEED, config: Optional[str] = _CONFIG,
+        schema: Optional[str] = typer.Option(None, "--schema", help="PostgreSQL schema.")) -> None:
+    """Learn a model of the source database."""
+    from dbsynth import commands
+    run_guarded(lambda: commands.fit(source=source, out=out, config_path=config, schema=schema,
+                                     console=console, engine=engine, seed=seed))
+
+
+@app.command()
+def sample(model_dir: str = typer.Argument(..., help="Model directory written by `dbsynth fit`."),
+           out: str = typer.Option(..., "--out", "-o", help="Folder for the synthetic rows."),
+           fmt: SampleFormat = typer.Option(SampleFormat.parquet, "--format", help="parquet or csv."),
+           scale: Optional[float] = _SCALE, seed: Optional[int] = _SEED,
+           config: Optional[str] = _CONFIG) -> None:
+    """Sample and validate synthetic rows into a folder."""
+    from dbsynth import commands
+    run_guarded(lambda: commands.sample(model_dir=model_dir, out=out, fmt=fmt.value, config_path=config,
+                                        console=console, scale=scale, seed=seed))
+
+
+@app.command()
+def load(folder: str = typer.Argument(..., help="Folder written by `dbsynth sample`."),
+         target: str = typer.Argument(..., help="Target database URL."),
+         mode: LoadMode = _MODE, keep_triggers: bool = _TRIGGERS,
+         alembic_config: Optional[str] = _ALEMBIC) -> None:
+    """Load a sample folder into a database in one transaction."""
+    from dbsynth import commands
+    run_guarded(lambda: commands.load(folder=folder, target=target, mode=mode.value, keep_triggers=keep_triggers,
+                                      alembic_config=alembic_config, console=console))
+
+
+@app.command()
+def seed(source: str = typer.Argument(..., help="Source database URL (read only)."),
+         target: str = typer.Argument(..., help="Target (staging) database URL."),
+         scale: Optional[float] = _SCALE, seed: Optional[int] = _SEED, mode: LoadMode = _MODE,
+         engine: Optional[str] = typer.Option(None, "--engine", help="Engine name (default copula)."),
+         config: Optional[str] = _CONFIG, keep_triggers: bool = _TRIGGERS,
+         alembic_config: Optional[str] = _ALEMBIC,
+         schema: Optional[str] = typer.Option(None, "--schema", help="PostgreSQL schema of the source."),
+         model_dir: Optional[str] = typer.Option(None, "--save-model", help="Also save the fitted model here.")) -> None:
+    """Fit, sample, validate and load in one go."""
+    from dbsynth import commands
+    run_guarded(lambda: commands.seed(source=source, target=target, mode=mode.value, keep_triggers=keep_triggers,
+                                      alembic_config=alembic_config, config_path=config, schema=schema,
+                                      model_dir=model_dir, console=console, scale=scale, seed=seed, engine=engine))
+
+
+@app.command()
+def demo(out: Optional[str] = typer.Option(None, "--out", help="SQLite file to write "
+                                           "(default demo-output/chinook-synthetic.sqlite).")) -> None:
+    """Seed a synthetic copy of the bundled Chinook database into a new SQLite file."""
+    from dbsynth import commands
+    run_guarded(lambda: commands.demo(out=out, console=console))
+
+
 def main() -> None:
     try:
         app()

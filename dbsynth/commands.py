@@ -10,6 +10,7 @@ from dbsynth import render
 from dbsynth.schema.graph import build_plan
 
 if TYPE_CHECKING:
+    from dbsynth.config import Config
     from dbsynth.schema.model import Schema
 
 
@@ -50,3 +51,112 @@ def _print_profiles(url: str, schema: "Schema", config_path: str | None, console
             kind = c.semantic.value + (f":{c.pii_kind.value}" if c.pii_kind else "")
             table.add_row(c.name, kind, f"{c.null_rate:.0%}", str(c.distinct), c.reason)
         console.print(table)
+
+
+# --- fit / sample / load / seed / demo -------------------------------------------------
+
+def _config(config_path: str | None, **cli: object) -> "Config":
+    from dbsynth.config import load_config
+    return load_config(config_path).with_overrides(**cli)
+
+
+def fit(*, source: str, out: str, config_path: str | None, schema: str | None, console: Console,
+        **cli: object) -> None:
+    """Learn a model from `source` and save it to the `out` directory."""
+    from pathlib import Path
+
+    from dbsynth import pipeline
+    from dbsynth.progress import stage_progress
+    config = _config(config_path, **cli)
+    with stage_progress(console) as progress:
+        result = pipeline.fit(source, config=config, schema_name=schema, progress=progress.note)
+        pipeline.save_model(result.model, Path(out))
+    console.print(f"model saved to [bold]{out}[/bold] "
+                  f"({len(result.schema.data_tables)} tables, fit {result.seconds.get('fit', 0):.1f}s)")
+
+
+def sample(*, model_dir: str, out: str, fmt: str, config_path: str | None, console: Console,
+           **cli: object) -> None:
+    """Sample + validate from a saved model into a parquet/csv folder."""
+    from pathlib import Path
+
+    from dbsynth import pipeline
+    from dbsynth.engines.registry import load_model
+    from dbsynth.load.files import write_chunks
+    from dbsynth.progress import stage_progress
+    from dbsynth.summary import print_summary
+    config = _config(config_path, **cli)
+    model = load_model(Path(model_dir))
+    timer = pipeline.StageTimer()
+    with stage_progress(console) as progress:
+        chunks, validator = pipeline.validated_chunks(model, config=config, timer=timer)
+        counts = write_chunks(progress.count_rows(chunks), Path(out), fmt=fmt, schema=model.schema)
+    print_summary(console, rows=counts, seconds=dict(timer.seconds), validation=validator.summary())
+    console.print(f"synthetic rows written to [bold]{out}[/bold]")
+
+
+def load(*, folder: str, target: str, mode: str, keep_triggers: bool, alembic_config: str | None,
+         console: Console) -> None:
+    """Load a sample folder into `target` in one transaction."""
+    from pathlib import Path
+
+    from dbsynth.load.files import read_chunks
+    from dbsynth.load.loader import load as load_rows
+    from dbsynth.progress import stage_progress
+    from dbsynth.summary import print_load_summary
+    schema, chunks = read_chunks(Path(folder))
+    with stage_progress(console) as progress:
+        summary = load_rows(chunks=progress.count_rows(chunks), schema=schema, target_url=target, mode=mode,
+                            keep_triggers=keep_triggers,
+                            alembic_config=Path(alembic_config) if alembic_config else None)
+    print_load_summary(console, summary)
+
+
+def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_config: str | None,
+         config_path: str | None, schema: str | None, model_dir: str | None, console: Console,
+         **cli: object) -> dict:
+    """fit → sample → validate → load, streaming the rows straight into the target."""
+    from pathlib import Path
+
+    from dbsynth import pipeline
+    from dbsynth.load.loader import key_offsets, load as load_rows
+    from dbsynth.progress import stage_progress
+    from dbsynth.summary import print_load_summary, print_summary
+    config = _config(config_path, **cli)
+    timer = pipeline.StageTimer()
+    with stage_progress(console) as progress:
+        result = pipeline.fit(source, config=config, schema_name=schema, progress=progress.note, timer=timer)
+        if model_dir:
+            pipeline.save_model(result.model, Path(model_dir))
+        offsets = key_offsets(target_url=target, schema=result.schema) if mode == "append" else {}
+        chunks, validator = pipeline.validated_chunks(result.model, config=config, key_offsets=offsets, timer=timer)
+        import time
+        t0 = time.perf_counter()
+        summary = load_rows(chunks=progress.count_rows(chunks), schema=result.schema, target_url=target,
+                            mode=mode, keep_triggers=keep_triggers,
+                            alembic_config=Path(alembic_config) if alembic_config else None)
+        total = time.perf_counter() - t0
+    seconds = dict(timer.seconds)
+    seconds["load"] = max(total - seconds.get("sample", 0) - seconds.get("validate", 0), 0.0)
+    print_summary(console, rows=summary.rows, seconds=seconds, validation=validator.summary())
+    print_load_summary(console, summary)
+    return {"rows": summary.rows, "seconds": seconds}
+
+
+def demo(*, out: str | None, console: Console) -> None:
+    """Seed a synthetic copy of the bundled Chinook SQLite database into a new file."""
+    from pathlib import Path
+
+    from dbsynth.errors import ConfigError
+    src = Path(__file__).resolve().parent.parent / "examples" / "chinook" / "chinook.sqlite"
+    if not src.exists():
+        raise ConfigError(f"the demo database {src} is missing",
+                          hint="run the demo from a clone of the dbsynth repository (examples/ holds it)")
+    target = Path(out or "demo-output/chinook-synthetic.sqlite").resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        target.unlink()
+    seed(source=f"sqlite:///{src}", target=f"sqlite:///{target}", mode="fail", keep_triggers=False,
+         alembic_config=None, config_path=None, schema=None, model_dir=None, console=console, seed=0)
+    console.print(f"\n[bold green]Synthetic Chinook written to {target}[/bold green]")
+    console.print(f"Try: dbsynth inspect sqlite:///{target}")

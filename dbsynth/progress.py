@@ -1,0 +1,37 @@
+"""Rich progress for long stages: a spinner with the current step and rows per table."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Iterable, Iterator
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+if TYPE_CHECKING:
+    from dbsynth.sample.types import TableChunk
+
+
+class StageProgress:
+    """What the pipeline reports into: free-text notes and row counts."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._task = progress.add_task("starting", total=None)
+        self.rows = 0
+
+    def note(self, message: str) -> None:
+        self._progress.update(self._task, description=message)
+
+    def count_rows(self, chunks: Iterable["TableChunk"]) -> Iterator["TableChunk"]:
+        for chunk in chunks:
+            self.rows += len(chunk.frame)
+            self.note(f"sampling/loading {chunk.table}: {self.rows:,} rows so far")
+            yield chunk
+
+
+@contextmanager
+def stage_progress(console: Console) -> Iterator[StageProgress]:
+    # transient: the bar disappears and the summary table stays.
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=console, transient=True, disable=not console.is_terminal) as progress:
+        yield StageProgress(progress)
