@@ -104,7 +104,8 @@ def _cycle_breaks(graph: nx.MultiDiGraph, cycle: tuple[str, ...]) -> list[tuple[
 def _strategy(fk: ForeignKey, caps: "Capabilities | None", dialect: str) -> EdgeStrategy:
     if fk.nullable:
         return EdgeStrategy.BACKFILL
-    if fk.deferrable and (caps is None or caps.deferrable_constraints):
+    # Without capabilities, trust DEFERRABLE except on SQLite, which has no SET CONSTRAINTS.
+    if fk.deferrable and (caps.deferrable_constraints if caps is not None else dialect != "sqlite"):
         return EdgeStrategy.DEFERRABLE
     if caps is not None:
         return EdgeStrategy.PRAGMA_DEFER if caps.defer_foreign_keys_pragma else EdgeStrategy.DROP_READD

@@ -36,6 +36,8 @@ def to_dict(obj: Any) -> Any:
 
 
 def _build(cls: type, data: dict[str, Any]) -> Any:
+    if not isinstance(data, dict):
+        raise TypeError(f"{cls.__name__} must be a JSON object, got {type(data).__name__}")
     hints = get_type_hints(cls)
     kwargs: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
@@ -70,4 +72,9 @@ def schema_from_dict(data: dict[str, Any]) -> m.Schema:
 
 
 def schema_from_json(text: str) -> m.Schema:
-    return schema_from_dict(json.loads(text))
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SchemaError(f"schema document is not valid JSON: {exc}",
+                          hint="re-create it with `dbsynth fit` or `dbsynth inspect --format json`") from exc
+    return schema_from_dict(data)
