@@ -1,0 +1,163 @@
+"""SQLite connector against a real database file built in tmp_path."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from connectors.base import open_connector
+from connectors.sqlite import SqliteConnector
+from dbsynth.errors import ConnectorError
+from dbsynth.schema.model import LogicalType, TableKind
+
+DDL = """
+CREATE TABLE "Dept Group" ("GroupId" INTEGER PRIMARY KEY, "Name" VARCHAR(40) NOT NULL UNIQUE);
+CREATE TABLE "Employee" (
+  id INTEGER PRIMARY KEY,
+  "groupId" INTEGER NOT NULL REFERENCES "Dept Group"("GroupId") ON DELETE CASCADE,
+  boss INTEGER REFERENCES "Employee"(id),
+  salary NUMERIC(10,2) CHECK (salary >= 0),
+  hired DATETIME, born DATE, active BOOLEAN DEFAULT 1, code TEXT);
+CREATE TABLE "Assignment" (emp_id INTEGER NOT NULL, project TEXT NOT NULL, hours REAL,
+  PRIMARY KEY (emp_id, project), FOREIGN KEY (emp_id) REFERENCES "Employee"(id));
+CREATE TABLE "Hours Log" (emp_id INTEGER, project TEXT, day DATE,
+  FOREIGN KEY (emp_id, project) REFERENCES "Assignment"(emp_id, project) DEFERRABLE INITIALLY DEFERRED,
+  CONSTRAINT project_set CHECK (length(project) > 0));
+CREATE TABLE loose (x TEXT REFERENCES "Employee"(code));
+CREATE INDEX ix_emp_code ON "Employee"(code);
+CREATE UNIQUE INDEX ux_log ON "Hours Log"(emp_id, day);
+CREATE VIEW "Emp View" AS SELECT id, salary FROM "Employee";
+CREATE TRIGGER emp_t AFTER INSERT ON "Employee" BEGIN SELECT 1; END;
+INSERT INTO "Dept Group" VALUES (1, 'ops'), (2, 'dev');
+"""
+ROWS = 257
+
+
+@pytest.fixture()
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "my db.sqlite"
+    con = sqlite3.connect(path)
+    con.executescript(DDL)
+    con.executemany(
+        'INSERT INTO "Employee" VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        [(i, 1 + i % 2, None if i == 1 else 1, i * 1.5, f"2020-01-{1 + i % 28:02d} 10:00:00.000",
+          "1990-05-17", i % 2, f"c{i}") for i in range(1, ROWS + 1)])
+    con.commit()
+    con.close()
+    return path
+
+
+def test_registered_and_capabilities(db: Path) -> None:
+    conn = open_connector(f"sqlite:///{db}")
+    assert isinstance(conn, SqliteConnector) and conn.read_only
+    assert conn.capabilities.defer_foreign_keys_pragma and conn.capabilities.transactional_ddl
+    assert not conn.capabilities.copy and conn.capabilities.max_identifier_length > 10_000
+    conn.close()
+
+
+def test_reflect_tables_columns_and_keys(db: Path) -> None:
+    schema = open_connector(f"sqlite:///{db}").reflect()
+    assert schema.dialect == "sqlite" and schema.name is None
+    assert [t.name for t in schema.tables] == sorted(t.name for t in schema.tables)
+    emp = schema.table("Employee")
+    assert emp.row_count == ROWS and emp.pk_columns == ("id",)
+    ident = emp.column("id")
+    assert ident.autoincrement and not ident.nullable and ident.integer_bytes == 8
+    salary = emp.column("salary")
+    assert salary.logical_type == LogicalType.DECIMAL and (salary.precision, salary.scale) == (10, 2)
+    assert emp.column("hired").logical_type == LogicalType.DATETIME
+    assert emp.column("born").logical_type == LogicalType.DATE
+    assert emp.column("active").logical_type == LogicalType.BOOLEAN and emp.column("active").default == "1"
+    assert [c.sqltext for c in emp.checks] == ["salary >= 0"]
+    assert [i.name for i in emp.indexes] == ["ix_emp_code"]
+    assert [t.name for t in emp.triggers] == ["emp_t"] and "AFTER INSERT" in emp.triggers[0].definition
+    group = schema.table("Dept Group")
+    assert group.column("Name").length == 40 and group.column("Name").type_sql == "VARCHAR(40)"
+    assert group.unique_column_sets() == [("GroupId",), ("Name",)]
+
+
+def test_reflect_foreign_keys(db: Path) -> None:
+    schema = open_connector(f"sqlite:///{db}").reflect()
+    fks = {fk.referred_table: fk for fk in schema.table("Employee").foreign_keys}
+    assert fks["Dept Group"].columns == ("groupId",) and fks["Dept Group"].on_delete == "CASCADE"
+    assert not fks["Dept Group"].nullable
+    assert fks["Employee"].columns == ("boss",) and fks["Employee"].nullable  # self-reference
+    (log_fk,) = schema.table("Hours Log").foreign_keys
+    assert log_fk.columns == ("emp_id", "project") and log_fk.referred_columns == ("emp_id", "project")
+    assert log_fk.deferrable and log_fk.initially_deferred and log_fk.references_unique
+    assert schema.table("Assignment").pk_columns == ("emp_id", "project")
+    assert schema.table("Hours Log").primary_key is None
+    assert schema.table("Hours Log").checks[0].name == "project_set"
+    (loose,) = schema.table("loose").foreign_keys
+    assert not loose.references_unique
+    assert any("loose" in w and "neither" in w for w in schema.warnings)
+
+
+def test_reflect_view(db: Path) -> None:
+    schema = open_connector(f"sqlite:///{db}").reflect()
+    view = schema.table("Emp View")
+    assert view.kind == TableKind.VIEW and view.row_count is None
+    assert view.column_names == ("id", "salary") and "SELECT" in view.view_definition
+    assert "Emp View" not in {t.name for t in schema.data_tables}
+
+
+def test_reflect_without_row_counts(db: Path) -> None:
+    schema = open_connector(f"sqlite:///{db}").reflect(row_counts=False)
+    assert all(t.row_count is None for t in schema.tables)
+
+
+def test_chunked_read_all_rows_typed(db: Path) -> None:
+    conn = open_connector(f"sqlite:///{db}")
+    emp = conn.reflect().table("Employee")
+    chunks = list(conn.read_table(emp, chunk_size=100))
+    assert [len(c) for c in chunks] == [100, 100, 57]
+    frame = pd.concat(chunks, ignore_index=True)
+    assert frame["id"].tolist() == list(range(1, ROWS + 1))
+    assert str(frame["id"].dtype) == "Int64" and frame["boss"].isna().sum() == 1
+    assert frame["salary"].dtype == "float64" and frame["salary"].iloc[1] == 3.0
+    assert pd.api.types.is_datetime64_any_dtype(frame["hired"])
+    assert frame["hired"].iloc[0] == pd.Timestamp("2020-01-02 10:00:00")
+    assert pd.api.types.is_datetime64_any_dtype(frame["born"])
+    assert str(frame["active"].dtype) == "boolean" and frame["active"].sum() == (ROWS + 1) // 2
+
+
+def test_read_columns_subset_and_quoting(db: Path) -> None:
+    conn = open_connector(f"sqlite:///{db}")
+    group = conn.reflect().table("Dept Group")
+    (frame,) = conn.read_table(group, columns=("Name",))
+    assert frame.columns.tolist() == ["Name"] and frame["Name"].tolist() == ["ops", "dev"]
+    (empty,) = conn.read_table(conn.reflect().table("Hours Log"))
+    assert len(empty) == 0 and empty.columns.tolist() == ["emp_id", "project", "day"]
+
+
+def test_source_is_read_only(db: Path) -> None:
+    conn = open_connector(f"sqlite:///{db}")
+    with pytest.raises(DBAPIError, match="readonly"):
+        with conn.engine.begin() as c:
+            c.execute(text("INSERT INTO \"Dept Group\" VALUES (3, 'qa')"))
+    assert conn.row_count(conn.reflect().table("Dept Group")) == 2
+
+
+def test_target_is_writable(db: Path) -> None:
+    conn = open_connector(f"sqlite:///{db}", read_only=False)
+    with conn.engine.begin() as c:
+        c.execute(text("INSERT INTO \"Dept Group\" VALUES (3, 'qa')"))
+    assert conn.row_count(conn.reflect().table("Dept Group")) == 3
+
+
+def test_missing_file_is_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "x.db"
+    with pytest.raises(ConnectorError, match="SQLite database file .*x.db.* does not exist") as err:
+        open_connector(f"sqlite:///{missing}")
+    assert err.value.hint and not missing.exists()
+
+
+def test_not_a_database(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_text("hello, this is not sqlite" * 100)
+    with pytest.raises(ConnectorError, match="not a SQLite database"):
+        open_connector(f"sqlite:///{junk}").reflect()
