@@ -51,6 +51,8 @@ class ColumnProfile:
     min_length: int | None = None
     max_length: int | None = None
     overridden: bool = False
+    declared_unique: bool = False  # unique by a PK / UNIQUE constraint / unique index, not just in the data
+    mean_length: float | None = None  # mean characters of text values (free-text length target)
 
 
 @dataclass(frozen=True)

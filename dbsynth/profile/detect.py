@@ -1,0 +1,254 @@
+"""Semantic type of every column, from the schema and the data.
+
+Decision order (first hit wins; ``reason`` records which rule fired):
+
+1. override from config;
+2. KEY: PK / FK / autoincrement columns, and unique integer ``*_id``/``*Id`` columns;
+3. OTHER: json, array, interval, binary (bytes) values;
+4. CONSTANT when every value is NULL;
+5. BOOLEAN by logical type;
+6. PII by column name (text columns), even when the column holds one value: a
+   constant e-mail is still an e-mail, and copying it would leak it. Coarse
+   locations (state, country) with few distinct values stay CATEGORICAL:
+   copying "Canada" leaks nothing and the column keeps its signal;
+7. CONSTANT for ≤ 1 distinct value;
+8. DATE / DATETIME / TIME by logical type, dtype, or ISO text pattern (SQLite
+   stores dates as text);
+9. NUMERIC, except low-cardinality integers (ratings, small codes) → CATEGORICAL;
+10. text: PII by value pattern, then CATEGORICAL (few distinct values) or TEXT.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import pandas as pd
+
+from dbsynth.errors import ConfigError
+from dbsynth.profile.pii import pii_kind_from_name, pii_kind_from_values, sample_strings
+from dbsynth.profile.types import ColumnProfile, PiiKind, SemanticType, TableProfile
+from dbsynth.schema.model import Column, LogicalType, Schema, Table
+
+# Low-cardinality integers (ratings, small codes) are categories, not quantities.
+INT_CATEGORICAL_MAX_DISTINCT = 20
+INT_CATEGORICAL_MAX_RATIO = 0.05
+# Text: few distinct values → categorical; otherwise free text.
+TEXT_CATEGORICAL_MAX_DISTINCT = 30  # lookup tables (genres, languages) are small but all-unique
+TEXT_CATEGORICAL_MAX_RATIO = 0.2
+TEXT_CATEGORICAL_CAP = 1000  # beyond this many categories a copula learns nothing useful
+LONG_TEXT_MEAN_LENGTH = 60  # long and mostly unique: free text even in small tables
+# State / country columns with at most this many values are modelled as categories.
+COARSE_PII_MAX_DISTINCT = 60
+COARSE_PII = frozenset({PiiKind.STATE, PiiKind.COUNTRY})
+DATE_PATTERN_SHARE = 0.95
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?")
+_ISO_TIME = re.compile(r"\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
+_ID_NAME = re.compile(r"^(id|Id|ID)$|_(id|ID)$|[a-z0-9](Id|ID)$")
+_OTHER_TYPES = frozenset({LogicalType.JSON, LogicalType.ARRAY, LogicalType.INTERVAL})
+_TEMPORAL = {LogicalType.DATE: SemanticType.DATE, LogicalType.DATETIME: SemanticType.DATETIME,
+             LogicalType.TIME: SemanticType.TIME}
+
+VALID_OVERRIDES: tuple[str, ...] = tuple(s.value for s in SemanticType if s != SemanticType.PII) + tuple(
+    f"pii:{k.value}" for k in PiiKind)
+
+
+def profile_schema(*, schema: Schema, frames: Mapping[str, pd.DataFrame],
+                   overrides: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, TableProfile]:
+    """Profile every data table; a table without a frame is profiled as empty."""
+    overrides = overrides or {}
+    names = [t.name for t in schema.data_tables]
+    for table in overrides:
+        if table not in names:
+            raise ConfigError(f"profile override for unknown table {table!r}",
+                              hint=f"tables are: {', '.join(names)}")
+    return {t.name: profile_table(table=t, frame=frames.get(t.name, pd.DataFrame()),
+                                  overrides=overrides.get(t.name))
+            for t in schema.data_tables}
+
+
+def profile_table(*, table: Table, frame: pd.DataFrame,
+                  overrides: Mapping[str, str] | None = None) -> TableProfile:
+    """One ColumnProfile per column of ``table``, decided from its schema and ``frame``."""
+    parsed = parse_overrides(table=table, overrides=overrides or {})
+    cols = tuple(_profile_column(table, col, _series(frame, col.name), parsed.get(col.name))
+                 for col in table.columns)
+    return TableProfile(table=table.name, rows=len(frame), columns=cols)
+
+
+def parse_overrides(*, table: Table, overrides: Mapping[str, str]
+                    ) -> dict[str, tuple[SemanticType, PiiKind | None]]:
+    """Validate ``{column: "text" | "pii:phone" | …}``; ConfigError names table.column."""
+    out: dict[str, tuple[SemanticType, PiiKind | None]] = {}
+    for column, value in overrides.items():
+        if column not in table.column_names:
+            raise ConfigError(f"profile override for unknown column {table.name}.{column}",
+                              hint=f"columns are: {', '.join(table.column_names)}")
+        out[column] = _parse_override(table.name, column, value)
+    return out
+
+
+def _parse_override(table: str, column: str, value: str) -> tuple[SemanticType, PiiKind | None]:
+    text = str(value).strip().lower()
+    try:
+        if text.startswith("pii:"):
+            return SemanticType.PII, PiiKind(text[4:])
+        if text != SemanticType.PII.value:
+            return SemanticType(text), None
+    except ValueError:
+        pass
+    raise ConfigError(f"invalid semantic type {value!r} for {table}.{column}",
+                      hint=f"use one of: {', '.join(VALID_OVERRIDES)}")
+
+
+def _series(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name in frame.columns:
+        return frame[name]
+    return pd.Series([None] * len(frame), dtype=object)
+
+
+# ---- one column ------------------------------------------------------------
+
+def _profile_column(table: Table, col: Column, s: pd.Series,
+                    override: tuple[SemanticType, PiiKind | None] | None) -> ColumnProfile:
+    stats = _stats(table, col, s)
+    if override:
+        semantic, kind = override
+        return ColumnProfile(semantic=semantic, pii_kind=kind, reason="override", overridden=True, **stats)
+    semantic, kind, reason = _decide(table, col, s, stats)
+    return ColumnProfile(semantic=semantic, pii_kind=kind, reason=reason, **stats)
+
+
+def _stats(table: Table, col: Column, s: pd.Series) -> dict:
+    non_null = s.dropna()
+    distinct = int(non_null.nunique()) if len(non_null) else 0
+    declared = (col.name,) in table.unique_column_sets()
+    stats: dict = dict(name=col.name, null_rate=float(s.isna().mean()) if len(s) else 0.0,
+                       distinct=distinct, declared_unique=declared,
+                       unique=declared or (len(non_null) > 1 and distinct == len(non_null)))
+    if len(non_null) and _is_stringy(non_null):
+        lengths = non_null.astype(str).str.len()
+        stats.update(min_length=int(lengths.min()), max_length=int(lengths.max()),
+                     mean_length=float(lengths.mean()))
+    return stats
+
+
+def _is_stringy(non_null: pd.Series) -> bool:
+    if pd.api.types.is_string_dtype(non_null.dtype) and non_null.dtype != object:
+        return True
+    head = non_null.iloc[:200]
+    return len(head) > 0 and all(isinstance(v, str) for v in head)
+
+
+def _decide(table: Table, col: Column, s: pd.Series, st: dict) -> tuple[SemanticType, PiiKind | None, str]:
+    key = _key_reason(table, col, st)
+    if key:
+        return SemanticType.KEY, None, key
+    non_null = s.dropna()
+    kind = _value_kind(col, non_null)
+    if kind == "other":
+        return SemanticType.OTHER, None, f"{col.logical_type.value} values are passed through"
+    if not len(non_null):
+        return SemanticType.CONSTANT, None, "all values are NULL"
+    if kind == "bool":
+        return SemanticType.BOOLEAN, None, "boolean type"
+    if kind == "text":
+        named = _pii_by_name(table, col, st)
+        if named:
+            return named
+    if st["distinct"] <= 1:
+        return SemanticType.CONSTANT, None, "a single distinct value"
+    temporal = _temporal(col, non_null, kind)
+    if temporal:
+        return temporal
+    if kind in ("int", "float"):
+        return _numeric(kind, st, len(non_null))
+    return _text(col, s, st, len(non_null))
+
+
+def _key_reason(table: Table, col: Column, st: dict) -> str | None:
+    if col.name in table.pk_columns:
+        return "primary key"
+    if any(col.name in fk.columns for fk in table.foreign_keys):
+        return "foreign key"
+    if col.autoincrement:
+        return "autoincrement"
+    if col.logical_type == LogicalType.UUID and st["unique"]:
+        return "unique uuid"
+    if col.logical_type == LogicalType.INTEGER and st["unique"] and _ID_NAME.search(col.name):
+        return "unique integer named like an id"
+    return None
+
+
+def _value_kind(col: Column, non_null: pd.Series) -> str:
+    """Effective kind: the logical type, corrected by what the values are (SQLite is loose)."""
+    lt = col.logical_type
+    if lt in _OTHER_TYPES or lt == LogicalType.UUID:  # a non-key uuid has no shape worth modelling
+        return "other"
+    if lt == LogicalType.BOOLEAN or pd.api.types.is_bool_dtype(non_null.dtype):
+        return "bool"
+    if lt in _TEMPORAL or pd.api.types.is_datetime64_any_dtype(non_null.dtype):
+        return "temporal"
+    if len(non_null) and _is_stringy(non_null):
+        return "text"  # e.g. SQLite 'BLOB SUB_TYPE TEXT' holding strings
+    if lt == LogicalType.INTEGER or pd.api.types.is_integer_dtype(non_null.dtype):
+        return "int"
+    if lt in (LogicalType.FLOAT, LogicalType.DECIMAL) or pd.api.types.is_numeric_dtype(non_null.dtype):
+        return "float"
+    if lt in (LogicalType.BINARY, LogicalType.OTHER) and len(non_null):
+        return "other"
+    return "text"
+
+
+def _pii_by_name(table: Table, col: Column, st: dict) -> tuple[SemanticType, PiiKind | None, str] | None:
+    hit = pii_kind_from_name(col.name, table=table.name)
+    if not hit:
+        return None
+    kind, label = hit
+    if kind in COARSE_PII and st["distinct"] <= 1:
+        return SemanticType.CONSTANT, None, f"name matches {label!r}, a single distinct value"
+    if kind in COARSE_PII and st["distinct"] <= COARSE_PII_MAX_DISTINCT:
+        return (SemanticType.CATEGORICAL, None,
+                f"name matches {label!r} but only {st['distinct']} distinct values: kept as categories")
+    return SemanticType.PII, kind, f"name matches {label!r}"
+
+
+def _temporal(col: Column, non_null: pd.Series, kind: str) -> tuple[SemanticType, None, str] | None:
+    if col.logical_type in _TEMPORAL:
+        return _TEMPORAL[col.logical_type], None, f"{col.logical_type.value} type"
+    if kind == "temporal":
+        return SemanticType.DATETIME, None, "datetime values"
+    if kind != "text":
+        return None
+    sample = sample_strings(non_null)
+    for semantic, pattern in ((SemanticType.DATE, _ISO_DATE), (SemanticType.DATETIME, _ISO_DATETIME),
+                              (SemanticType.TIME, _ISO_TIME)):
+        share = sum(pattern.fullmatch(v) is not None for v in sample) / max(len(sample), 1)
+        if share >= DATE_PATTERN_SHARE:
+            return semantic, None, f"{share:.0%} of values are ISO {semantic.value} text"
+    return None
+
+
+def _numeric(kind: str, st: dict, n: int) -> tuple[SemanticType, None, str]:
+    d = st["distinct"]
+    if kind == "int" and d <= INT_CATEGORICAL_MAX_DISTINCT and d / n < INT_CATEGORICAL_MAX_RATIO:
+        return SemanticType.CATEGORICAL, None, f"integer with only {d} distinct values in {n} rows"
+    return SemanticType.NUMERIC, None, f"{kind} values"
+
+
+def _text(col: Column, s: pd.Series, st: dict, n: int) -> tuple[SemanticType, PiiKind | None, str]:
+    if col.logical_type == LogicalType.ENUM:
+        return SemanticType.CATEGORICAL, None, "enum type"
+    found = pii_kind_from_values(s)
+    if found:
+        kind, share, label = found
+        return SemanticType.PII, kind, f"{share:.0%} of values match {label} pattern"
+    d, ratio = st["distinct"], st["distinct"] / n
+    if (st.get("mean_length") or 0) >= LONG_TEXT_MEAN_LENGTH and ratio > 0.5:
+        return SemanticType.TEXT, None, f"long text (mean {st['mean_length']:.0f} chars), mostly unique"
+    if d <= TEXT_CATEGORICAL_MAX_DISTINCT:
+        return SemanticType.CATEGORICAL, None, f"only {d} distinct values"
+    if d <= TEXT_CATEGORICAL_CAP and ratio <= TEXT_CATEGORICAL_MAX_RATIO:
+        return SemanticType.CATEGORICAL, None, f"{d} distinct values in {n} rows ({ratio:.0%})"
+    return SemanticType.TEXT, None, f"free text: {d} distinct values in {n} rows ({ratio:.0%})"
