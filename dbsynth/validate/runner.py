@@ -1,0 +1,360 @@
+"""Streaming validator: checks chunks in load order, keeps key state, repairs or drops.
+
+Key state (PK/UNIQUE keys and the parent keys each FK points at) holds only
+rows that were emitted as valid, so a dropped parent makes its children fail
+their FK too (cascade). FK edges the LoadPlan defers (cycles) are checked
+once, in `finish()`, against every key seen.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from dbsynth.errors import ConstraintError, SchemaError
+from dbsynth.sample.types import TableChunk
+from dbsynth.schema.graph import LoadPlan
+from dbsynth.schema.model import ForeignKey, Schema, Table
+from dbsynth.validate.checks import (KINDS, Keys, KeySet, RuleResult, Violation, check_constraints, check_domain,
+                                     check_foreign_key, check_not_null, check_type_bounds, check_unique,
+                                     key_at, violation)
+from dbsynth.validate.checks_sql import CompiledCheck, UncheckedConstraint, compile_check
+
+Resample = Callable[[int], pd.DataFrame]
+_COUNTS = ("found", "repaired", "dropped")
+
+
+@dataclass
+class ChunkResult:
+    valid: pd.DataFrame  # only rows passing every rule, index reset
+    rejected: int  # rows dropped from this chunk (after any repair)
+    violations: list[Violation] = field(default_factory=list)  # as found in the chunk before repair
+
+
+@dataclass
+class ValidationSummary:
+    """Per table and rule kind: rows found failing (first failing rule), repaired, dropped.
+
+    found == repaired + dropped for rows checked in chunks; `deferred` lists
+    cycle FK violations found by `finish()` (rows already emitted).
+    """
+
+    counts: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    rows_in: dict[str, int] = field(default_factory=dict)
+    rows_valid: dict[str, int] = field(default_factory=dict)
+    unchecked: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    deferred: list[Violation] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was dropped and no deferred FK failed."""
+        return not self.deferred and not any(c["dropped"] for t in self.counts.values() for c in t.values())
+
+    def bump(self, table: str, kind: str, what: str, n: int) -> None:
+        if n:
+            per_kind = self.counts.setdefault(table, {})
+            per_kind.setdefault(kind, dict.fromkeys(_COUNTS, 0))[what] += n
+
+    def totals(self) -> dict[str, int]:
+        """Counts over every table and kind, plus unchecked constraints and deferred FK failures."""
+        out = dict.fromkeys(_COUNTS, 0)
+        for per_kind in self.counts.values():
+            for counts in per_kind.values():
+                for what in _COUNTS:
+                    out[what] += counts[what]
+        return {**out, "unchecked": len(self.unchecked), "deferred": sum(v.rows for v in self.deferred)}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "totals": self.totals(), "tables": {t: {"rows_in": self.rows_in.get(t, 0),
+                                              "rows_valid": self.rows_valid.get(t, 0),
+                                              "kinds": {k: dict(v) for k, v in self.counts.get(t, {}).items()}}
+                                          for t in sorted(set(self.rows_in) | set(self.counts))},
+                "unchecked": list(self.unchecked), "warnings": list(self.warnings),
+                "deferred": [v.to_dict() for v in self.deferred]}
+
+
+class Validator:
+    """Validates TableChunks in load order; see the module docstring."""
+
+    def __init__(self, schema: Schema, plan: LoadPlan, *, max_retries: int = 3) -> None:
+        self._schema = schema
+        self._plan = plan
+        self._max_retries = max_retries
+        self._tables = {t.name: t for t in schema.data_tables}
+        self._deferred = {(e.table, tuple(e.columns)) for e in plan.deferred}
+        self._tracked = self._tracked_key_sets()
+        self._keys: dict[tuple[str, tuple[str, ...]], KeySet] = {}
+        self._pending: dict[tuple[str, tuple[str, ...]], list[pd.DataFrame]] = {}
+        self._checks: dict[str, list[CompiledCheck]] = {}
+        self._domains: dict[str, dict[str, list[CompiledCheck]]] = {}
+        self._summary = ValidationSummary()
+        self._warned: set[str] = set()
+
+    # ------------------------------------------------------------ public API
+    def check(self, chunk: TableChunk) -> ChunkResult:
+        """Validate one chunk; failing rows are dropped (no repair)."""
+        return self.repair(chunk, resample=None)
+
+    def repair(self, chunk: TableChunk, *, resample: Resample | None) -> ChunkResult:
+        """Replace failing rows with `resample(n)` rows, up to max_retries rounds, then drop the rest."""
+        table = self._table(chunk.table)
+        frame = chunk.frame.reset_index(drop=True)
+        result = self._evaluate(table, frame)
+        now = _first_kind(result)
+        self._count(table.name, now, now != "", "found")
+        label = now.copy()  # the kind that first condemned the row a replacement stands in for
+        replaced = np.zeros(len(frame), dtype=bool)
+        for _ in range(self._max_retries):
+            if resample is None or not (now != "").any():
+                break
+            frame, now, label, replaced = self._resample_round(table, frame, now, label, replaced, resample)
+        bad = now != ""
+        self._count(table.name, np.where(label != "", label, now), bad, "dropped")
+        self._count(table.name, label, ~bad & replaced, "repaired")
+        valid = frame[~bad].reset_index(drop=True)
+        self._commit(table, valid)
+        self._summary.rows_in[table.name] = self._summary.rows_in.get(table.name, 0) + len(chunk.frame)
+        self._summary.rows_valid[table.name] = self._summary.rows_valid.get(table.name, 0) + len(valid)
+        return ChunkResult(valid=valid, rejected=len(chunk.frame) - len(valid), violations=result.violations)
+
+    def finish(self, *, strict: bool = False) -> list[Violation]:
+        """Check the deferred (cycle) FK edges against every key seen; raise when `strict`."""
+        found: list[Violation] = []
+        for edge in self._plan.deferred:
+            frames = self._pending.get((edge.table, tuple(edge.columns)), [])
+            if not frames or edge.table not in self._tables:
+                continue
+            values = pd.concat(frames, ignore_index=True)
+            res = check_foreign_key(self._tables[edge.table], values, columns=edge.columns,
+                                    referred_table=edge.referred_table, referred_columns=edge.referred_columns,
+                                    parent_keys=self._key_set(edge.referred_table, tuple(edge.referred_columns)))
+            for v in res.violations:
+                found.append(Violation(kind=v.kind, table=v.table, columns=v.columns, detail=f"{v.detail} (deferred)",
+                                       rows=v.rows, example=v.example))
+        self._summary.deferred = found
+        if strict and found:
+            raise ConstraintError(f"{sum(v.rows for v in found)} row(s) violate deferred foreign keys",
+                                  violations=found, hint="the cycle's parents were dropped or never sampled")
+        return found
+
+    def summary(self) -> ValidationSummary:
+        return self._summary
+
+    @property
+    def warnings(self) -> list[str]:
+        return list(self._summary.warnings)
+
+    # ------------------------------------------------------------ evaluation
+    def _evaluate(self, table: Table, frame: pd.DataFrame) -> "_Outcome":
+        """Every rule on `frame` (index 0..n-1), without touching the key state."""
+        out = _Outcome(n=len(frame))
+        out.put("not_null", check_not_null(table, frame))
+        out.put("type_bounds", check_type_bounds(table, frame))
+        for column, compiled in self._domain_checks(table).items():
+            out.put("type_bounds", self._guarded(table, compiled, lambda c: check_domain(
+                table, frame, column=column, compiled=[c]), len(frame)))
+        out.put("check", self._guarded(table, self._table_checks(table),
+                                       lambda c: check_constraints(table, frame, compiled=[c]), len(frame)))
+        for fk in table.foreign_keys:
+            if fk.referred_table != table.name and self._fk_checkable(table, fk):
+                ref = self._referred(fk)
+                out.put("foreign_key", check_foreign_key(
+                    table, frame, columns=fk.columns, referred_table=fk.referred_table, referred_columns=ref,
+                    parent_keys=self._key_set(fk.referred_table, ref)))
+        self._check_keys(table, frame, out)
+        self_refs = [fk for fk in table.foreign_keys if fk.referred_table == table.name]
+        if self_refs:
+            self._check_self_references(table, frame, self_refs, out)
+        return out
+
+    def _check_keys(self, table: Table, frame: pd.DataFrame, out: "_Outcome") -> None:
+        for cols in table.unique_column_sets():
+            kind = "primary_key" if cols == table.pk_columns else "unique"
+            out.put(kind, check_unique(table, frame, columns=cols, kind=kind, candidates=~out.bad,
+                                       seen=self._keys.get((table.name, cols))))
+
+    def _check_self_references(self, table: Table, frame: pd.DataFrame, fks: list[ForeignKey],
+                               out: "_Outcome") -> None:
+        """A row may point at a valid row of the same chunk; iterate so a dropped parent drops its subtree."""
+        fks = [fk for fk in fks if self._fk_checkable(table, fk)]
+        failed = {i: np.zeros(len(frame), dtype=bool) for i in range(len(fks))}
+        grew = True
+        while grew:
+            grew = False
+            for i, fk in enumerate(fks):
+                ref = self._referred(fk)
+                here = KeySet()
+                here.add(Keys(frame[~out.bad], ref))
+                res = check_foreign_key(table, frame, columns=fk.columns, referred_table=table.name,
+                                        referred_columns=ref, parent_keys=self._key_set(table.name, ref),
+                                        extra_keys=here)
+                new = res.mask & ~out.bad
+                if new.any():
+                    grew = True
+                    failed[i] |= new
+                    out.put("foreign_key", RuleResult(mask=new))
+        for i, fk in enumerate(fks):
+            detail = f"no parent row in {table.name}({', '.join(self._referred(fk))})"
+            present = [c for c in fk.columns if c in frame.columns]
+            v = violation("foreign_key", table, fk.columns, detail, failed[i], key_at(frame, present))
+            if v is not None:
+                out.violations.append(v)
+
+    def _guarded(self, table: Table, compiled: list[CompiledCheck],
+                 run: Callable[[CompiledCheck], RuleResult], n: int) -> RuleResult:
+        """Run each check; one that cannot be evaluated is reported once and skipped from then on."""
+        total = RuleResult.clean(n)
+        for chk in list(compiled):
+            try:
+                res = run(chk)
+            except UncheckedConstraint as exc:
+                compiled.remove(chk)
+                self._unchecked(table.name, chk.source, exc.message)
+                continue
+            total.add(res.mask, None)
+            total.violations += res.violations
+        return total
+
+    # ------------------------------------------------------------ state
+    def _commit(self, table: Table, valid: pd.DataFrame) -> None:
+        for cols in self._tracked.get(table.name, []):
+            keys = Keys(valid, cols)
+            if len(keys):
+                self._key_set(table.name, cols).add(keys)
+        for fk in table.foreign_keys:
+            if (table.name, tuple(fk.columns)) in self._deferred:
+                present = [c for c in fk.columns if c in valid.columns]
+                if len(present) == len(fk.columns) and len(valid):
+                    self._pending.setdefault((table.name, tuple(fk.columns)), []).append(valid[list(fk.columns)])
+
+    def _tracked_key_sets(self) -> dict[str, list[tuple[str, ...]]]:
+        tracked: dict[str, list[tuple[str, ...]]] = {}
+        for t in self._tables.values():
+            tracked.setdefault(t.name, []).extend(t.unique_column_sets())
+        for t in self._tables.values():
+            for fk in t.foreign_keys:
+                if fk.referred_table in self._tables:
+                    cols = self._referred(fk)
+                    if cols not in tracked[fk.referred_table]:
+                        tracked[fk.referred_table].append(cols)
+        return tracked
+
+    def _key_set(self, table: str, cols: tuple[str, ...]) -> KeySet:
+        return self._keys.setdefault((table, tuple(cols)), KeySet())
+
+    def _referred(self, fk: ForeignKey) -> tuple[str, ...]:
+        if fk.referred_columns:
+            return tuple(fk.referred_columns)
+        parent = self._tables.get(fk.referred_table)
+        return parent.pk_columns if parent else ()
+
+    def _fk_checkable(self, table: Table, fk: ForeignKey) -> bool:
+        if (table.name, tuple(fk.columns)) in self._deferred:
+            return False  # a cycle edge: its parents may come later; finish() checks it
+        if fk.referred_table not in self._tables or not self._referred(fk):
+            self._warn(f"{table.name}: FK {fk.label} not checked (referred table is not a data table in the schema)")
+            return False
+        return True
+
+    # ------------------------------------------------------------ compiled checks
+    def _table_checks(self, table: Table) -> list[CompiledCheck]:
+        if table.name not in self._checks:
+            self._checks[table.name] = self._compile_all(table, [c.sqltext for c in table.checks],
+                                                         table.column_names)
+        return self._checks[table.name]
+
+    def _domain_checks(self, table: Table) -> dict[str, list[CompiledCheck]]:
+        if table.name not in self._domains:
+            self._domains[table.name] = {c.name: self._compile_all(table, list(c.domain_checks), ["VALUE"])
+                                         for c in table.columns if c.domain_checks}
+        return self._domains[table.name]
+
+    def _compile_all(self, table: Table, texts: list[str], columns: Any) -> list[CompiledCheck]:
+        out = []
+        for text in texts:
+            chk = compile_check(text, dialect=self._schema.dialect, columns=columns)
+            if chk.checkable:
+                out.append(chk)
+            else:
+                self._unchecked(table.name, text, chk.error or "")
+        return out
+
+    def _unchecked(self, table: str, source: str, reason: str) -> None:
+        self._summary.unchecked.append({"table": table, "constraint": " ".join(source.split()), "reason": reason})
+        self._warn(f"{table}: CHECK ({' '.join(source.split())}) is unchecked: {reason}")
+
+    def _warn(self, message: str) -> None:
+        if message not in self._warned:
+            self._warned.add(message)
+            self._summary.warnings.append(message)
+
+    # ------------------------------------------------------------ repair helpers
+    def _resample_round(self, table: Table, frame: pd.DataFrame, now: np.ndarray, label: np.ndarray,
+                        replaced: np.ndarray, resample: Resample
+                        ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+        """Drop the bad rows, append fresh ones standing in for them, and re-check the whole chunk.
+
+        Fresh rows go last so "first occurrence wins" keeps the rows already valid.
+        """
+        bad = now != ""
+        fresh = _fresh_rows(resample, int(bad.sum()), table.name)
+        lost = np.zeros(len(frame), dtype=bool)
+        lost[np.flatnonzero(bad)[len(fresh):]] = True  # resample gave fewer rows than asked
+        self._count(table.name, label, lost, "dropped")
+        kept = frame[~bad].reset_index(drop=True)
+        frame = pd.concat([kept, fresh], ignore_index=True) if len(fresh) else kept
+        label = np.concatenate([label[~bad], label[bad][: len(fresh)]])
+        replaced = np.concatenate([replaced[~bad], np.ones(len(fresh), dtype=bool)])
+        return frame, _first_kind(self._evaluate(table, frame)), label, replaced
+
+    def _table(self, name: str) -> Table:
+        if name not in self._tables:
+            self._schema.table(name)  # raises SchemaError naming the table
+            raise SchemaError(f"table {name!r} is not a data table (view or partition)",
+                                  hint="the sampler should not emit rows for it")
+        return self._tables[name]
+
+    def _count(self, table: str, kinds: np.ndarray, mask: np.ndarray, what: str) -> None:
+        for kind, n in Counter(kinds[mask]).items():
+            self._summary.bump(table, str(kind), what, n)
+
+
+@dataclass
+class _Outcome:
+    """Per-kind bad masks for one frame, in rule order, plus the violations."""
+
+    n: int
+    masks: dict[str, np.ndarray] = field(default_factory=dict)
+    violations: list[Violation] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.bad = np.zeros(self.n, dtype=bool)
+
+    def put(self, kind: str, res: RuleResult) -> None:
+        self.masks[kind] = self.masks.get(kind, np.zeros(self.n, dtype=bool)) | res.mask
+        self.bad |= res.mask
+        self.violations.extend(res.violations)
+
+
+def _first_kind(out: _Outcome) -> np.ndarray:
+    """Label each row with the first rule kind it fails ('' when valid)."""
+    labels = np.full(out.n, "", dtype=object)
+    for kind in KINDS:
+        mask = out.masks.get(kind)
+        if mask is not None:
+            labels[(labels == "") & mask] = kind
+    return labels
+
+
+def _fresh_rows(resample: Resample, need: int, table: str) -> pd.DataFrame:
+    fresh = resample(need)
+    if fresh is None:
+        return pd.DataFrame()
+    if not isinstance(fresh, pd.DataFrame):
+        raise ConstraintError(f"resample callback for {table!r} returned {type(fresh).__name__}, not a DataFrame",
+                              hint="return a pandas DataFrame of freshly sampled rows")
+    return fresh.iloc[:need].reset_index(drop=True)
