@@ -147,9 +147,7 @@ def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mappi
     def stream() -> Iterator[TableChunk]:
         for i, chunk in enumerate(timer.timed("sample", model.sample(options=options))):
             t0 = time.perf_counter()
-            seed = config.seed * 1_000_003 + i
-            resample = lambda n, _t=chunk.table, _s=seed: model.resample(table=_t, n=n, seed=_s)  # noqa: E731
-            result = validator.repair(chunk, resample=resample)
+            result = validator.repair(chunk, resample=_resampler(model, chunk.table, config.seed * 1_000_003 + i))
             timer.add("validate", t0)
             yield TableChunk(table=chunk.table, frame=result.valid, batch=chunk.batch)
         t0 = time.perf_counter()
@@ -157,6 +155,12 @@ def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mappi
         timer.add("validate", t0)
 
     return stream(), validator
+
+
+def _resampler(model: "FittedModel", table: str, base_seed: int) -> Callable[[int], "pd.DataFrame"]:
+    """Fresh rows for repair; the seed moves on each attempt so retries differ."""
+    attempt = iter(range(1, 1_000_000))
+    return lambda n: model.resample(table=table, n=n, seed=base_seed * 101 + next(attempt))
 
 
 def save_model(model: "FittedModel", directory: Path) -> None:
