@@ -1,0 +1,95 @@
+"""Generic target writer: SQLAlchemy Core executemany (insertmanyvalues).
+
+Also holds what every writer shares: the writer contract and the conversion
+of a DataFrame column to plain Python values (drivers cannot bind numpy
+scalars or pandas NA).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sqlalchemy.engine import Connection
+
+    from dbsynth.schema.graph import LoadPlan
+    from dbsynth.schema.model import Schema, Table
+
+
+class Writer(Protocol):
+    """Writes chunks into a target inside the caller's open transaction."""
+
+    name: str
+    triggers: str  # what happened to user triggers, for the summary
+    warnings: list[str]
+    sequences_reset: list[str]
+
+    def prepare(self) -> None: ...
+
+    def write(self, table: "Table", frame: "pd.DataFrame") -> int: ...
+
+    def finish(self) -> None: ...
+
+
+@dataclass
+class WriterContext:
+    """Everything a writer needs; `fks_pending` means FKs are added after the data."""
+
+    conn: "Connection"
+    schema: "Schema"
+    plan: "LoadPlan"
+    keep_triggers: bool = False
+    fks_pending: bool = False
+
+
+def native_column(series: "pd.Series") -> list[Any]:
+    """`series` as Python objects with None for every missing value."""
+    kind = series.dtype.kind
+    mask = series.isna().to_numpy()
+    if kind == "M":
+        values = list(series.dt.to_pydatetime())
+    elif kind == "m":
+        values = list(series.dt.to_pytimedelta())
+    else:
+        values = series.to_numpy(dtype=object).tolist()
+    return [None if m else _scalar(v) for v, m in zip(values, mask)]
+
+
+def _scalar(value: Any) -> Any:
+    item = getattr(value, "item", None)  # numpy scalars hidden in object columns
+    return item() if callable(item) and type(value).__module__ == "numpy" else value
+
+
+def native_rows(frame: "pd.DataFrame") -> list[tuple[Any, ...]]:
+    return list(zip(*(native_column(frame[c]) for c in frame.columns)))
+
+
+@dataclass
+class GenericWriter:
+    """Any SQLAlchemy dialect: batched INSERT, no trigger or constraint control."""
+
+    ctx: WriterContext
+    name: str = "sqlalchemy-insertmanyvalues"
+    triggers: str = "kept (not controllable on this target)"
+    warnings: list[str] = field(default_factory=list)
+    sequences_reset: list[str] = field(default_factory=list)
+    batch_rows: int = 10_000
+
+    def prepare(self) -> None:
+        if self.ctx.plan.deferred:
+            self.warnings.append("target cannot defer FK checks: cycles load only if the target allows it")
+
+    def write(self, table: "Table", frame: "pd.DataFrame") -> int:
+        import sqlalchemy as sa
+
+        target = sa.table(table.name, *[sa.column(c) for c in frame.columns])
+        cols = list(frame.columns)
+        rows = native_rows(frame)
+        for start in range(0, len(rows), self.batch_rows):
+            batch = [dict(zip(cols, r)) for r in rows[start:start + self.batch_rows]]
+            self.ctx.conn.execute(sa.insert(target), batch)
+        return len(rows)
+
+    def finish(self) -> None:
+        return None

@@ -1,0 +1,334 @@
+"""One transactional load of synthetic chunks into a target database.
+
+Everything (schema creation, clearing, rows, cycle back-fill, FK re-adds,
+trigger toggles, sequence resets, verification) happens in ONE transaction:
+any error, or the process dying, leaves the target exactly as it was.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal
+
+import sqlalchemy as sa
+
+from connectors.base import Capabilities, dialect_of, mask_url
+from connectors.generic_writer import GenericWriter, Writer, WriterContext
+from dbsynth.errors import ConfigError, DbsynthError, LoadError
+from dbsynth.load.ddl import add_foreign_key_sql, create_schema, fk_name
+from dbsynth.load.drift import drift_lines, existing_tables
+from dbsynth.schema.graph import LoadPlan, build_plan
+from dbsynth.schema.model import LogicalType, Schema
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
+    from dbsynth.sample.types import TableChunk
+
+Mode = Literal["append", "replace", "fail"]
+_DEFAULT_CAPS = {
+    "postgresql": Capabilities(copy=True, transactional_ddl=True, deferrable_constraints=True,
+                               alter_constraints=True, returning=True, sequences=True,
+                               disable_triggers=True, server_side_cursor=True, schemas=True),
+    "sqlite": Capabilities(transactional_ddl=True, defer_foreign_keys_pragma=True, returning=True,
+                           max_identifier_length=1_000_000, max_bind_params=32766),
+}
+
+
+@dataclass
+class LoadSummary:
+    """What a load did; `to_dict()` is the JSON the CLI prints."""
+
+    target: str
+    mode: str
+    writer: str = ""
+    schema_action: str = ""  # created | existing | alembic
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    triggers: str = ""
+    views_created: list[str] = field(default_factory=list)
+    views_skipped: list[str] = field(default_factory=list)
+    drift: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    orphans: dict[str, int] = field(default_factory=dict)  # "table.fk" -> rows
+    duplicates: dict[str, int] = field(default_factory=dict)  # "table(cols)" -> duplicated keys
+    sequences_reset: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Stage:
+    """Where the load is, so a driver error can name the table and constraint."""
+
+    table: str | None = None
+    constraint: str | None = None
+
+
+def sqlalchemy_url(url: str) -> str:
+    """`postgresql://` → `postgresql+psycopg://` (psycopg 3); other URLs unchanged."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def target_capabilities(url: str) -> Capabilities:
+    """Capabilities of the connector registered for `url` (built-in defaults as fallback)."""
+    dialect = dialect_of(url)
+    try:
+        from connectors import base
+        base._ensure_builtin()
+        factory = base._REGISTRY.get(dialect)
+        caps = getattr(factory, "capabilities", None)
+        if isinstance(caps, Capabilities):
+            return caps
+    except Exception:  # connector modules still being written: fall back to defaults
+        pass
+    return _DEFAULT_CAPS.get(dialect, Capabilities())
+
+
+def open_target(url: str) -> "Engine":
+    """Engine whose transactions really are transactions (also for SQLite DDL)."""
+    engine = sa.create_engine(sqlalchemy_url(url))
+    if engine.dialect.name == "sqlite":
+        @sa.event.listens_for(engine, "connect")
+        def _connect(dbapi_conn: Any, _record: Any) -> None:
+            # pysqlite's implicit transactions skip DDL; take control of BEGIN ourselves.
+            dbapi_conn.isolation_level = None
+            dbapi_conn.execute("PRAGMA foreign_keys=ON")
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin(conn: "Connection") -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    return engine
+
+
+def _writer(caps: Capabilities, ctx: WriterContext) -> Writer:
+    if caps.copy:
+        from connectors.pg_writer import PgWriter
+        return PgWriter(ctx)
+    if caps.defer_foreign_keys_pragma:
+        from connectors.sqlite_writer import SqliteWriter
+        return SqliteWriter(ctx)
+    return GenericWriter(ctx)
+
+
+def _is_db_error(exc: BaseException) -> bool:
+    module = type(exc).__module__
+    return isinstance(exc, sa.exc.SQLAlchemyError) or module.startswith(("psycopg", "sqlite3"))
+
+
+def _hint(message: str) -> str:
+    low = message.lower()
+    if "unique" in low or "duplicate" in low:
+        return "the rows repeat a key: re-sample, or use --mode replace if the target already holds rows"
+    if "foreign key" in low:
+        return "a foreign key points at a missing row: run `dbsynth validate` on the sample"
+    if "check" in low or "null" in low:
+        return "a row breaks a column rule: run `dbsynth validate` on the sample"
+    return "the load was rolled back and the target is unchanged; fix the cause and re-run"
+
+
+def translate_error(exc: BaseException, stage: _Stage) -> LoadError:
+    """A driver exception as a LoadError naming the table and constraint (no traceback text)."""
+    orig = getattr(exc, "orig", None) or exc
+    diag = getattr(orig, "diag", None)
+    table = getattr(diag, "table_name", None) or stage.table
+    constraint = getattr(diag, "constraint_name", None) or stage.constraint
+    text = str(orig).strip()
+    first = text.splitlines()[0] if text else type(orig).__name__
+    where = f"table {table!r}" if table else "the target"
+    msg = f"loading {where} failed" + (f" on constraint {constraint!r}" if constraint else "")
+    err = LoadError(mask_url(f"{msg}: {first}; rolled back"), hint=_hint(first))
+    err.table, err.constraint = table, constraint  # type: ignore[attr-defined]
+    return err
+
+
+def load(*, chunks: Iterable["TableChunk"], schema: Schema, target_url: str, mode: Mode = "fail",
+         keep_triggers: bool = False, alembic_config: Path | None = None,
+         progress: Callable[[str, int], None] | None = None) -> LoadSummary:
+    """Load `chunks` (in plan order) into `target_url` in one all-or-nothing transaction."""
+    if mode not in ("append", "replace", "fail"):
+        raise ConfigError(f"unknown load mode {mode!r}", hint="use --mode fail, replace or append")
+    caps = target_capabilities(target_url)
+    plan = build_plan(schema, capabilities=caps, target_dialect=dialect_of(target_url))
+    summary = LoadSummary(target=mask_url(target_url), mode=mode)
+    started = time.perf_counter()
+    engine = open_target(target_url)
+    stage = _Stage()
+    try:
+        with engine.connect() as conn, conn.begin():
+            _run(conn, _Job(schema, plan, caps, mode, keep_triggers, alembic_config, progress, summary, stage),
+                 chunks)
+    except DbsynthError:
+        raise
+    except Exception as exc:
+        if _is_db_error(exc):
+            raise translate_error(exc, stage) from None
+        raise
+    finally:
+        engine.dispose()
+    summary.seconds = round(time.perf_counter() - started, 3)
+    summary.warnings = list(dict.fromkeys(summary.warnings))
+    return summary
+
+
+@dataclass
+class _Job:
+    schema: Schema
+    plan: LoadPlan
+    caps: Capabilities
+    mode: str
+    keep_triggers: bool
+    alembic_config: Path | None
+    progress: Callable[[str, int], None] | None
+    summary: LoadSummary
+    stage: _Stage
+
+
+def _run(conn: "Connection", job: _Job, chunks: Iterable["TableChunk"]) -> None:
+    pending = _prepare_target(conn, job)
+    writer = _writer(job.caps, WriterContext(conn=conn, schema=job.schema, plan=job.plan,
+                                             keep_triggers=job.keep_triggers, fks_pending=bool(pending)))
+    job.summary.writer = writer.name
+    writer.prepare()
+    if job.summary.schema_action != "created":
+        _apply_mode(conn, job)
+    _write_all(writer, job, chunks)
+    job.stage.table = None
+    writer.finish()
+    for table, fk in pending:
+        job.stage.table, job.stage.constraint = table, fk_name(table, fk)
+        conn.exec_driver_sql(add_foreign_key_sql(conn, table, fk))
+    job.stage.table = job.stage.constraint = None
+    job.summary.triggers, job.summary.sequences_reset = writer.triggers, writer.sequences_reset
+    job.summary.warnings += writer.warnings
+    _verify(conn, job)
+
+
+def _prepare_target(conn: "Connection", job: _Job) -> list[tuple[str, Any]]:
+    """Run alembic / reuse / create the target schema; returns FKs to add after the data."""
+    if job.alembic_config is not None:
+        _alembic_upgrade(conn, job.alembic_config)
+        job.summary.schema_action = "alembic"
+    present, missing = existing_tables(conn, schema=job.schema)
+    if present and missing:
+        raise LoadError(f"target has some of the tables but not {missing[0]!r} ({len(missing)} missing)",
+                        hint="point at an empty database, or create the missing tables first")
+    if present:
+        job.summary.schema_action = job.summary.schema_action or "existing"
+        job.summary.drift = drift_lines(conn, schema=job.schema, target_dialect=conn.dialect.name)
+        return []
+    result = create_schema(conn, schema=job.schema, target_dialect=conn.dialect.name,
+                           fks_after_data=job.caps.alter_constraints)
+    job.summary.schema_action = "created"
+    job.summary.views_created, job.summary.views_skipped = result.views_created, result.views_skipped
+    job.summary.warnings += result.warnings
+    return result.pending_fks
+
+
+def _alembic_upgrade(conn: "Connection", config: Path) -> None:
+    if not Path(config).is_file():
+        raise ConfigError(f"alembic config {str(config)!r} not found", hint="pass the path of alembic.ini")
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config(str(config))
+    cfg.set_main_option("sqlalchemy.url", conn.engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    # env.py files following alembic's "sharing a connection" recipe join our transaction.
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "head")
+
+
+def _q(conn: "Connection", name: str) -> str:
+    return conn.dialect.identifier_preparer.quote_identifier(name)
+
+
+def _apply_mode(conn: "Connection", job: _Job) -> None:
+    order = list(job.plan.order)
+    if job.mode == "fail":
+        for table in order:
+            if conn.exec_driver_sql(f"SELECT 1 FROM {_q(conn, table)} LIMIT 1").first():
+                raise LoadError(f"target table {table!r} already has rows",
+                                hint="use --mode replace or --mode append")
+    elif job.mode == "replace":
+        if job.caps.copy:  # PostgreSQL: one TRUNCATE of all tables is FK-safe, cycles included
+            conn.exec_driver_sql("TRUNCATE " + ", ".join(_q(conn, t) for t in order))
+            return
+        for table in reversed(order):
+            job.stage.table = table
+            conn.exec_driver_sql(f"DELETE FROM {_q(conn, table)}")
+        job.stage.table = None
+
+
+def _write_all(writer: Writer, job: _Job, chunks: Iterable["TableChunk"]) -> None:
+    for chunk in chunks:
+        if chunk.table not in job.plan.order:
+            raise LoadError(f"chunk for table {chunk.table!r} which is not a data table of the schema",
+                            hint="sample and load with the same schema")
+        table = job.schema.table(chunk.table)
+        unknown = [c for c in chunk.frame.columns if c not in table.column_names]
+        if unknown:
+            raise LoadError(f"table {table.name!r} has no column {unknown[0]!r}",
+                            hint="sample and load with the same schema")
+        job.stage.table = table.name
+        n = writer.write(table, chunk.frame)
+        job.summary.rows[table.name] = job.summary.rows.get(table.name, 0) + n
+        if job.progress:
+            job.progress(table.name, n)
+
+
+def _verify(conn: "Connection", job: _Job) -> None:
+    """Orphan FK rows and duplicate keys per loaded table, before commit."""
+    for name in job.plan.order:
+        table = job.schema.table(name)
+        for fk in table.foreign_keys:
+            if job.schema.has_table(fk.referred_table):
+                job.summary.orphans[f"{name}.{fk_name(name, fk)}"] = _orphans(conn, name, fk)
+        for cols in table.unique_column_sets():
+            job.summary.duplicates[f"{name}({', '.join(cols)})"] = _duplicates(conn, name, cols)
+    bad = {k: v for k, v in job.summary.orphans.items() if v}
+    if bad and job.caps.defer_foreign_keys_pragma:  # the deferred check would fail the commit
+        key, count = next(iter(bad.items()))
+        raise LoadError(f"{count} row(s) of {key} point at missing parent rows; rolled back",
+                        hint="a foreign key points at a missing row: run `dbsynth validate` on the sample")
+
+
+def _orphans(conn: "Connection", table: str, fk: Any) -> int:
+    q = lambda n: _q(conn, n)  # noqa: E731
+    on = " AND ".join(f"c.{q(a)} = p.{q(b)}" for a, b in zip(fk.columns, fk.referred_columns))
+    filled = " AND ".join(f"c.{q(a)} IS NOT NULL" for a in fk.columns)
+    sql = (f"SELECT COUNT(*) FROM {q(table)} c LEFT JOIN {q(fk.referred_table)} p ON {on} "
+           f"WHERE {filled} AND p.{q(fk.referred_columns[0])} IS NULL")
+    return int(conn.exec_driver_sql(sql).scalar_one())
+
+
+def _duplicates(conn: "Connection", table: str, cols: tuple[str, ...]) -> int:
+    q = lambda n: _q(conn, n)  # noqa: E731
+    names = ", ".join(q(c) for c in cols)
+    filled = " AND ".join(f"{q(c)} IS NOT NULL" for c in cols)
+    sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM {q(table)} WHERE {filled} GROUP BY {names} HAVING COUNT(*) > 1) d"
+    return int(conn.exec_driver_sql(sql).scalar_one())
+
+
+def key_offsets(*, target_url: str, schema: Schema) -> dict[str, int]:
+    """max() of each single-column integer PK already in the target (0 when empty or absent)."""
+    engine = open_target(target_url)
+    out: dict[str, int] = {}
+    try:
+        with engine.connect() as conn:
+            present, _ = existing_tables(conn, schema=schema)
+            for name in present:
+                pk = schema.table(name).pk_columns
+                if len(pk) == 1 and schema.table(name).column(pk[0]).logical_type == LogicalType.INTEGER:
+                    value = conn.exec_driver_sql(f"SELECT MAX({_q(conn, pk[0])}) FROM {_q(conn, name)}").scalar()
+                    out[name] = int(value or 0)
+    except sa.exc.SQLAlchemyError as exc:
+        raise translate_error(exc, _Stage()) from None
+    finally:
+        engine.dispose()
+    return out
+
