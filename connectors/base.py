@@ -111,6 +111,13 @@ def open_connector(url: str, *, read_only: bool = True) -> Connector:
     return _REGISTRY["generic"](url, read_only=read_only)
 
 
+def capabilities_for(url: str) -> Capabilities:
+    """What the connector registered for `url`'s dialect can do (generic when unregistered)."""
+    _ensure_builtin()
+    factory = _REGISTRY.get(dialect_of(url), _REGISTRY["generic"])
+    return getattr(factory, "capabilities", Capabilities())
+
+
 def _sqlalchemy_knows(dialect: str) -> bool:
     from sqlalchemy.dialects import registry
     try:

@@ -27,13 +27,6 @@ if TYPE_CHECKING:
     from dbsynth.sample.types import TableChunk
 
 Mode = Literal["append", "replace", "fail"]
-_DEFAULT_CAPS = {
-    "postgresql": Capabilities(copy=True, transactional_ddl=True, deferrable_constraints=True,
-                               alter_constraints=True, returning=True, sequences=True,
-                               disable_triggers=True, server_side_cursor=True, schemas=True),
-    "sqlite": Capabilities(transactional_ddl=True, defer_foreign_keys_pragma=True, returning=True,
-                           max_identifier_length=1_000_000, max_bind_params=32766),
-}
 
 
 @dataclass
@@ -67,32 +60,13 @@ class _Stage:
     constraint: str | None = None
 
 
-def sqlalchemy_url(url: str) -> str:
-    """`postgresql://` → `postgresql+psycopg://` (psycopg 3); other URLs unchanged."""
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
-    return url
-
-
 def target_capabilities(url: str) -> Capabilities:
-    """Capabilities of the connector registered for `url` (built-in defaults as fallback)."""
-    dialect = dialect_of(url)
-    try:
-        from connectors import base
-        base._ensure_builtin()
-        factory = base._REGISTRY.get(dialect)
-        caps = getattr(factory, "capabilities", None)
-        if isinstance(caps, Capabilities):
-            return caps
-    except Exception:  # connector modules still being written: fall back to defaults
-        pass
-    return _DEFAULT_CAPS.get(dialect, Capabilities())
+    return capabilities_for(url)
 
 
 def open_target(url: str) -> "Engine":
     """Engine whose transactions really are transactions (also for SQLite DDL)."""
-    engine = sa.create_engine(sqlalchemy_url(url))
+    engine = sa.create_engine(psycopg_url(url))
     if engine.dialect.name == "sqlite":
         @sa.event.listens_for(engine, "connect")
         def _connect(dbapi_conn: Any, _record: Any) -> None:

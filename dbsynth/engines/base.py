@@ -1,0 +1,53 @@
+"""Engine protocols and the options the pipeline passes to them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Protocol
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dbsynth.profile.types import TableProfile
+    from dbsynth.sample.types import TableChunk
+    from dbsynth.schema.graph import LoadPlan
+    from dbsynth.schema.model import Schema
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    seed: int = 0
+    locale: str = "en_US"
+    # table -> referred table name or comma-joined FK columns (config override)
+    context_fks: Mapping[str, str] = field(default_factory=dict)
+    copy_tables: frozenset[str] = frozenset()  # reference tables copied verbatim
+    skip_tables: frozenset[str] = frozenset()
+    max_fit_rows: int | None = 200_000  # per-table subsample for fitting
+
+
+@dataclass(frozen=True)
+class SampleOptions:
+    seed: int = 0
+    scale: float = 1.0
+    row_counts: Mapping[str, int] = field(default_factory=dict)  # explicit counts for root tables
+    batch_rows: int = 50_000  # root rows per batch (memory bound)
+    key_offsets: Mapping[str, int] = field(default_factory=dict)  # append mode: integer PKs start at offset+1
+
+
+class FittedModel(Protocol):
+    engine: str
+    schema: "Schema"
+
+    def save(self, directory: Path) -> None: ...
+
+    def sample(self, *, options: SampleOptions) -> Iterator["TableChunk"]: ...
+
+    def resample(self, *, table: str, n: int, seed: int) -> "pd.DataFrame": ...
+
+
+class Engine(Protocol):
+    name: str
+
+    def fit(self, *, schema: "Schema", plan: "LoadPlan", frames: Mapping[str, "pd.DataFrame"],
+            profiles: Mapping[str, "TableProfile"], options: FitOptions,
+            progress: Callable[[str], None] | None = None) -> FittedModel: ...

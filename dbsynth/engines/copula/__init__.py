@@ -1,0 +1,1 @@
+"""HMA-style Gaussian-copula engine (`copula`, the default)."""

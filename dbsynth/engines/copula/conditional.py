@@ -1,0 +1,85 @@
+"""Sequential decision trees for categorical columns (synthpop-style CART).
+
+A Gaussian copula blurs category↔category dependencies (city → country); a
+tree per categorical column, trained on the preceding columns' scores and the
+parent's features, samples the category from its leaf's class distribution.
+Trees are stored as plain arrays (sklearn's tree_ fields), never pickled.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class CategoryTree:
+    column: str
+    features: list[int]  # indices into the table's score vector (own + parent features)
+    feature: np.ndarray
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    leaf_classes: dict[int, list[int]]
+    leaf_probs: dict[int, list[float]]
+
+    def sample(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Category codes for feature rows `x` (already restricted to `features`)."""
+        leaves = self._apply(x)
+        out = np.zeros(len(x), dtype=int)
+        for leaf in np.unique(leaves):
+            rows = np.flatnonzero(leaves == leaf)
+            out[rows] = rng.choice(self.leaf_classes[int(leaf)], size=len(rows), p=self.leaf_probs[int(leaf)])
+        return out
+
+    def _apply(self, x: np.ndarray) -> np.ndarray:
+        node = np.zeros(len(x), dtype=int)
+        active = self.left[node] >= 0
+        while active.any():
+            idx = np.flatnonzero(active)
+            cur = node[idx]
+            go_left = x[idx, self.feature[cur]] <= self.threshold[cur]
+            node[idx] = np.where(go_left, self.left[cur], self.right[cur])
+            active = self.left[node] >= 0
+        return node
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"column": self.column, "features": self.features, "feature": self.feature.tolist(),
+                "threshold": self.threshold.tolist(), "left": self.left.tolist(), "right": self.right.tolist(),
+                "leaf_classes": {str(k): v for k, v in self.leaf_classes.items()},
+                "leaf_probs": {str(k): v for k, v in self.leaf_probs.items()}}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "CategoryTree":
+        return cls(column=data["column"], features=list(data["features"]),
+                   feature=np.asarray(data["feature"], dtype=int),
+                   threshold=np.asarray(data["threshold"], dtype=float),
+                   left=np.asarray(data["left"], dtype=int), right=np.asarray(data["right"], dtype=int),
+                   leaf_classes={int(k): v for k, v in data["leaf_classes"].items()},
+                   leaf_probs={int(k): v for k, v in data["leaf_probs"].items()})
+
+
+def fit_tree(*, column: str, x: np.ndarray, y: np.ndarray, features: list[int],
+             seed: int) -> CategoryTree | None:
+    """CART on (x, y codes); None when there is nothing to learn."""
+    if x.shape[1] == 0 or len(np.unique(y)) < 2 or len(y) < 10:
+        return None
+    from sklearn.tree import DecisionTreeClassifier
+
+    leaf = max(3, len(y) // 400)
+    model = DecisionTreeClassifier(min_samples_leaf=leaf, max_leaf_nodes=min(1024, len(y) // leaf),
+                                   random_state=seed).fit(x, y)
+    t = model.tree_
+    classes = model.classes_.astype(int)
+    leaf_classes: dict[int, list[int]] = {}
+    leaf_probs: dict[int, list[float]] = {}
+    for node in np.flatnonzero(t.children_left < 0):
+        counts = t.value[node, 0]
+        keep = np.flatnonzero(counts > 0)
+        probs = counts[keep] / counts[keep].sum()
+        leaf_classes[int(node)] = classes[keep].tolist()
+        leaf_probs[int(node)] = probs.tolist()
+    return CategoryTree(column=column, features=features, feature=t.feature.astype(int).clip(0),
+                        threshold=t.threshold.astype(float), left=t.children_left.astype(int),
+                        right=t.children_right.astype(int), leaf_classes=leaf_classes, leaf_probs=leaf_probs)

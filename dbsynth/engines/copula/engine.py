@@ -1,0 +1,329 @@
+"""The `copula` engine: fit every table in plan order, save/load, sample via the streaming sampler."""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping
+
+import numpy as np
+import pandas as pd
+
+from dbsynth import artifacts
+from dbsynth.engines.base import FitOptions, SampleOptions
+from dbsynth.engines.copula import cardinality as card
+from dbsynth.engines.copula.table import (CountSpec, TableModel, column_role, fit_joint, make_transform,
+                                          placeholder, profile_of)
+from dbsynth.errors import ModelError
+from dbsynth.profile.types import SemanticType, TableProfile
+from dbsynth.sample.keys import learn_pattern
+from dbsynth.sample.types import TableChunk
+from dbsynth.schema.graph import LoadPlan
+from dbsynth.schema.model import LogicalType, Schema, Table
+from dbsynth.transform.columns import NumericTransform, to_python
+
+NAME = "copula"
+
+
+@dataclass
+class KeySpec:
+    """How the sampler fills a key column set of one table."""
+
+    kind: str  # pk_int | pattern | uuid | context | fk | self | deferred
+    columns: list[str]
+    referred_table: str | None = None
+    referred_columns: list[str] = field(default_factory=list)
+    null_rate: float = 0.0
+    grid: list[float] = field(default_factory=list)  # in-degree quantiles (fk) / fan-out (self)
+    depth_p: list[float] = field(default_factory=list)
+    unique: bool = False  # each referred row used at most once
+    grouped_unique: bool = False  # distinct within each context parent (link tables)
+    pattern: dict[str, Any] = field(default_factory=dict)
+    max_length: int | None = None
+
+
+@dataclass
+class TablePlan:
+    name: str
+    model: TableModel
+    context: KeySpec | None
+    keys: list[KeySpec]
+    unique_sets: list[list[str]]
+    copy_rows: list[dict[str, Any]] | None = None
+
+
+class CopulaModel:
+    """A fitted copula model: table plans in generation order plus warnings."""
+
+    engine = NAME
+
+    def __init__(self, *, schema: Schema, plan: LoadPlan, tables: dict[str, TablePlan],
+                 options: FitOptions, meta: dict[str, Any]) -> None:
+        self.schema = schema
+        self.plan = plan
+        self.tables = tables
+        self.options = options
+        self.meta = meta
+        self.warnings: list[str] = list(meta.get("warnings", []))
+        self._state: Any = None  # last sampler state (keys), for resample()
+
+    def sample(self, *, options: SampleOptions) -> Iterator[TableChunk]:
+        from dbsynth.sample.sampler import Sampler
+
+        sampler = Sampler(model=self, options=options)
+        self._state = sampler
+        yield from sampler.run()
+
+    def resample(self, *, table: str, n: int, seed: int) -> pd.DataFrame:
+        from dbsynth.sample.sampler import Sampler
+
+        sampler = self._state or Sampler(model=self, options=SampleOptions(seed=seed))
+        return sampler.resample(table=table, n=n, seed=seed)
+
+    # -- persistence --------------------------------------------------------
+    def save(self, directory: Path) -> None:
+        directory = Path(directory)
+        names = {}
+        for i, (name, tp) in enumerate(self.tables.items()):
+            stem = f"t{i:04d}"
+            names[name] = stem
+            artifacts.write_json(directory / "tables" / f"{stem}.json", {
+                "model": tp.model.to_dict(), "context": None if tp.context is None else asdict(tp.context),
+                "keys": [asdict(k) for k in tp.keys], "unique_sets": tp.unique_sets, "copy_rows": tp.copy_rows})
+            artifacts.write_arrays(directory / "tables" / f"{stem}.npz", tp.model.arrays())
+        extra = {**self.meta, "tables": names, "warnings": self.warnings, "plan": _plan_dict(self.plan),
+                 "fit_options": _options_dict(self.options), "seed": self.options.seed}
+        artifacts.write_manifest(directory, engine=NAME, schema=self.schema, extra=extra)
+
+    @classmethod
+    def load(cls, directory: Path) -> "CopulaModel":
+        directory = Path(directory)
+        doc = artifacts.read_manifest(directory)
+        schema = artifacts.manifest_schema(doc)
+        tables: dict[str, TablePlan] = {}
+        try:
+            for name, stem in doc["tables"].items():
+                data = artifacts.read_json(directory / "tables" / f"{stem}.json")
+                arrays = artifacts.read_arrays(directory / "tables" / f"{stem}.npz")
+                tables[name] = TablePlan(
+                    name=name, model=TableModel.from_dict(data["model"], arrays),
+                    context=None if data["context"] is None else KeySpec(**data["context"]),
+                    keys=[KeySpec(**k) for k in data["keys"]], unique_sets=data["unique_sets"],
+                    copy_rows=data["copy_rows"])
+            opts = doc["fit_options"]
+            options = FitOptions(seed=opts["seed"], locale=opts["locale"], context_fks=opts["context_fks"],
+                                 copy_tables=frozenset(opts["copy_tables"]),
+                                 skip_tables=frozenset(opts["skip_tables"]), max_fit_rows=opts["max_fit_rows"])
+        except (KeyError, TypeError) as exc:
+            raise ModelError(f"model in {directory} is corrupt: {exc}",
+                             hint="re-run `dbsynth fit` to write it again") from exc
+        from dbsynth.schema.graph import build_plan
+
+        meta = {k: doc[k] for k in ("fit_seconds", "fingerprint", "row_counts", "warnings") if k in doc}
+        return cls(schema=schema, plan=build_plan(schema), tables=tables, options=options, meta=meta)
+
+
+def _plan_dict(plan: LoadPlan) -> dict[str, Any]:
+    return {"order": list(plan.order), "cycles": [list(c) for c in plan.cycles],
+            "deferred": [f"{e.table}({', '.join(e.columns)}) -> {e.referred_table}" for e in plan.deferred]}
+
+
+def _options_dict(options: FitOptions) -> dict[str, Any]:
+    return {"seed": options.seed, "locale": options.locale, "context_fks": dict(options.context_fks),
+            "copy_tables": sorted(options.copy_tables), "skip_tables": sorted(options.skip_tables),
+            "max_fit_rows": options.max_fit_rows}
+
+
+class CopulaEngine:
+    """HMA-style Gaussian-copula engine (CPU, default)."""
+
+    name = NAME
+
+    def fit(self, *, schema: Schema, plan: LoadPlan, frames: Mapping[str, pd.DataFrame],
+            profiles: Mapping[str, TableProfile], options: FitOptions,
+            progress: Callable[[str], None] | None = None) -> CopulaModel:
+        start = time.perf_counter()
+        fitter = _Fitter(schema=schema, plan=plan, frames=frames, profiles=profiles, options=options)
+        tables = {}
+        for name in fitter.order:
+            if progress:
+                progress(f"fitting {name}")
+            tables[name] = fitter.fit_table(schema.table(name))
+        rows = {t: len(frames.get(t, ())) for t in fitter.order}
+        meta = {"fit_seconds": round(time.perf_counter() - start, 3), "row_counts": rows,
+                "fingerprint": artifacts.source_fingerprint(schema=schema, row_counts=rows),
+                "warnings": fitter.warnings}
+        return CopulaModel(schema=schema, plan=plan, tables=tables, options=options, meta=meta)
+
+
+class _Fitter:
+    def __init__(self, *, schema: Schema, plan: LoadPlan, frames: Mapping[str, pd.DataFrame],
+                 profiles: Mapping[str, TableProfile], options: FitOptions) -> None:
+        self.schema, self.plan, self.options, self.profiles = schema, plan, options, profiles
+        self.frames = {t: frames.get(t, pd.DataFrame(columns=list(schema.table(t).column_names)))
+                       for t in plan.order if schema.has_table(t)}
+        self.order = [t for t in plan.order if t in self.frames and t not in options.skip_tables]
+        self.warnings: list[str] = []
+        self.rng = np.random.default_rng(options.seed)
+        eligible = {t for t in self.order if t not in options.copy_tables}
+        self.context = {t: card.choose_context(table=schema.table(t), schema=schema, plan=plan, frames=self.frames,
+                                               eligible=eligible, override=options.context_fks.get(t))
+                        for t in self.order if t not in options.copy_tables}
+        self.models: dict[str, TableModel] = {}
+        self.scores: dict[str, np.ndarray] = {}
+        self.subset: dict[str, np.ndarray] = {}
+
+    def fit_table(self, table: Table) -> TablePlan:
+        frame = self.frames[table.name]
+        if table.name in self.options.copy_tables:
+            return self._copy_plan(table, frame)
+        ctx = self.context.get(table.name)
+        keys = self._key_specs(table, frame, ctx)
+        key_cols = {c for k in keys for c in k.columns} | set(ctx.columns if ctx else ())
+        model = self._table_model(table, frame, key_cols)
+        sub = self._subset(len(frame))
+        own = self.scores[table.name] = model.own_scores(frame, self.rng)
+        counts = self._count_columns(table, frame, model)
+        parent = self._parent_scores(frame, ctx)
+        fit_joint(model, own=own[sub], counts=counts[sub], parent=None if parent is None else parent[sub],
+                  seed=self.options.seed)
+        model.parent = ctx.referred_table if ctx else None
+        if len(frame) == 0:
+            self.warnings.append(f"table {table.name!r} is empty in the source: it gets 0 rows")
+        context = None if ctx is None else KeySpec(kind="context", columns=list(ctx.columns),
+                                                    referred_table=ctx.referred_table,
+                                                    referred_columns=list(ctx.referred_columns))
+        return TablePlan(name=table.name, model=model, context=context, keys=keys,
+                         unique_sets=[list(s) for s in table.unique_column_sets()])
+
+    def _subset(self, n: int) -> np.ndarray:
+        cap = self.options.max_fit_rows
+        if cap is None or n <= cap:
+            return np.arange(n)
+        return np.sort(self.rng.choice(n, size=cap, replace=False))
+
+    def _copy_plan(self, table: Table, frame: pd.DataFrame) -> TablePlan:
+        rows = [{c: _jsonable(to_python(v)) for c, v in rec.items()} for rec in frame.to_dict("records")]
+        keys = [KeySpec(kind="copy", columns=list(table.pk_columns))]
+        return TablePlan(name=table.name, model=TableModel(name=table.name, rows=len(frame)),
+                         context=None, keys=keys, unique_sets=[], copy_rows=rows)
+
+    def _table_model(self, table: Table, frame: pd.DataFrame, key_cols: set[str]) -> TableModel:
+        model = TableModel(name=table.name, rows=len(frame))
+        profile = self.profiles.get(table.name)
+        for col in table.columns:
+            if col.name in key_cols:
+                continue
+            values = frame[col.name] if col.name in frame else pd.Series([None] * len(frame), dtype=object)
+            prof = profile_of(profile, col.name)
+            role = column_role(col, prof, values)
+            if role in ("numeric", "datetime", "categorical", "constant"):
+                tr = make_transform(col, role)
+                if role == "datetime" and prof is not None and prof.semantic in (SemanticType.DATE, SemanticType.TIME):
+                    tr.unit = prof.semantic.value  # type: ignore[attr-defined]
+                model.transforms.append(tr.fit(values))
+            elif role == "fake":
+                model.fakes.append(self._fake_spec(col, prof, values, table))
+            elif role == "natural_key":
+                model.others.append(self._natural_key(col, values))
+            else:
+                model.others.append({"column": col.name, "kind": "placeholder", "value": _jsonable(placeholder(col))})
+                self.warnings.append(f"{table.name}.{col.name}: {col.logical_type.value} column filled with "
+                                     f"{'NULL' if col.nullable else 'a placeholder'} (not modelled)")
+        return model
+
+    def _fake_spec(self, col: Any, prof: Any, values: pd.Series, table: Table) -> dict[str, Any]:
+        from dbsynth.transform.fake import source_hashes
+
+        present = values.dropna().astype(str)
+        lengths = present.str.len().to_numpy(dtype=float)
+        grid = np.quantile(lengths, np.linspace(0, 1, min(50, max(len(lengths), 2)))).tolist() if len(lengths) else [10.0]
+        unique = any(s == (col.name,) for s in table.unique_column_sets()) or bool(prof and prof.unique)
+        kind = prof.pii_kind.value if prof is not None and prof.pii_kind is not None else None
+        return {"column": col.name, "kind": kind, "max_length": col.length, "unique": unique,
+                "null_rate": float(values.isna().mean()) if len(values) else 0.0, "lengths": grid,
+                "avoid": source_hashes(present.tolist())}
+
+    def _natural_key(self, col: Any, values: pd.Series) -> dict[str, Any]:
+        present = values.dropna()
+        if col.logical_type == LogicalType.UUID:
+            kind = "uuid"
+        elif col.logical_type in (LogicalType.INTEGER,) or pd.api.types.is_integer_dtype(present.dtype):
+            kind = "int"
+        else:
+            kind = "pattern"
+        pattern = learn_pattern(present.tolist()) if kind == "pattern" else {}
+        return {"column": col.name, "kind": kind, "pattern": pattern, "max_length": col.length,
+                "null_rate": float(values.isna().mean()) if len(values) else 0.0}
+
+    def _key_specs(self, table: Table, frame: pd.DataFrame, ctx: Any) -> list[KeySpec]:
+        specs: list[KeySpec] = []
+        fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
+        pk = table.pk_columns
+        if len(pk) == 1 and pk[0] not in fk_cols:
+            specs.append(self._pk_spec(table, frame, pk[0]))
+        deferred = {(e.table, e.columns) for e in self.plan.deferred}
+        for fk in table.foreign_keys:
+            if ctx is not None and fk is ctx:
+                continue
+            spec = self._fk_spec(table, frame, fk, ctx, deferred)
+            if spec is not None:
+                specs.append(spec)
+        return specs
+
+    def _pk_spec(self, table: Table, frame: pd.DataFrame, name: str) -> KeySpec:
+        col = table.column(name)
+        if col.logical_type == LogicalType.INTEGER or col.autoincrement:
+            return KeySpec(kind="pk_int", columns=[name])
+        if col.logical_type == LogicalType.UUID:
+            return KeySpec(kind="uuid", columns=[name])
+        pattern = learn_pattern(frame[name].tolist()) if name in frame else learn_pattern([])
+        return KeySpec(kind="pattern", columns=[name], pattern=pattern, max_length=col.length)
+
+    def _fk_spec(self, table: Table, frame: pd.DataFrame, fk: Any, ctx: Any, deferred: set) -> KeySpec | None:
+        if fk.referred_table not in self.frames or fk.referred_table in self.options.skip_tables:
+            self.warnings.append(f"{table.name}: FK {fk.label} points at a table that is not generated; "
+                                 "it gets NULL (or the rows are dropped when NOT NULL)")
+            return KeySpec(kind="fk", columns=list(fk.columns), referred_table=fk.referred_table,
+                           referred_columns=list(fk.referred_columns), null_rate=1.0)
+        parent = self.frames[fk.referred_table]
+        null_rate = 1.0 - card.fill_rate(frame, fk)
+        common = dict(columns=list(fk.columns), referred_table=fk.referred_table,
+                      referred_columns=list(fk.referred_columns), null_rate=null_rate)
+        if fk.referred_table == table.name:
+            stats = card.forest_stats(frame, table, fk)
+            return KeySpec(kind="self", grid=stats["fanout"], depth_p=stats["depth_p"], **common)
+        sets = [set(s) for s in table.unique_column_sets()]
+        unique = set(fk.columns) in sets
+        grouped = ctx is not None and set(fk.columns) | set(ctx.columns) in sets
+        grid = card.degree_grid(card.child_counts(frame, parent, fk))
+        kind = "deferred" if (table.name, fk.columns) in deferred else "fk"
+        return KeySpec(kind=kind, grid=grid, unique=unique, grouped_unique=grouped, **common)
+
+    def _count_columns(self, table: Table, frame: pd.DataFrame, model: TableModel) -> np.ndarray:
+        cols = []
+        for child, fk in self.context.items():
+            if fk is None or fk.referred_table != table.name:
+                continue
+            counts = card.child_counts(self.frames[child], frame, fk)
+            tr = NumericTransform(column=f"__count__{child}", integer=True).fit(pd.Series(counts))
+            ratio = len(self.frames[child]) / max(len(frame), 1)
+            model.counts.append(CountSpec(child=child, fk=",".join(fk.columns), ratio=ratio,
+                                          cap=float(counts.max(initial=0)), transform=tr))
+            cols.append(tr.transform(pd.Series(counts), rng=self.rng))
+        return np.hstack(cols) if cols else np.zeros((len(frame), 0))
+
+    def _parent_scores(self, frame: pd.DataFrame, ctx: Any) -> np.ndarray | None:
+        if ctx is None:
+            return None
+        parent_scores = self.scores[ctx.referred_table]
+        idx = card.parent_index(frame, self.frames[ctx.referred_table], ctx)
+        return parent_scores[np.clip(idx, 0, None)] if len(parent_scores) else np.zeros((len(frame), 0))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return value
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)

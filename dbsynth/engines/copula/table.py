@@ -1,0 +1,246 @@
+"""One table's statistical model: transforms, copula, category trees, fake-column specs.
+
+The joint score vector is ``[own columns..., child counts..., parent features...]``;
+parent features are the context parent's own scores, so children are drawn by
+Gaussian conditioning on the synthetic parent row.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dbsynth.engines.copula.conditional import CategoryTree, fit_tree
+from dbsynth.engines.copula.model import fit_correlation, sample_conditional
+from dbsynth.profile.types import ColumnProfile, SemanticType, TableProfile
+from dbsynth.schema.model import Column, LogicalType, Table
+from dbsynth.transform.columns import (CategoricalTransform, ColumnTransform, ConstantTransform,
+                                       DatetimeTransform, NumericTransform, interval_mid_scores,
+                                       transform_from_dict)
+
+MAX_PARENT_FEATURES = 12
+_NUMERIC = {LogicalType.INTEGER, LogicalType.FLOAT, LogicalType.DECIMAL}
+_TIMES = {LogicalType.DATE: "date", LogicalType.DATETIME: "datetime", LogicalType.TIME: "time"}
+_PLACEHOLDER = {LogicalType.JSON: "{}", LogicalType.BINARY: b"", LogicalType.ARRAY: "{}",
+                LogicalType.INTERVAL: "0"}
+
+
+@dataclass
+class CountSpec:
+    child: str
+    fk: str  # comma-joined child FK columns
+    ratio: float  # source child rows per parent row
+    cap: float  # most children one source parent had
+    transform: ColumnTransform
+
+
+@dataclass
+class TableModel:
+    name: str
+    rows: int
+    transforms: list[ColumnTransform] = field(default_factory=list)
+    counts: list[CountSpec] = field(default_factory=list)
+    parent: str | None = None
+    parent_features: list[int] = field(default_factory=list)
+    corr: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    trees: list[CategoryTree] = field(default_factory=list)
+    fakes: list[dict[str, Any]] = field(default_factory=list)
+    others: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def own_width(self) -> int:
+        return sum(t.width for t in self.transforms)
+
+    def own_scores(self, frame: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+        parts = [t.transform(frame[t.column], rng=rng) for t in self.transforms]
+        return np.hstack(parts) if parts else np.zeros((len(frame), 0))
+
+    def slices(self) -> dict[str, slice]:
+        out, pos = {}, 0
+        for t in self.transforms:
+            out[t.column] = slice(pos, pos + t.width)
+            pos += t.width
+        return out
+
+    # -- sampling -----------------------------------------------------------
+    def sample(self, *, n: int, parent_scores: np.ndarray | None,
+               rng: np.random.Generator) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """Values of the modelled columns, own scores (for children) and raw child counts."""
+        given = np.zeros((n, 0))
+        if self.parent_features and parent_scores is not None:
+            given = parent_scores[:, self.parent_features]
+        n_target = self.corr.shape[0] - given.shape[1]
+        joint = sample_conditional(self.corr, given=given, n_target=n_target, rng=rng)
+        own = joint[:, :self.own_width]
+        values = self._apply_trees(own, given, rng)
+        for t, sl in zip(self.transforms, self.slices().values()):
+            if t.column not in values:
+                values[t.column] = t.reverse_transform(own[:, sl], rng=rng)
+        counts = np.zeros((n, len(self.counts)))
+        for j, spec in enumerate(self.counts):
+            raw = spec.transform.reverse_transform(joint[:, self.own_width + j:self.own_width + j + 1], rng=rng)
+            counts[:, j] = np.asarray(raw, dtype=float)
+        return values, own, counts
+
+    def _apply_trees(self, own: np.ndarray, given: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        values: dict[str, np.ndarray] = {}
+        by_name = {t.column: t for t in self.transforms}
+        sl = self.slices()
+        for tree in self.trees:
+            x = np.hstack([own, given])[:, tree.features]
+            tr = by_name[tree.column]
+            assert isinstance(tr, CategoricalTransform)
+            codes = tree.sample(x, rng)
+            values[tree.column] = tr.values_of(codes)
+            own[:, sl[tree.column].start] = interval_mid_scores(codes, tr.cdf)
+        return values
+
+    # -- persistence --------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "rows": self.rows, "transforms": [t.to_dict() for t in self.transforms],
+                "counts": [{"child": c.child, "fk": c.fk, "ratio": c.ratio, "cap": c.cap,
+                            "transform": c.transform.to_dict()} for c in self.counts],
+                "parent": self.parent, "parent_features": self.parent_features,
+                "trees": [t.to_dict() for t in self.trees],
+                "fakes": [{k: v for k, v in f.items() if k != "avoid"} for f in self.fakes],
+                "others": self.others}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        out = {"corr": self.corr}
+        for i, f in enumerate(self.fakes):
+            out[f"avoid_{i}"] = np.asarray(sorted(f.get("avoid", ())), dtype=str)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], arrays: dict[str, np.ndarray]) -> "TableModel":
+        fakes = [dict(f) for f in data["fakes"]]
+        for i, f in enumerate(fakes):
+            f["avoid"] = frozenset(arrays.get(f"avoid_{i}", np.zeros(0, dtype=str)).tolist())
+        counts = [CountSpec(child=c["child"], fk=c["fk"], ratio=c["ratio"], cap=c["cap"],
+                            transform=transform_from_dict(c["transform"])) for c in data["counts"]]
+        return cls(name=data["name"], rows=data["rows"],
+                   transforms=[transform_from_dict(t) for t in data["transforms"]], counts=counts,
+                   parent=data["parent"], parent_features=list(data["parent_features"]),
+                   corr=np.asarray(arrays["corr"], dtype=float),
+                   trees=[CategoryTree.from_dict(t) for t in data["trees"]], fakes=fakes,
+                   others=data["others"])
+
+
+# -- roles -------------------------------------------------------------------
+def column_role(column: Column, profile: ColumnProfile | None, values: pd.Series) -> str:
+    """numeric | datetime | categorical | constant | fake | natural_key | other."""
+    if profile is not None:
+        return _role_from_profile(column, profile)
+    lt = column.logical_type
+    present = values.dropna()
+    if present.nunique() <= 1 and lt not in (LogicalType.UUID,):
+        return "constant"
+    if lt in _NUMERIC:
+        return "numeric"
+    if lt in _TIMES:
+        return "datetime"
+    if lt in (LogicalType.BOOLEAN, LogicalType.ENUM):
+        return "categorical"
+    if lt == LogicalType.UUID:
+        return "natural_key"
+    if lt == LogicalType.TEXT:
+        few = present.nunique() <= max(20, int(0.05 * len(present)))
+        return "categorical" if few else "fake"
+    return "other"
+
+
+def _role_from_profile(column: Column, profile: ColumnProfile) -> str:
+    sem = profile.semantic
+    if sem in (SemanticType.NUMERIC,):
+        return "numeric"
+    if sem in (SemanticType.DATETIME, SemanticType.DATE, SemanticType.TIME):
+        return "datetime"
+    if sem in (SemanticType.CATEGORICAL, SemanticType.BOOLEAN):
+        return "categorical"
+    if sem in (SemanticType.PII, SemanticType.TEXT):
+        return "fake"
+    if sem == SemanticType.KEY:
+        return "natural_key"
+    if sem == SemanticType.CONSTANT:
+        return "constant"
+    return "other"
+
+
+def make_transform(column: Column, role: str) -> ColumnTransform:
+    if role == "numeric":
+        integer = column.logical_type == LogicalType.INTEGER or (
+            column.logical_type == LogicalType.DECIMAL and column.scale == 0)
+        scale = column.scale if column.logical_type == LogicalType.DECIMAL else None
+        return NumericTransform(column=column.name, integer=integer, scale=scale)
+    if role == "datetime":
+        return DatetimeTransform(column=column.name, unit=_TIMES.get(column.logical_type, "datetime"))
+    if role == "constant":
+        return ConstantTransform(column=column.name)
+    return CategoricalTransform(column=column.name)
+
+
+def placeholder(column: Column) -> Any:
+    """OTHER columns (json, binary, arrays…): NULL when allowed, else a minimal valid value."""
+    if column.nullable:
+        return None
+    return _PLACEHOLDER.get(column.logical_type, "")
+
+
+def profile_of(profile: TableProfile | None, name: str) -> ColumnProfile | None:
+    if profile is None:
+        return None
+    try:
+        return profile.column(name)
+    except KeyError:
+        return None
+
+
+# -- fitting -----------------------------------------------------------------
+def fit_joint(model: TableModel, *, own: np.ndarray, counts: np.ndarray,
+              parent: np.ndarray | None, seed: int) -> None:
+    """Copula over [own, counts, chosen parent features] plus the category trees."""
+    feats: list[int] = []
+    if parent is not None and parent.shape[1]:
+        feats = _pick_parent_features(np.hstack([own, counts]), parent)
+    model.parent_features = feats
+    given = parent[:, feats] if parent is not None and feats else np.zeros((len(own), 0))
+    model.corr = fit_correlation(np.hstack([own, counts, given]))
+    model.trees = _fit_trees(model, own, given, seed)
+
+
+def _pick_parent_features(child: np.ndarray, parent: np.ndarray) -> list[int]:
+    if child.shape[1] == 0 or len(child) < 3:
+        return list(range(min(parent.shape[1], MAX_PARENT_FEATURES)))
+    corr = fit_correlation(np.hstack([child, parent]))[child.shape[1]:, :child.shape[1]]
+    strength = np.abs(corr).max(axis=1)
+    return sorted(np.argsort(-strength, kind="stable")[:MAX_PARENT_FEATURES].tolist())
+
+
+def _fit_trees(model: TableModel, own: np.ndarray, given: np.ndarray, seed: int) -> list[CategoryTree]:
+    sl = model.slices()
+    cats = [t for t in model.transforms if isinstance(t, CategoricalTransform) and len(t.categories) > 1]
+    cats.sort(key=lambda t: -len(t.categories))  # fine before coarse: city, then country
+    cat_cols = {sl[t.column].start for t in cats}
+    base = [i for i in range(own.shape[1]) if i not in cat_cols]
+    x_all = own
+    trees, earlier = [], []
+    for t in cats:
+        if not earlier:  # the copula keeps the finest column's marginal; trees refine the rest
+            earlier.append(sl[t.column].start)
+            continue
+        # own columns only: parent features would let the tree bypass the column it should follow
+        features = base + earlier
+        y = _codes(t, own[:, sl[t.column].start])
+        tree = fit_tree(column=t.column, x=x_all[:, features], y=y, features=features, seed=seed)
+        if tree is not None:
+            trees.append(tree)
+        earlier.append(sl[t.column].start)
+    return trees
+
+
+def _codes(t: CategoricalTransform, z: np.ndarray) -> np.ndarray:
+    from dbsynth.transform.columns import codes_from_scores
+
+    return codes_from_scores(z, t.cdf)

@@ -1,0 +1,171 @@
+"""Key generation and FK assignment: PKs, string-key patterns, UUIDs, quotas, forests."""
+from __future__ import annotations
+
+import string
+import uuid
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+_CLASSES = {"U": string.ascii_uppercase, "L": string.ascii_lowercase, "D": string.digits}
+
+
+def integer_keys(*, start: int, n: int) -> np.ndarray:
+    """Sequential integer keys start+1 .. start+n (Python ints, insertable as-is)."""
+    return np.array(list(range(start + 1, start + n + 1)), dtype=object)
+
+
+def uuid_keys(*, n: int, rng: np.random.Generator) -> np.ndarray:
+    raw = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
+    return np.array([str(uuid.UUID(bytes=bytes(r), version=4)) for r in raw], dtype=object)
+
+
+def learn_pattern(values: Iterable[Any]) -> dict[str, Any]:
+    """Length distribution and per-position character classes of string keys (no values kept)."""
+    texts = [str(v) for v in values if v is not None and not (isinstance(v, float) and np.isnan(v))]
+    if not texts:
+        return {"lengths": [8], "length_p": [1.0], "classes": ["U"] * 8}
+    lengths, counts = np.unique([len(t) for t in texts], return_counts=True)
+    width = int(lengths.max())
+    classes = [_position_class([t[i] for t in texts if len(t) > i]) for i in range(width)]
+    return {"lengths": lengths.tolist(), "length_p": (counts / counts.sum()).tolist(), "classes": classes}
+
+
+def _position_class(chars: list[str]) -> str:
+    kinds = set()
+    for c in chars:
+        kinds.add("U" if c.isupper() else "L" if c.islower() else "D" if c.isdigit() else c)
+    letters = "".join(sorted(k for k in kinds if k in _CLASSES))
+    if len(kinds) == 1 and not letters:
+        return "=" + next(iter(kinds))  # a fixed separator such as '-'
+    return letters or "U"
+
+
+def pattern_keys(*, pattern: dict[str, Any], n: int, rng: np.random.Generator,
+                 seen: set[Any], max_length: int | None = None) -> np.ndarray:
+    """`n` new unique strings shaped like the source keys (not in `seen`; `seen` is updated)."""
+    out: list[str] = []
+    lengths = rng.choice(pattern["lengths"], size=n, p=pattern["length_p"])
+    for length in lengths:
+        for attempt in range(50):
+            key = _one_key(pattern["classes"][:int(length)], rng)
+            if attempt > 20:  # the shape space is crowded: lengthen with digits
+                key += str(int(rng.integers(0, 10 ** 6)))
+            key = key[:max_length] if max_length else key
+            if key not in seen:
+                break
+        seen.add(key)
+        out.append(key)
+    return np.array(out, dtype=object)
+
+
+def _one_key(classes: list[str], rng: np.random.Generator) -> str:
+    chars = []
+    for cls in classes:
+        if cls.startswith("="):
+            chars.append(cls[1:])
+            continue
+        pool = "".join(_CLASSES[c] for c in cls)
+        chars.append(pool[int(rng.integers(0, len(pool)))])
+    return "".join(chars)
+
+
+def assign_by_quota(*, n: int, quotas: np.ndarray, rng: np.random.Generator,
+                    unique: bool = False) -> np.ndarray:
+    """Parent positions for `n` children, proportional to remaining quota; quotas are consumed.
+
+    unique: each parent at most once (one-to-one FKs); -1 where parents ran out.
+    """
+    if len(quotas) == 0:
+        return np.full(n, -1)
+    if unique:
+        free = np.flatnonzero(quotas > -0.5)
+        w = np.clip(quotas[free], 0, None) + 1e-3
+        k = min(n, len(free))
+        pick = free[_weighted_without_replacement(w, k, rng)]
+        quotas[pick] = -1.0
+        return np.concatenate([pick, np.full(n - k, -1)]).astype(int)
+    w = np.clip(quotas, 0, None) + 1e-3 * max(quotas.mean(), 1e-3)
+    pick = rng.choice(len(quotas), size=n, p=w / w.sum())
+    quotas -= np.bincount(pick, minlength=len(quotas))
+    return pick
+
+
+def _weighted_without_replacement(w: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    # Gumbel top-k: exact weighted sampling without replacement, vectorised
+    keys = np.log(w) + rng.gumbel(size=len(w))
+    return np.argsort(-keys, kind="stable")[:k]
+
+
+def assign_grouped_unique(*, groups: np.ndarray, quotas: np.ndarray,
+                          rng: np.random.Generator) -> np.ndarray:
+    """Per context group, distinct parents (link tables: unique (context, other) pairs); -1 if short."""
+    out = np.full(len(groups), -1)
+    w = np.clip(quotas, 0, None) + 1e-3
+    for g in np.unique(groups):
+        rows = np.flatnonzero(groups == g)
+        k = min(len(rows), len(w))
+        pick = _weighted_without_replacement(w, k, rng)
+        out[rows[:k]] = pick
+        np.subtract.at(quotas, pick, 1)
+    return out
+
+
+def forest_parents(*, n: int, depth_p: list[float], fanout: list[float],
+                   rng: np.random.Generator) -> np.ndarray:
+    """Parent position per row (-1 for roots): the source's depth mix and fan-out shape.
+
+    Rows are ordered by depth, so every parent precedes its children and the
+    result is acyclic.
+    """
+    depths = np.sort(rng.choice(len(depth_p), size=n, p=np.asarray(depth_p) / np.sum(depth_p)))
+    if n:
+        depths[0] = 0
+    parents = np.full(n, -1)
+    knots = np.asarray(fanout, dtype=float)
+    quota = np.interp(rng.uniform(0, 1, n), np.linspace(0, 1, len(knots)), knots) + 0.05
+    for d in range(1, int(depths.max(initial=0)) + 1):
+        upper = np.flatnonzero(depths == d - 1)
+        rows = np.flatnonzero(depths == d)
+        if len(upper) == 0:
+            depths[rows] = 0
+            continue
+        sub = quota[upper].copy()
+        parents[rows] = upper[assign_by_quota(n=len(rows), quotas=sub, rng=rng)]
+    return parents
+
+
+def make_unique(values: np.ndarray, *, seen: set[Any], max_length: int | None = None) -> np.ndarray:
+    """Suffix (strings) or bump (integers) duplicates so every non-NULL value is new."""
+    out = values.copy()
+    top = max((v for v in seen if isinstance(v, int) and not isinstance(v, bool)), default=0)
+    for i, v in enumerate(out):
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            continue
+        if v in seen:
+            if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+                top = max(top, int(v))
+                v = top + 1
+            else:
+                v = _suffixed(str(v), seen, max_length)
+            out[i] = v
+        if isinstance(v, int):
+            top = max(top, v)
+        seen.add(v)
+    return out
+
+
+def _suffixed(text: str, seen: set[Any], max_length: int | None) -> str:
+    k = 2
+    while True:
+        suffix = f"-{k}"
+        base = text[: max_length - len(suffix)] if max_length and max_length > len(suffix) else text
+        cand = (base + suffix)[: max_length] if max_length else base + suffix
+        if cand not in seen:
+            return cand
+        k += 1
+
+
+def key_frame(values: dict[str, np.ndarray]) -> pd.DataFrame:
+    return pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in values.items()})

@@ -1,0 +1,313 @@
+"""Topological streaming sampler for the copula model.
+
+Each batch holds a 1/B share of every root table plus all their context
+descendants, so memory is bounded by the batch. Between batches only keys and
+remaining in-degree quotas of FK targets are kept. Batch b draws from
+``default_rng([seed, b, table index])``: same seed, same frames.
+"""
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, Iterator
+
+import numpy as np
+import pandas as pd
+
+from dbsynth.engines.base import SampleOptions
+from dbsynth.engines.copula.cardinality import draw_quotas, rescale_counts
+from dbsynth.sample import keys as K
+from dbsynth.sample.types import TableChunk
+from dbsynth.schema.model import LogicalType
+from dbsynth.transform.columns import DatetimeTransform
+
+if TYPE_CHECKING:
+    from dbsynth.engines.copula.engine import CopulaModel, KeySpec, TablePlan
+
+
+class Sampler:
+    def __init__(self, *, model: "CopulaModel", options: SampleOptions) -> None:
+        self.m, self.o = model, options
+        self.order = list(model.tables)
+        self.index = {t: i for i, t in enumerate(self.order)}
+        self.counters = {t: int(options.key_offsets.get(t, 0)) for t in self.order}
+        self.pools: dict[str, pd.DataFrame] = {}
+        self.quotas: dict[tuple[str, str], np.ndarray] = {}
+        self.seen: dict[tuple[str, str], set[Any]] = {}
+        self.last: dict[str, pd.DataFrame] = {}
+        self.inbound = self._inbound()
+
+    def _inbound(self) -> dict[str, list[tuple[str, "KeySpec"]]]:
+        out: dict[str, list[tuple[str, KeySpec]]] = {}
+        for name, tp in self.m.tables.items():
+            for spec in tp.keys:
+                if spec.kind in ("fk", "deferred") and spec.referred_table in self.m.tables:
+                    out.setdefault(spec.referred_table, []).append((name, spec))
+        return out
+
+    def run(self) -> Iterator[TableChunk]:
+        totals = {t: self._root_total(t) for t, tp in self.m.tables.items()
+                  if tp.context is None and tp.copy_rows is None}
+        batches = max([1] + [math.ceil(n / max(self.o.batch_rows, 1)) for n in totals.values()])
+        for b in range(batches):
+            frames = self._batch(b, batches, totals)
+            for t in self.order:
+                if t in frames:
+                    yield TableChunk(table=t, frame=frames[t], batch=b)
+
+    def _root_total(self, table: str) -> int:
+        explicit = self.o.row_counts.get(table)
+        return int(explicit) if explicit is not None else int(round(self.m.tables[table].model.rows * self.o.scale))
+
+    def _batch(self, b: int, batches: int, totals: dict[str, int]) -> dict[str, pd.DataFrame]:
+        frames: dict[str, pd.DataFrame] = {}
+        state: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for t in self.order:
+            tp = self.m.tables[t]
+            rng = np.random.default_rng([self.o.seed, b, self.index[t]])
+            if tp.copy_rows is not None:
+                if b == 0:
+                    frames[t] = self._finish(t, pd.DataFrame(tp.copy_rows, columns=self._columns(t)))
+                    self._register(t, frames[t], rng)
+                continue
+            n, pidx = self._row_plan(tp, b, batches, totals, frames, state, rng)
+            frame, own, counts = self._generate(tp, n, pidx, frames, state, rng)
+            frames[t], state[t] = frame, (own, counts)
+            self._register(t, frame, rng)
+        self._fill_deferred(frames, b)
+        return {t: self._finish(t, f) for t, f in frames.items()}
+
+    def _row_plan(self, tp: "TablePlan", b: int, batches: int, totals: dict[str, int],
+                  frames: dict[str, pd.DataFrame], state: dict[str, Any],
+                  rng: np.random.Generator) -> tuple[int, np.ndarray | None]:
+        if tp.context is None:
+            n = int(np.array_split(np.arange(totals[tp.name]), batches)[b].size)
+            return n, None
+        parent = tp.context.referred_table
+        if parent not in state or len(frames[parent]) == 0:
+            return 0, np.zeros(0, dtype=int)
+        pmodel = self.m.tables[parent].model
+        j = next(i for i, c in enumerate(pmodel.counts) if c.child == tp.name)
+        spec = pmodel.counts[j]
+        n_parent = len(frames[parent])
+        target = int(np.floor(spec.ratio * n_parent + rng.uniform()))
+        unique_ctx = sorted(tp.context.columns) in [sorted(s) for s in tp.unique_sets]
+        per = rescale_counts(state[parent][1][:, j], target=target, cap=1.0 if unique_ctx else spec.cap, rng=rng)
+        pidx = np.repeat(np.arange(n_parent), per)
+        return len(pidx), pidx
+
+    def _generate(self, tp: "TablePlan", n: int, pidx: np.ndarray | None, frames: dict[str, pd.DataFrame],
+                  state: dict[str, Any], rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+        pscores = None
+        if tp.context is not None and pidx is not None and tp.context.referred_table in state:
+            pscores = state[tp.context.referred_table][0][pidx]
+        values, own, counts = tp.model.sample(n=n, parent_scores=pscores, rng=rng)
+        cols: dict[str, Any] = dict(values)
+        if tp.context is not None and pidx is not None:
+            parent = frames[tp.context.referred_table]
+            for c, rc in zip(tp.context.columns, tp.context.referred_columns):
+                cols[c] = parent[rc].to_numpy(dtype=object)[pidx]
+        keep = self._fill_keys(tp, cols, n, pidx, rng)
+        self._fill_extras(tp, cols, n, rng)
+        frame = pd.DataFrame({c: pd.Series(cols.get(c, [None] * n), dtype=object) for c in self._columns(tp.name)})
+        keep &= self._dedupe(tp, frame)
+        return frame[keep].reset_index(drop=True), own[keep], counts[keep]
+
+    def _columns(self, table: str) -> list[str]:
+        return list(self.m.schema.table(table).column_names)
+
+    # -- keys -----------------------------------------------------------------
+    def _fill_keys(self, tp: "TablePlan", cols: dict[str, Any], n: int, pidx: np.ndarray | None,
+                   rng: np.random.Generator) -> np.ndarray:
+        keep = np.ones(n, dtype=bool)
+        for spec in sorted(tp.keys, key=lambda s: s.kind == "self"):
+            if spec.kind == "pk_int":
+                cols[spec.columns[0]] = K.integer_keys(start=self.counters[tp.name], n=n)
+                self.counters[tp.name] += n
+            elif spec.kind == "uuid":
+                cols[spec.columns[0]] = K.uuid_keys(n=n, rng=rng)
+            elif spec.kind == "pattern":
+                cols[spec.columns[0]] = K.pattern_keys(pattern=spec.pattern, n=n, rng=rng, max_length=spec.max_length,
+                                                       seen=self.seen.setdefault((tp.name, spec.columns[0]), set()))
+            elif spec.kind == "fk":
+                keep &= self._assign_fk(tp, spec, cols, n, pidx, rng)
+            elif spec.kind == "self":
+                self._assign_self(tp, spec, cols, n, rng)
+            elif spec.kind == "deferred":
+                for c in spec.columns:
+                    cols[c] = np.full(n, None, dtype=object)
+        return keep
+
+    def _assign_fk(self, tp: "TablePlan", spec: "KeySpec", cols: dict[str, Any], n: int,
+                   pidx: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
+        pool = self.pools.get(spec.referred_table or "")
+        quotas = self.quotas.get((tp.name, ",".join(spec.columns)))
+        nulls = rng.uniform(size=n) < spec.null_rate
+        pick = np.full(n, -1)
+        if pool is not None and len(pool) and quotas is not None:
+            live = np.flatnonzero(~nulls)
+            if spec.grouped_unique and pidx is not None:
+                pick[live] = K.assign_grouped_unique(groups=pidx[live], quotas=quotas, rng=rng)
+            else:
+                pick[live] = K.assign_by_quota(n=len(live), quotas=quotas, rng=rng, unique=spec.unique)
+        for c, rc in zip(spec.columns, spec.referred_columns):
+            vals = np.full(n, None, dtype=object)
+            if pool is not None and len(pool):
+                src = pool[rc].to_numpy(dtype=object)
+                vals[pick >= 0] = src[pick[pick >= 0]]
+            cols[c] = vals
+        nullable = all(self.m.schema.table(tp.name).column(c).nullable for c in spec.columns)
+        return (pick >= 0) | (nulls & nullable) | (nullable & (pick < 0))
+
+    def _assign_self(self, tp: "TablePlan", spec: "KeySpec", cols: dict[str, Any], n: int,
+                     rng: np.random.Generator) -> None:
+        parents = K.forest_parents(n=n, depth_p=spec.depth_p or [1.0], fanout=spec.grid or [0.0], rng=rng)
+        nullable = all(self.m.schema.table(tp.name).column(c).nullable for c in spec.columns)
+        for c, rc in zip(spec.columns, spec.referred_columns):
+            ref = np.asarray(cols.get(rc, np.full(n, None)), dtype=object)
+            vals = np.full(n, None, dtype=object)
+            vals[parents >= 0] = ref[parents[parents >= 0]]
+            if not nullable:  # NOT NULL self-reference: roots point at themselves
+                vals[parents < 0] = ref[parents < 0]
+            cols[c] = vals
+
+    def _fill_extras(self, tp: "TablePlan", cols: dict[str, Any], n: int, rng: np.random.Generator) -> None:
+        from dbsynth.transform.fake import fake_values
+
+        table = self.m.schema.table(tp.name)
+        for i, f in enumerate(tp.model.fakes):
+            lengths = np.interp(rng.uniform(size=n), np.linspace(0, 1, len(f["lengths"])), f["lengths"])
+            vals = fake_values(kind=_kind(f["kind"]), n=n, seed=int(rng.integers(2**31)), locale=self.m.options.locale,
+                               max_length=f["max_length"], unique=f["unique"], avoid_hashes=f.get("avoid", frozenset()),
+                               lengths=[max(1, int(round(x))) for x in lengths])
+            arr = np.array(vals, dtype=object)
+            arr[rng.uniform(size=n) < f["null_rate"]] = None
+            if f["unique"]:
+                arr = K.make_unique(arr, seen=self.seen.setdefault((tp.name, f["column"]), set()),
+                                    max_length=f["max_length"])
+            cols[f["column"]] = arr
+        for o in tp.model.others:
+            cols[o["column"]] = self._other(tp.name, o, table.column(o["column"]).logical_type, n, rng)
+
+    def _other(self, table: str, spec: dict[str, Any], lt: LogicalType, n: int, rng: np.random.Generator) -> np.ndarray:
+        if spec["kind"] == "placeholder":
+            value = b"" if lt == LogicalType.BINARY and spec["value"] is not None else spec["value"]
+            return np.array([value] * n, dtype=object)
+        if spec["kind"] == "int":
+            key = f"__nk__{spec['column']}"
+            start = self.counters.setdefault(f"{table}.{key}", 0)
+            self.counters[f"{table}.{key}"] = start + n
+            return K.integer_keys(start=start, n=n)
+        if spec["kind"] == "uuid":
+            return K.uuid_keys(n=n, rng=rng)
+        return K.pattern_keys(pattern=spec["pattern"], n=n, rng=rng, max_length=spec["max_length"],
+                              seen=self.seen.setdefault((table, spec["column"]), set()))
+
+    def _dedupe(self, tp: "TablePlan", frame: pd.DataFrame) -> np.ndarray:
+        """Drop rows repeating a multi-column unique set; suffix/bump single modelled columns."""
+        keep = np.ones(len(frame), dtype=bool)
+        generated = {c for s in tp.keys if s.kind in ("pk_int", "uuid", "pattern") for c in s.columns}
+        generated |= {f["column"] for f in tp.model.fakes} | {o["column"] for o in tp.model.others}
+        for cols in tp.unique_sets:
+            if set(cols) <= generated or not set(cols) <= set(frame.columns):
+                continue
+            seen = self.seen.setdefault((tp.name, ",".join(cols)), set())
+            if len(cols) == 1 and not any(cols[0] in s.columns for s in tp.keys) and \
+                    (tp.context is None or cols[0] not in tp.context.columns):
+                frame[cols[0]] = K.make_unique(frame[cols[0]].to_numpy(dtype=object), seen=seen)
+                continue
+            for i, row in enumerate(frame[cols].itertuples(index=False, name=None)):
+                if any(v is None for v in row):
+                    continue
+                keep[i] &= row not in seen
+                seen.add(row)
+        return keep
+
+    # -- pools and cycles ----------------------------------------------------
+    def _register(self, table: str, frame: pd.DataFrame, rng: np.random.Generator) -> None:
+        self.last[table] = frame
+        inbound = self.inbound.get(table, [])
+        if not inbound:
+            return
+        cols = sorted({c for _, s in inbound for c in s.referred_columns})
+        keys = frame[cols].reset_index(drop=True)
+        self.pools[table] = pd.concat([self.pools[table], keys], ignore_index=True) if table in self.pools else keys
+        for child, spec in inbound:
+            key = (child, ",".join(spec.columns))
+            new = draw_quotas(spec.grid or [1.0], len(frame), rng)
+            self.quotas[key] = np.concatenate([self.quotas.get(key, np.zeros(0)), new])
+
+    def _fill_deferred(self, frames: dict[str, pd.DataFrame], b: int) -> None:
+        for t, frame in frames.items():
+            for spec in (s for s in self.m.tables[t].keys if s.kind == "deferred"):
+                rng = np.random.default_rng([self.o.seed, b, self.index[t], 7])
+                frames[t] = self._fill_one_deferred(t, frame, spec, frames, rng)
+
+    def _fill_one_deferred(self, t: str, frame: pd.DataFrame, spec: "KeySpec", frames: dict[str, pd.DataFrame],
+                           rng: np.random.Generator) -> pd.DataFrame:
+        """Fill a cycle FK from rows that now exist, preferring rows that point back (store → its staff)."""
+        ref = spec.referred_table or ""
+        pool = self.pools.get(ref)
+        if pool is None or not len(pool):
+            return frame
+        pick = np.full(len(frame), -1)
+        back = self._back_pointers(t, frame, ref, frames.get(ref))
+        used: set[int] = set()
+        for i, cands in enumerate(back):
+            free = [c for c in cands if not (spec.unique and c in used)]
+            if free:
+                pick[i] = free[0]
+                used.add(free[0])
+        rest = np.flatnonzero(pick < 0)
+        quotas = self.quotas[(t, ",".join(spec.columns))]
+        offset = len(pool) - len(frames.get(ref, ()))
+        pick_pool = np.where(pick >= 0, pick + offset, -1)
+        if len(rest):
+            if spec.unique:
+                quotas[list(u + offset for u in used)] = -1.0
+            pick_pool[rest] = K.assign_by_quota(n=len(rest), quotas=quotas, rng=rng, unique=spec.unique)
+        frame = frame.copy()
+        for c, rc in zip(spec.columns, spec.referred_columns):
+            src = pool[rc].to_numpy(dtype=object)
+            frame[c] = pd.Series([src[p] if p >= 0 else None for p in pick_pool], dtype=object)
+        return frame
+
+    def _back_pointers(self, t: str, frame: pd.DataFrame, ref: str, ref_frame: pd.DataFrame | None) -> list[list[int]]:
+        out: list[list[int]] = [[] for _ in range(len(frame))]
+        if ref_frame is None or not len(ref_frame):
+            return out
+        for fk in self.m.schema.table(ref).foreign_keys:
+            if fk.referred_table != t:
+                continue
+            pos = {tuple(r): i for i, r in enumerate(frame[list(fk.referred_columns)].itertuples(index=False, name=None))}
+            for j, r in enumerate(ref_frame[list(fk.columns)].itertuples(index=False, name=None)):
+                if tuple(r) in pos:
+                    out[pos[tuple(r)]].append(j)
+        return out
+
+    def _finish(self, table: str, frame: pd.DataFrame) -> pd.DataFrame:
+        tp = self.m.tables[table]
+        out = frame.copy()
+        for tr in tp.model.transforms:
+            if isinstance(tr, DatetimeTransform) and tr.mode == "datetime64" and tr.column in out:
+                out[tr.column] = pd.to_datetime(out[tr.column].tolist(), utc=False) if len(out) else out[tr.column]
+        return out[self._columns(table)]
+
+    # -- repair --------------------------------------------------------------
+    def resample(self, *, table: str, n: int, seed: int) -> pd.DataFrame:
+        """Fresh rows for repair: unconditional copula draw, FKs from the last keys seen."""
+        tp = self.m.tables[table]
+        rng = np.random.default_rng([seed, 10**6, self.index[table]])
+        pidx, frames = None, dict(self.last)
+        if tp.context is not None:
+            parent = frames.get(tp.context.referred_table, pd.DataFrame(columns=self._columns(tp.context.referred_table)))
+            pidx = rng.integers(0, max(len(parent), 1), size=n) if len(parent) else np.zeros(0, dtype=int)
+            n = len(pidx)
+            frames[tp.context.referred_table] = parent
+        frame, _, _ = self._generate(tp, n, pidx, frames, {}, rng)
+        return self._finish(table, frame)
+
+
+def _kind(value: str | None) -> Any:
+    from dbsynth.profile.types import PiiKind
+
+    return PiiKind(value) if value else None

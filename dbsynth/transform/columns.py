@@ -1,0 +1,398 @@
+"""Reversible per-column transforms: values <-> normal scores.
+
+RDT-style template: `fit` / `transform` / `reverse_transform` do the
+bookkeeping (null indicator, seeding, output width) and subclasses override
+`_fit` / `_transform` / `_reverse`. Every transform serialises to plain JSON
+(`to_dict` / `transform_from_dict`): quantile grids and category frequencies,
+never the source rows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtr, ndtri
+
+from dbsynth.errors import ModelError
+
+MAX_KNOTS = 200
+SUPPORT_MAX = 50  # numeric columns with at most this many distinct values are sampled from their support
+_EPS = 1e-6
+_DT_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S.%f",
+               "%Y-%m-%dT%H:%M:%S.%f", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y")
+_TIME_FORMATS = ("%H:%M:%S", "%H:%M", "%H:%M:%S.%f")
+
+
+def to_python(value: Any) -> Any:
+    """JSON-able plain Python value (numpy scalars unwrapped)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def interval_scores(codes: np.ndarray, cdf: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Normal scores of category codes: a uniform draw inside each code's CDF interval."""
+    lo = np.concatenate([[0.0], cdf[:-1]])[codes]
+    hi = cdf[codes]
+    u = lo + (hi - lo) * rng.uniform(0.1, 0.9, size=len(codes))
+    return ndtri(np.clip(u, _EPS, 1 - _EPS))
+
+
+def interval_mid_scores(codes: np.ndarray, cdf: np.ndarray) -> np.ndarray:
+    lo = np.concatenate([[0.0], cdf[:-1]])[codes]
+    return ndtri(np.clip((lo + cdf[codes]) / 2, _EPS, 1 - _EPS))
+
+
+def codes_from_scores(z: np.ndarray, cdf: np.ndarray) -> np.ndarray:
+    return np.minimum(np.searchsorted(cdf, ndtr(z), side="right"), len(cdf) - 1)
+
+
+class ColumnTransform:
+    """Base: one column -> `width` normal-score columns (value scores, then a null indicator)."""
+
+    kind: ClassVar[str] = "base"
+    nulls_as_category: ClassVar[bool] = False
+
+    def __init__(self, *, column: str) -> None:
+        self.column = column
+        self.null_rate = 0.0
+        self.fitted = False
+
+    @property
+    def value_width(self) -> int:
+        return 1
+
+    @property
+    def has_null_indicator(self) -> bool:
+        return not self.nulls_as_category and self.null_rate > 0
+
+    @property
+    def width(self) -> int:
+        return self.value_width + (1 if self.has_null_indicator else 0)
+
+    def fit(self, values: pd.Series) -> "ColumnTransform":
+        nulls = values.isna().to_numpy()
+        self.null_rate = float(nulls.mean()) if len(values) else 0.0
+        self._fit(values if self.nulls_as_category else values[~nulls])
+        self.fitted = True
+        return self
+
+    def transform(self, values: pd.Series, *, rng: np.random.Generator) -> np.ndarray:
+        """Scores of shape (n, width); null rows get a median value score."""
+        self._check_fitted()
+        nulls = values.isna().to_numpy()
+        out = np.zeros((len(values), self.width))
+        if self.nulls_as_category:
+            out[:, 0] = self._transform(values, rng)
+            return out
+        if (~nulls).any():
+            out[~nulls, 0] = self._transform(values[~nulls], rng)
+        if self.has_null_indicator:
+            cdf = np.array([1 - self.null_rate, 1.0])
+            out[:, 1] = interval_scores(nulls.astype(int), cdf, rng)
+        return out
+
+    def reverse_transform(self, scores: np.ndarray, *, rng: np.random.Generator) -> np.ndarray:
+        """Object array of insertable Python values (None for NULL)."""
+        self._check_fitted()
+        scores = np.atleast_2d(np.asarray(scores, dtype=float).reshape(len(scores), -1))
+        values = self._reverse(scores[:, 0], rng)
+        if self.has_null_indicator:
+            nulls = scores[:, 1] > ndtri(1 - self.null_rate)
+            values = np.asarray(values, dtype=object)
+            values[nulls] = None
+        return values
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "column": self.column, "null_rate": self.null_rate, **self._params()}
+
+    def _check_fitted(self) -> None:
+        if not self.fitted:
+            raise ModelError(f"transform for column {self.column!r} used before fit",
+                             hint="call fit() first (or load a fitted model)")
+
+    def _fit(self, values: pd.Series) -> None:
+        raise NotImplementedError
+
+    def _transform(self, values: pd.Series, rng: np.random.Generator) -> np.ndarray:
+        raise NotImplementedError
+
+    def _reverse(self, z: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        raise NotImplementedError
+
+    def _params(self) -> dict[str, Any]:
+        return {}
+
+    def _load(self, data: dict[str, Any]) -> None:
+        pass
+
+
+class NumericTransform(ColumnTransform):
+    """Empirical CDF (≤200 quantile knots, or the support when small) -> Φ⁻¹.
+
+    Outputs stay inside the observed range, so declared bounds and the source's
+    sign hold; integers come back as ints, decimals rounded to their scale.
+    """
+
+    kind = "numeric"
+
+    def __init__(self, *, column: str, integer: bool = False, scale: int | None = None) -> None:
+        super().__init__(column=column)
+        self.integer = integer
+        self.scale = scale
+        self.knots: np.ndarray = np.zeros(0)
+        self.support: np.ndarray | None = None
+        self.cdf: np.ndarray | None = None
+
+    def _fit(self, values: pd.Series) -> None:
+        x = self._numbers(values)
+        if len(x) == 0:
+            self.knots = np.zeros(2)
+            return
+        uniq, counts = np.unique(x, return_counts=True)
+        if len(uniq) <= SUPPORT_MAX:
+            self.support, self.cdf = uniq, np.cumsum(counts) / counts.sum()
+        self.knots = np.quantile(x, np.linspace(0, 1, min(MAX_KNOTS, max(len(x), 2))))
+
+    def _numbers(self, values: pd.Series) -> np.ndarray:
+        return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+    def _transform(self, values: pd.Series, rng: np.random.Generator) -> np.ndarray:
+        x = np.nan_to_num(self._numbers(values), nan=float(np.median(self.knots)))
+        if self.support is not None and self.cdf is not None:
+            idx = np.clip(np.searchsorted(self.support, x), 0, len(self.support) - 1)
+            return interval_scores(idx, self.cdf, rng)
+        p = np.linspace(0, 1, len(self.knots))
+        # average of left/right interpolation puts ties in the middle of their CDF step
+        u = (np.interp(x, self.knots, p) + 1 - np.interp(-x, -self.knots[::-1], p)) / 2
+        return ndtri(np.clip(u, 0.5 / len(self.knots), 1 - 0.5 / len(self.knots)))
+
+    def _reverse(self, z: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        if self.support is not None and self.cdf is not None:
+            x = self.support[codes_from_scores(z, self.cdf)]
+        else:
+            x = np.interp(ndtr(z), np.linspace(0, 1, len(self.knots)), self.knots)
+        return self._finish(x)
+
+    def _finish(self, x: np.ndarray) -> np.ndarray:
+        if self.integer:
+            return np.array([int(v) for v in np.round(x)], dtype=object)
+        if self.scale is not None:
+            x = np.round(x, self.scale)
+        return np.array([float(v) for v in x], dtype=object)
+
+    def _params(self) -> dict[str, Any]:
+        return {"integer": self.integer, "scale": self.scale, "knots": self.knots.tolist(),
+                "support": None if self.support is None else self.support.tolist(),
+                "cdf": None if self.cdf is None else self.cdf.tolist()}
+
+    def _load(self, data: dict[str, Any]) -> None:
+        self.knots = np.asarray(data["knots"], dtype=float)
+        if data.get("support") is not None:
+            self.support = np.asarray(data["support"], dtype=float)
+            self.cdf = np.asarray(data["cdf"], dtype=float)
+
+
+class DatetimeTransform(NumericTransform):
+    """Datetimes, dates and times as seconds, through the numeric quantile transform.
+
+    `mode` remembers how the source held them so values come back the same way:
+    datetime64 (tz kept), Python dates/times, or text in the source's format.
+    """
+
+    kind = "datetime"
+
+    def __init__(self, *, column: str, unit: str = "datetime") -> None:
+        super().__init__(column=column, integer=False)
+        self.unit = unit  # datetime | date | time
+        self.mode = "datetime64"
+        self.fmt: str | None = None
+        self.tz: str | None = None
+
+    def _fit(self, values: pd.Series) -> None:
+        self._detect(values)
+        super()._fit(values)
+
+    def _detect(self, values: pd.Series) -> None:
+        head = values.dropna().head(200)
+        first = head.iloc[0] if len(head) else None
+        if isinstance(first, str):
+            self.mode = "text"
+            formats = _TIME_FORMATS if self.unit == "time" else _DT_FORMATS
+            self.fmt = next((f for f in formats if _parses(head, f)), None)
+        elif isinstance(first, dt.time):
+            self.mode = "time"
+        elif isinstance(first, dt.date) and not isinstance(first, dt.datetime):
+            self.mode = "date"
+        elif isinstance(values.dtype, pd.DatetimeTZDtype):
+            self.tz = str(values.dtype.tz)
+
+    def _numbers(self, values: pd.Series) -> np.ndarray:
+        if self.unit == "time":
+            return np.array([_time_seconds(v, self.fmt) for v in values], dtype=float)
+        if self.mode == "text":
+            stamps = pd.to_datetime(values, format=self.fmt, errors="coerce")
+        else:
+            stamps = pd.to_datetime(values, errors="coerce", utc=self.tz is not None)
+        if stamps.dt.tz is not None:
+            stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+        secs = (stamps - pd.Timestamp(0)) / pd.Timedelta(seconds=1)
+        return secs.to_numpy(dtype=float, na_value=np.nan)
+
+    def _finish(self, x: np.ndarray) -> np.ndarray:
+        x = np.round(x / 86400) * 86400 if self.unit == "date" else np.round(x)
+        if self.unit == "time":
+            times = [dt.time(int(s // 3600) % 24, int(s % 3600 // 60), int(s % 60)) for s in x]
+            return np.array([t.strftime(self.fmt) if self.mode == "text" and self.fmt else t
+                             for t in times], dtype=object)
+        stamps = pd.to_datetime(x, unit="s")
+        if self.mode == "text":
+            return np.array(stamps.strftime(self.fmt or "%Y-%m-%d %H:%M:%S").tolist(), dtype=object)
+        if self.mode == "date":
+            return np.array([s.date() for s in stamps], dtype=object)
+        if self.tz:
+            stamps = stamps.tz_localize("UTC").tz_convert(self.tz)
+        return np.array(list(stamps), dtype=object)
+
+    def _params(self) -> dict[str, Any]:
+        return {**super()._params(), "unit": self.unit, "mode": self.mode, "fmt": self.fmt, "tz": self.tz}
+
+    def _load(self, data: dict[str, Any]) -> None:
+        super()._load(data)
+        self.unit, self.mode, self.fmt, self.tz = data["unit"], data["mode"], data["fmt"], data["tz"]
+
+
+def _parses(values: pd.Series, fmt: str) -> bool:
+    try:
+        pd.to_datetime(values, format=fmt, errors="raise")
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _time_seconds(value: Any, fmt: str | None) -> float:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return np.nan
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.strptime(value, fmt or "%H:%M:%S").time()
+        except ValueError:
+            return np.nan
+    if isinstance(value, pd.Timedelta):
+        return value.total_seconds()
+    return value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
+
+
+class CategoricalTransform(ColumnTransform):
+    """Categories (NULL is one of them) as frequency intervals of the normal CDF.
+
+    Only for columns whose values are categories; PII and free-text columns
+    never get here (their strings are never stored).
+    """
+
+    kind = "categorical"
+    nulls_as_category = True
+
+    def __init__(self, *, column: str) -> None:
+        super().__init__(column=column)
+        self.categories: list[Any] = []
+        self.cdf = np.zeros(0)
+
+    def _fit(self, values: pd.Series) -> None:
+        counts = values.astype(object).where(values.notna(), None).value_counts(dropna=False, sort=False)
+        pairs = sorted(((to_python(k), int(v)) for k, v in counts.items()),
+                       key=lambda kv: (-kv[1], str(kv[0])))
+        self.categories = [k for k, _ in pairs] or [None]
+        freq = np.array([v for _, v in pairs] or [1], dtype=float)
+        self.cdf = np.cumsum(freq) / freq.sum()
+        self.cdf[-1] = 1.0
+
+    def codes(self, values: pd.Series) -> np.ndarray:
+        lookup = {_key(c): i for i, c in enumerate(self.categories)}
+        return np.array([lookup.get(_key(to_python(v)), 0) for v in values], dtype=int)
+
+    def _transform(self, values: pd.Series, rng: np.random.Generator) -> np.ndarray:
+        return interval_scores(self.codes(values), self.cdf, rng)
+
+    def _reverse(self, z: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        return self.values_of(codes_from_scores(z, self.cdf))
+
+    def values_of(self, codes: np.ndarray) -> np.ndarray:
+        cats = np.empty(len(self.categories), dtype=object)
+        cats[:] = self.categories
+        return cats[codes]
+
+    def _params(self) -> dict[str, Any]:
+        return {"categories": self.categories, "cdf": self.cdf.tolist()}
+
+    def _load(self, data: dict[str, Any]) -> None:
+        self.categories, self.cdf = list(data["categories"]), np.asarray(data["cdf"], dtype=float)
+
+
+def _key(value: Any) -> Any:
+    # 1 == 1.0 == True in a dict; keep booleans distinct from integers
+    return (type(value) is bool, value)
+
+
+class ConstantTransform(ColumnTransform):
+    """A column with one value (or all NULL): zero-width, returns the value."""
+
+    kind = "constant"
+    nulls_as_category = True
+
+    def __init__(self, *, column: str) -> None:
+        super().__init__(column=column)
+        self.value: Any = None
+
+    @property
+    def value_width(self) -> int:
+        return 0
+
+    @property
+    def width(self) -> int:
+        return 0
+
+    def _fit(self, values: pd.Series) -> None:
+        present = values.dropna()
+        self.value = to_python(present.iloc[0]) if len(present) else None
+
+    def transform(self, values: pd.Series, *, rng: np.random.Generator) -> np.ndarray:
+        return np.zeros((len(values), 0))
+
+    def reverse_transform(self, scores: np.ndarray, *, rng: np.random.Generator) -> np.ndarray:
+        out = np.empty(len(scores), dtype=object)
+        out[:] = [self.value] * len(scores)
+        return out
+
+    def _params(self) -> dict[str, Any]:
+        value = self.value
+        if isinstance(value, (dt.date, dt.time, pd.Timestamp)):
+            value = str(value)
+        return {"value": value if isinstance(value, (str, int, float, bool, type(None))) else str(value)}
+
+    def _load(self, data: dict[str, Any]) -> None:
+        self.value = data["value"]
+
+
+_KINDS: dict[str, type[ColumnTransform]] = {
+    c.kind: c for c in (NumericTransform, DatetimeTransform, CategoricalTransform, ConstantTransform)}
+
+
+def transform_from_dict(data: dict[str, Any]) -> ColumnTransform:
+    """Rebuild a fitted transform from `to_dict()` output."""
+    try:
+        cls = _KINDS[data["kind"]]
+        obj = cls.__new__(cls)
+        ColumnTransform.__init__(obj, column=data["column"])
+        obj.__dict__.update({k: v for k, v in cls(column="_").__dict__.items() if k not in ("column",)})
+        obj.column, obj.null_rate, obj.fitted = data["column"], float(data["null_rate"]), True
+        for attr in ("integer", "scale"):
+            if attr in data:
+                setattr(obj, attr, data[attr])
+        obj._load(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelError(f"invalid transform parameters for column {data.get('column')!r}: {exc}",
+                         hint="the model directory is corrupt; re-run `dbsynth fit`") from exc
+    return obj

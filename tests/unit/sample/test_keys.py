@@ -1,0 +1,63 @@
+"""Key generation, quota assignment and forests."""
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import spearmanr
+
+from dbsynth.engines.copula.cardinality import degree_grid, draw_quotas, rescale_counts
+from dbsynth.sample import keys as K
+
+
+def test_pattern_keys_follow_shape_and_are_unique() -> None:
+    pattern = K.learn_pattern(["ALFKI", "ANATR", "BERGS", "BOLID"])
+    seen: set = set()
+    keys = K.pattern_keys(pattern=pattern, n=500, rng=np.random.default_rng(0), seen=seen)
+    assert len(set(keys)) == 500
+    assert all(len(k) == 5 and k.isalpha() and k.isupper() for k in keys)
+
+
+def test_uuid_and_integer_keys() -> None:
+    a = K.uuid_keys(n=100, rng=np.random.default_rng(3))
+    assert len(set(a)) == 100 and list(a) == list(K.uuid_keys(n=100, rng=np.random.default_rng(3)))
+    assert list(K.integer_keys(start=10, n=3)) == [11, 12, 13]
+
+
+def test_quotas_keep_popularity_shape() -> None:
+    rng = np.random.default_rng(0)
+    source = np.sort(rng.zipf(1.8, 300).clip(0, 200).astype(float))[::-1]
+    quotas = draw_quotas(degree_grid(source), 300, rng)
+    want = quotas.copy()
+    pick = K.assign_by_quota(n=int(source.sum()), quotas=quotas, rng=rng)
+    got = np.bincount(pick, minlength=300)
+    assert spearmanr(want, got).statistic >= 0.8
+    assert np.quantile(got, 0.99) > 5 * np.median(got)
+
+
+def test_grouped_unique_draws_without_replacement() -> None:
+    groups = np.repeat(np.arange(50), 8)
+    pick = K.assign_grouped_unique(groups=groups, quotas=np.ones(20) * 20, rng=np.random.default_rng(1))
+    pairs = set(zip(groups.tolist(), pick.tolist()))
+    assert len(pairs) == len(groups) and (pick >= 0).all()
+
+
+def test_forest_is_acyclic_with_source_depth() -> None:
+    parents = K.forest_parents(n=300, depth_p=[0.1, 0.3, 0.6], fanout=degree_grid(np.array([0.0] * 8 + [3.0] * 2)),
+                               rng=np.random.default_rng(2))
+    assert (parents < np.arange(300)).all()  # parents come first: no cycles
+    depth = np.zeros(300, dtype=int)
+    for i in range(300):
+        depth[i] = 0 if parents[i] < 0 else depth[parents[i]] + 1
+    assert depth.max() == 2 and abs((depth == 0).mean() - 0.1) < 0.06
+
+
+def test_rescale_counts_hits_target_and_cap() -> None:
+    out = rescale_counts(np.array([0.0, 1, 2, 3, 10]), target=40, cap=12, rng=np.random.default_rng(0))
+    assert out.sum() == 40 and out.max() <= 12
+
+
+def test_make_unique_suffixes_and_bumps() -> None:
+    seen: set = set()
+    out = K.make_unique(np.array(["a", "a", "b", None], dtype=object), seen=seen, max_length=3)
+    assert len({v for v in out if v}) == 3 and out[3] is None
+    ints = K.make_unique(np.array([1, 1, 2], dtype=object), seen=set())
+    assert len(set(ints)) == 3
