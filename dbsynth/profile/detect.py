@@ -40,6 +40,9 @@ LONG_TEXT_MEAN_LENGTH = 60  # long and mostly unique: free text even in small ta
 # State / country columns with at most this many values are modelled as categories.
 COARSE_PII_MAX_DISTINCT = 60
 COARSE_PII = frozenset({PiiKind.STATE, PiiKind.COUNTRY})
+# City / state / country columns whose values repeat (distinct ≤ this share of rows) are categories.
+SHARED_LOCATION_PII = frozenset({PiiKind.CITY, PiiKind.STATE, PiiKind.COUNTRY})
+SHARED_SHARE = 0.5
 DATE_PATTERN_SHARE = 0.95
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -113,18 +116,19 @@ def _series(frame: pd.DataFrame, name: str) -> pd.Series:
 def _profile_column(table: Table, col: Column, s: pd.Series,
                     override: tuple[SemanticType, PiiKind | None] | None) -> ColumnProfile:
     stats = _stats(table, col, s)
+    fields = {k: v for k, v in stats.items() if k != "non_null"}
     if override:
         semantic, kind = override
-        return ColumnProfile(semantic=semantic, pii_kind=kind, reason="override", overridden=True, **stats)
+        return ColumnProfile(semantic=semantic, pii_kind=kind, reason="override", overridden=True, **fields)
     semantic, kind, reason = _decide(table, col, s, stats)
-    return ColumnProfile(semantic=semantic, pii_kind=kind, reason=reason, **stats)
+    return ColumnProfile(semantic=semantic, pii_kind=kind, reason=reason, **fields)
 
 
 def _stats(table: Table, col: Column, s: pd.Series) -> dict:
     non_null = s.dropna()
     distinct = int(non_null.nunique()) if len(non_null) else 0
     declared = (col.name,) in table.unique_column_sets()
-    stats: dict = dict(name=col.name, null_rate=float(s.isna().mean()) if len(s) else 0.0,
+    stats: dict = dict(name=col.name, non_null=len(non_null), null_rate=float(s.isna().mean()) if len(s) else 0.0,
                        distinct=distinct, declared_unique=declared,
                        unique=declared or (len(non_null) > 1 and distinct == len(non_null)))
     if len(non_null) and _is_stringy(non_null):
@@ -211,6 +215,11 @@ def _pii_by_name(table: Table, col: Column, st: dict) -> tuple[SemanticType, Pii
     if kind in COARSE_PII and st["distinct"] <= COARSE_PII_MAX_DISTINCT:
         return (SemanticType.CATEGORICAL, None,
                 f"name matches {label!r} but only {st['distinct']} distinct values: kept as categories")
+    if kind in SHARED_LOCATION_PII and 0 < st["distinct"] <= SHARED_SHARE * st["non_null"]:
+        # A city shared by many rows identifies nobody and carries the city → country trend.
+        return (SemanticType.CATEGORICAL, None,
+                f"name matches {label!r} but each value is shared by {st['non_null'] / st['distinct']:.1f} rows "
+                "on average: kept as categories")
     return SemanticType.PII, kind, f"name matches {label!r}"
 
 

@@ -72,7 +72,7 @@ def _label(profiles: dict[str, TableProfile], table: str, column: str) -> str:
     ("Customer", "State", "categorical"), ("Customer", "PostalCode", "pii:postcode"),
     ("Customer", "Company", "pii:company"), ("Track", "Name", "text"), ("Track", "Composer", "text"),
     ("Track", "Milliseconds", "numeric"), ("Genre", "Name", "categorical"),
-    ("Invoice", "BillingCountry", "categorical"), ("Invoice", "BillingCity", "pii:city"),
+    ("Invoice", "BillingCountry", "categorical"), ("Invoice", "BillingCity", "categorical"), ("Customer", "City", "pii:city"),
     ("Invoice", "InvoiceDate", "datetime"), ("Invoice", "Total", "numeric"),
     ("InvoiceLine", "Quantity", "constant"), ("PlaylistTrack", "TrackId", "key"),
 ])
