@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal
 
 import sqlalchemy as sa
 
-from connectors.base import Capabilities, dialect_of, mask_url
+from connectors.base import Capabilities, capabilities_for, dialect_of, mask_url
 from connectors.generic_writer import GenericWriter, Writer, WriterContext
+from connectors.postgresql import psycopg_url
 from dbsynth.errors import ConfigError, DbsynthError, LoadError
 from dbsynth.load.ddl import add_foreign_key_sql, create_schema, fk_name
 from dbsynth.load.drift import drift_lines, existing_tables
