@@ -92,7 +92,9 @@ def build_metadata(schema: Schema, real: dict[str, pd.DataFrame]) -> dict[str, A
     for t in schema.data_tables:
         for fk in t.foreign_keys:
             parent = schema.table(fk.referred_table)
-            if len(fk.columns) == 1 and parent.pk_columns == fk.referred_columns and fk.referred_table in real:
+            # SDMetrics' inter-table trends cannot join a table with itself: self-references are left out.
+            if (len(fk.columns) == 1 and parent.pk_columns == fk.referred_columns and fk.referred_table in real
+                    and fk.referred_table != t.name):
                 md["tables"][t.name]["columns"][fk.columns[0]] = {"sdtype": "id"}
                 md["relationships"].append({"parent_table_name": fk.referred_table, "child_table_name": t.name,
                                             "parent_primary_key": fk.referred_columns[0],

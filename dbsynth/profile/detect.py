@@ -33,6 +33,7 @@ from dbsynth.schema.model import Column, LogicalType, Schema, Table
 INT_CATEGORICAL_MAX_DISTINCT = 20
 INT_CATEGORICAL_MAX_RATIO = 0.05
 # Text: few distinct values → categorical; otherwise free text.
+MOSTLY_UNIQUE = 0.5  # more than half the values distinct: faked, never copied
 TEXT_CATEGORICAL_MAX_DISTINCT = 30  # lookup tables (genres, languages) are small but all-unique
 TEXT_CATEGORICAL_MAX_RATIO = 0.2
 TEXT_CATEGORICAL_CAP = 1000  # beyond this many categories a copula learns nothing useful
@@ -256,6 +257,9 @@ def _text(col: Column, s: pd.Series, st: dict, n: int) -> tuple[SemanticType, Pi
     d, ratio = st["distinct"], st["distinct"] / n
     if (st.get("mean_length") or 0) >= LONG_TEXT_MEAN_LENGTH and ratio > 0.5:
         return SemanticType.TEXT, None, f"long text (mean {st['mean_length']:.0f} chars), mostly unique"
+    if ratio > MOSTLY_UNIQUE and n > 1:
+        # Names of lookup rows (genres, languages) would otherwise be copied row for row.
+        return SemanticType.TEXT, None, f"mostly unique text: {d} distinct values in {n} rows ({ratio:.0%})"
     if d <= TEXT_CATEGORICAL_MAX_DISTINCT:
         return SemanticType.CATEGORICAL, None, f"only {d} distinct values"
     if d <= TEXT_CATEGORICAL_CAP and ratio <= TEXT_CATEGORICAL_MAX_RATIO:

@@ -71,7 +71,7 @@ def _label(profiles: dict[str, TableProfile], table: str, column: str) -> str:
     ("Customer", "City", "pii:city"), ("Customer", "Country", "categorical"),
     ("Customer", "State", "categorical"), ("Customer", "PostalCode", "pii:postcode"),
     ("Customer", "Company", "pii:company"), ("Track", "Name", "text"), ("Track", "Composer", "text"),
-    ("Track", "Milliseconds", "numeric"), ("Genre", "Name", "categorical"),
+    ("Track", "Milliseconds", "numeric"), ("Genre", "Name", "text"),
     ("Invoice", "BillingCountry", "categorical"), ("Invoice", "BillingCity", "categorical"), ("Customer", "City", "pii:city"),
     ("Invoice", "InvoiceDate", "datetime"), ("Invoice", "Total", "numeric"),
     ("InvoiceLine", "Quantity", "constant"), ("PlaylistTrack", "TrackId", "key"),
@@ -88,7 +88,7 @@ def test_chinook_decisions(chinook: dict[str, TableProfile], table: str, column:
     ("payment", "payment_date", "datetime"), ("country", "country", "pii:country"),
     ("city", "city", "pii:city"), ("staff", "username", "pii:username"),
     ("staff", "password", "pii:password"), ("actor", "first_name", "pii:first_name"),
-    ("language", "name", "categorical"),
+    ("language", "name", "text"),
 ])
 def test_sakila_decisions(sakila: dict[str, TableProfile], table: str, column: str, expected: str) -> None:
     assert _label(sakila, table, column) == expected, sakila[table].column(column).reason
