@@ -35,7 +35,7 @@ INT_CATEGORICAL_MAX_RATIO = 0.05
 # Text: few distinct values → categorical; otherwise free text.
 MOSTLY_UNIQUE = 0.5  # more than half the values distinct: faked, never copied
 TEXT_CATEGORICAL_MAX_DISTINCT = 30  # lookup tables (genres, languages) are small but all-unique
-TEXT_CATEGORICAL_MAX_RATIO = 0.2
+TEXT_CATEGORICAL_MAX_RATIO = 0.5
 TEXT_CATEGORICAL_CAP = 1000  # beyond this many categories a copula learns nothing useful
 LONG_TEXT_MEAN_LENGTH = 60  # long and mostly unique: free text even in small tables
 # State / country columns with at most this many values are modelled as categories.
@@ -242,8 +242,9 @@ def _temporal(col: Column, non_null: pd.Series, kind: str) -> tuple[SemanticType
 
 def _numeric(kind: str, st: dict, n: int) -> tuple[SemanticType, None, str]:
     d = st["distinct"]
-    if kind == "int" and d <= INT_CATEGORICAL_MAX_DISTINCT and d / n < INT_CATEGORICAL_MAX_RATIO:
-        return SemanticType.CATEGORICAL, None, f"integer with only {d} distinct values in {n} rows"
+    if d <= INT_CATEGORICAL_MAX_DISTINCT and d / n < INT_CATEGORICAL_MAX_RATIO:
+        # ratings, small codes, price points (0.99 / 1.99): trees keep their links to other columns
+        return SemanticType.CATEGORICAL, None, f"{kind} with only {d} distinct values in {n} rows"
     return SemanticType.NUMERIC, None, f"{kind} values"
 
 

@@ -86,10 +86,28 @@ def assign_by_quota(*, n: int, quotas: np.ndarray, rng: np.random.Generator,
         pick = free[_weighted_without_replacement(w, k, rng)]
         quotas[pick] = -1.0
         return np.concatenate([pick, np.full(n - k, -1)]).astype(int)
-    w = np.clip(quotas, 0, None) + 1e-3 * max(quotas.mean(), 1e-3)
-    pick = rng.choice(len(quotas), size=n, p=w / w.sum())
+    w = np.clip(quotas, 0, None)
+    if w.sum() <= 0:  # quotas used up (rounding, resampling): spread evenly
+        w = np.ones(len(quotas))
+    pick = rng.permutation(np.repeat(np.arange(len(quotas)), proportional_counts(w, n, rng)))
     quotas -= np.bincount(pick, minlength=len(quotas))
     return pick
+
+
+def proportional_counts(weights: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Integer counts summing to n, each within 1 of n·w/Σw (random largest remainder).
+
+    Meeting quotas this closely keeps each parent's popularity instead of
+    blurring it with multinomial noise.
+    """
+    expected = n * weights / weights.sum()
+    counts = np.floor(expected).astype(int)
+    short = int(n - counts.sum())
+    if short > 0:
+        frac = expected - counts
+        p = frac / frac.sum() if frac.sum() > 0 else None
+        counts[rng.choice(len(weights), size=short, replace=False, p=p)] += 1
+    return counts
 
 
 def _weighted_without_replacement(w: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:

@@ -95,7 +95,9 @@ def degree_grid(counts: np.ndarray) -> list[float]:
 
 def draw_quotas(grid: list[float], n: int, rng: np.random.Generator) -> np.ndarray:
     knots = np.asarray(grid, dtype=float)
-    return np.interp(rng.uniform(0, 1, n), np.linspace(0, 1, len(knots)), knots)
+    # One draw per quantile stratum, shuffled: the popularity shape survives small n.
+    u = (rng.permutation(n) + rng.uniform(0, 1, n)) / max(n, 1)
+    return np.interp(u, np.linspace(0, 1, len(knots)), knots)
 
 
 def rescale_counts(counts: np.ndarray, *, target: int, cap: float | None,

@@ -17,10 +17,12 @@ from dbsynth.engines.copula.model import fit_correlation, sample_conditional
 from dbsynth.profile.types import ColumnProfile, SemanticType, TableProfile
 from dbsynth.schema.model import Column, LogicalType, Table
 from dbsynth.transform.columns import (CategoricalTransform, ColumnTransform, ConstantTransform,
-                                       DatetimeTransform, NumericTransform, interval_mid_scores,
-                                       transform_from_dict)
+                                       DatetimeTransform, NumericTransform, codes_from_scores,
+                                       interval_scores, transform_from_dict)
 
 MAX_PARENT_FEATURES = 12
+MAX_TREE_CATEGORIES = 1000  # beyond this the copula's frequency intervals carry the column alone
+MAX_TREE_ROWS = 50_000
 _NUMERIC = {LogicalType.INTEGER, LogicalType.FLOAT, LogicalType.DECIMAL}
 _TIMES = {LogicalType.DATE: "date", LogicalType.DATETIME: "datetime", LogicalType.TIME: "time"}
 _PLACEHOLDER = {LogicalType.JSON: "{}", LogicalType.BINARY: b"", LogicalType.ARRAY: "{}",
@@ -46,6 +48,8 @@ class TableModel:
     parent_features: list[int] = field(default_factory=list)
     corr: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     trees: list[CategoryTree] = field(default_factory=list)
+    # (fine column, coarse column, coarse code per fine code): city → country holds exactly
+    dependencies: list[tuple[str, str, list[int]]] = field(default_factory=list)
     fakes: list[dict[str, Any]] = field(default_factory=list)
     others: list[dict[str, Any]] = field(default_factory=list)
 
@@ -94,8 +98,23 @@ class TableModel:
             assert isinstance(tr, CategoricalTransform)
             codes = tree.sample(x, rng)
             values[tree.column] = tr.values_of(codes)
-            own[:, sl[tree.column].start] = interval_mid_scores(codes, tr.cdf)
+            # jittered like the fitting scores, so later trees (and children) see the same spread
+            own[:, sl[tree.column].start] = interval_scores(codes, tr.cdf, rng)
+        self._apply_dependencies(own, values, rng)
         return values
+
+    def _apply_dependencies(self, own: np.ndarray, values: dict[str, np.ndarray],
+                            rng: np.random.Generator) -> None:
+        """Derive each coarse column from its fine column where the source maps one to one."""
+        by_name = {t.column: t for t in self.transforms}
+        sl = self.slices()
+        for fine, coarse, mapping in self.dependencies:
+            f_tr, c_tr = by_name[fine], by_name[coarse]
+            assert isinstance(f_tr, CategoricalTransform) and isinstance(c_tr, CategoricalTransform)
+            fine_codes = codes_from_scores(own[:, sl[fine].start], f_tr.cdf)
+            codes = np.asarray(mapping, dtype=int)[fine_codes]
+            values[coarse] = c_tr.values_of(codes)
+            own[:, sl[coarse].start] = interval_scores(codes, c_tr.cdf, rng)
 
     # -- persistence --------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -104,6 +123,7 @@ class TableModel:
                             "transform": c.transform.to_dict()} for c in self.counts],
                 "parent": self.parent, "parent_features": self.parent_features,
                 "trees": [t.to_dict() for t in self.trees],
+                "dependencies": [list(d) for d in self.dependencies],
                 "fakes": [{k: v for k, v in f.items() if k != "avoid"} for f in self.fakes],
                 "others": self.others}
 
@@ -125,6 +145,7 @@ class TableModel:
                    parent=data["parent"], parent_features=list(data["parent_features"]),
                    corr=np.asarray(arrays["corr"], dtype=float),
                    trees=[CategoryTree.from_dict(t) for t in data["trees"]], fakes=fakes,
+                   dependencies=[(d[0], d[1], list(d[2])) for d in data.get("dependencies", [])],
                    others=data["others"])
 
 
@@ -207,7 +228,39 @@ def fit_joint(model: TableModel, *, own: np.ndarray, counts: np.ndarray,
     model.parent_features = feats
     given = parent[:, feats] if parent is not None and feats else np.zeros((len(own), 0))
     model.corr = fit_correlation(np.hstack([own, counts, given]))
-    model.trees = _fit_trees(model, own, given, seed)
+    model.dependencies = _find_dependencies(model, own)
+    derived = {coarse for _, coarse, _ in model.dependencies}
+    model.trees = [t for t in _fit_trees(model, own, given, seed) if t.column not in derived]
+
+
+def _find_dependencies(model: TableModel, own: np.ndarray) -> list[tuple[str, str, list[int]]]:
+    """Pairs fine → coarse where every fine category has exactly one coarse category."""
+    sl = model.slices()
+    cats = [t for t in model.transforms if isinstance(t, CategoricalTransform) and len(t.categories) > 1]
+    cats.sort(key=lambda t: (-len(t.categories), t.column))
+    codes = {t.column: _codes(t, own[:, sl[t.column].start]) for t in cats}
+    found: list[tuple[str, str, list[int]]] = []
+    derived: set[str] = set()
+    for i, fine in enumerate(cats):
+        if fine.column in derived:
+            continue
+        for coarse in cats[i + 1:]:
+            if coarse.column in derived or len(coarse.categories) >= len(fine.categories):
+                continue
+            mapping = _one_to_one(codes[fine.column], codes[coarse.column], len(fine.categories))
+            if mapping is not None:
+                found.append((fine.column, coarse.column, mapping))
+                derived.add(coarse.column)
+    return found
+
+
+def _one_to_one(fine: np.ndarray, coarse: np.ndarray, n_fine: int) -> list[int] | None:
+    pairs = np.unique(np.stack([fine, coarse], axis=1), axis=0)
+    if len(pairs) == 0 or len(np.unique(pairs[:, 0])) != len(pairs):
+        return None
+    mapping = np.zeros(n_fine, dtype=int)
+    mapping[pairs[:, 0]] = pairs[:, 1]
+    return mapping.tolist()
 
 
 def _pick_parent_features(child: np.ndarray, parent: np.ndarray) -> list[int]:
@@ -219,25 +272,38 @@ def _pick_parent_features(child: np.ndarray, parent: np.ndarray) -> list[int]:
 
 
 def _fit_trees(model: TableModel, own: np.ndarray, given: np.ndarray, seed: int) -> list[CategoryTree]:
+    """One tree per categorical column, fine → coarse (city before country).
+
+    Each tree sees the copula's non-categorical columns, the categories drawn
+    before it and the context parent's features: the city follows the parent
+    (an invoice's city, its customer's country) and the country then follows
+    the city, so both agree.
+    """
     sl = model.slices()
-    cats = [t for t in model.transforms if isinstance(t, CategoricalTransform) and len(t.categories) > 1]
-    cats.sort(key=lambda t: -len(t.categories))  # fine before coarse: city, then country
+    cats = [t for t in model.transforms
+            if isinstance(t, CategoricalTransform) and 1 < len(t.categories) <= MAX_TREE_CATEGORIES]
+    cats.sort(key=lambda t: (-len(t.categories), t.column))
     cat_cols = {sl[t.column].start for t in cats}
     base = [i for i in range(own.shape[1]) if i not in cat_cols]
-    x_all = own
+    parent_cols = list(range(own.shape[1], own.shape[1] + given.shape[1]))
+    x_all = np.hstack([own, given])
+    rows = _tree_rows(len(own), seed)
     trees, earlier = [], []
     for t in cats:
-        if not earlier:  # the copula keeps the finest column's marginal; trees refine the rest
-            earlier.append(sl[t.column].start)
-            continue
-        # own columns only: parent features would let the tree bypass the column it should follow
-        features = base + earlier
+        features = base + earlier + parent_cols
         y = _codes(t, own[:, sl[t.column].start])
-        tree = fit_tree(column=t.column, x=x_all[:, features], y=y, features=features, seed=seed)
+        tree = fit_tree(column=t.column, x=x_all[rows][:, features], y=y[rows], features=features, seed=seed)
         if tree is not None:
             trees.append(tree)
         earlier.append(sl[t.column].start)
     return trees
+
+
+def _tree_rows(n: int, seed: int) -> np.ndarray:
+    """Fit trees on at most MAX_TREE_ROWS rows: CART cost grows with rows × classes."""
+    if n <= MAX_TREE_ROWS:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=MAX_TREE_ROWS, replace=False))
 
 
 def _codes(t: CategoricalTransform, z: np.ndarray) -> np.ndarray:

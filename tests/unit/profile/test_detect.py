@@ -70,7 +70,7 @@ def _label(profiles: dict[str, TableProfile], table: str, column: str) -> str:
     # Cities are fine-grained quasi-identifiers with large value sets: Faker, never copied.
     ("Customer", "City", "pii:city"), ("Customer", "Country", "categorical"),
     ("Customer", "State", "categorical"), ("Customer", "PostalCode", "pii:postcode"),
-    ("Customer", "Company", "pii:company"), ("Track", "Name", "text"), ("Track", "Composer", "text"),
+    ("Customer", "Company", "pii:company"), ("Track", "Name", "text"), ("Track", "Composer", "categorical"),
     ("Track", "Milliseconds", "numeric"), ("Genre", "Name", "text"),
     ("Invoice", "BillingCountry", "categorical"), ("Invoice", "BillingCity", "categorical"), ("Customer", "City", "pii:city"),
     ("Invoice", "InvoiceDate", "datetime"), ("Invoice", "Total", "numeric"),
@@ -84,7 +84,7 @@ def test_chinook_decisions(chinook: dict[str, TableProfile], table: str, column:
     ("film", "description", "text"), ("film", "title", "text"), ("film", "rating", "categorical"),
     ("film", "rental_duration", "categorical"), ("film", "length", "numeric"),
     ("customer", "email", "pii:email"), ("address", "phone", "pii:phone"),
-    ("address", "address2", "constant"), ("payment", "amount", "numeric"),
+    ("address", "address2", "constant"), ("payment", "amount", "categorical"),
     ("payment", "payment_date", "datetime"), ("country", "country", "pii:country"),
     ("city", "city", "pii:city"), ("staff", "username", "pii:username"),
     ("staff", "password", "pii:password"), ("actor", "first_name", "pii:first_name"),
