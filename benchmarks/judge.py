@@ -91,6 +91,8 @@ def build_metadata(schema: Schema, real: dict[str, pd.DataFrame]) -> dict[str, A
             tmeta["columns"][pk[0]] = {"sdtype": "id"}
     for t in schema.data_tables:
         for fk in t.foreign_keys:
+            if len(fk.columns) == 1 and t.name in md["tables"]:
+                md["tables"][t.name]["columns"][fk.columns[0]] = {"sdtype": "id"}  # a key, never a measure
             parent = schema.table(fk.referred_table)
             # SDMetrics' inter-table trends cannot join a table with itself: self-references are left out.
             if (len(fk.columns) == 1 and parent.pk_columns == fk.referred_columns and fk.referred_table in real

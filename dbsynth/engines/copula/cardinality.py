@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from dbsynth.errors import ConfigError
+from dbsynth.sample.keys import proportional_counts
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import ForeignKey, Schema, Table
 
@@ -102,7 +103,11 @@ def draw_quotas(grid: list[float], n: int, rng: np.random.Generator) -> np.ndarr
 
 def rescale_counts(counts: np.ndarray, *, target: int, cap: float | None,
                    rng: np.random.Generator) -> np.ndarray:
-    """Integer counts proportional to `counts` summing to `target` (each ≤ cap)."""
+    """Integer counts proportional to `counts` summing to `target` (each ≤ cap).
+
+    Parents drawn with no children keep none: their share of the shape (five
+    of Chinook's eight employees support no customer) is part of what is learned.
+    """
     n = len(counts)
     if n == 0 or target <= 0:
         return np.zeros(n, dtype=int)
@@ -111,17 +116,16 @@ def rescale_counts(counts: np.ndarray, *, target: int, cap: float | None,
         w = np.ones(n)
     limit = np.inf if cap is None else max(cap, 1)
     target = int(min(target, n * limit))
-    raw = np.minimum(w * target / w.sum(), limit)
-    out = np.floor(raw).astype(int)
-    for _ in range(4):  # hand out what capping and flooring lost, largest remainders first
-        short = target - out.sum()
-        if short <= 0:
+    out = np.zeros(n, dtype=int)
+    for _ in range(8):  # capped parents overflow onto the others
+        short = target - int(out.sum())
+        room = out < limit
+        if short <= 0 or not room.any():
             break
-        room = np.flatnonzero(out < limit)
-        frac = (raw - out)[room] + rng.uniform(0, 1e-3, len(room)) + (w[room] > 0) * 1e-2
-        take = room[np.argsort(-frac, kind="stable")[:short]]
-        out[take] += 1
-        raw = out.astype(float)
+        weights = np.where(room, w, 0.0)
+        if weights.sum() <= 0:
+            weights = room.astype(float)
+        out = np.minimum(out + proportional_counts(weights, short, rng), limit).astype(int)
     return out
 
 

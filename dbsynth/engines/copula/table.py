@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dbsynth.engines.copula.conditional import CategoryTree, fit_tree
-from dbsynth.engines.copula.model import fit_correlation, sample_conditional
+from dbsynth.engines.copula.model import fit_correlation, sample_conditional, stratify_marginals
 from dbsynth.profile.types import ColumnProfile, SemanticType, TableProfile
 from dbsynth.schema.model import Column, LogicalType, Table
 from dbsynth.transform.columns import (CategoricalTransform, ColumnTransform, ConstantTransform,
@@ -76,7 +76,7 @@ class TableModel:
         if self.parent_features and parent_scores is not None:
             given = parent_scores[:, self.parent_features]
         n_target = self.corr.shape[0] - given.shape[1]
-        joint = sample_conditional(self.corr, given=given, n_target=n_target, rng=rng)
+        joint = stratify_marginals(sample_conditional(self.corr, given=given, n_target=n_target, rng=rng), rng)
         own = joint[:, :self.own_width]
         values = self._apply_trees(own, given, rng)
         for t, sl in zip(self.transforms, self.slices().values()):
