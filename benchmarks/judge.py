@@ -50,7 +50,7 @@ def _key_columns(schema: Schema, table: str) -> set[str]:
 
 
 def unscored_columns(schema: Schema, real: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
-    """Mostly-unique text and contact columns, per table (never keys)."""
+    """Mostly-unique text and contact columns, per table (never keys); binary columns cannot be scored."""
     out: dict[str, list[str]] = {}
     for name, frame in real.items():
         keys = _key_columns(schema, name)
@@ -60,7 +60,8 @@ def unscored_columns(schema: Schema, real: dict[str, pd.DataFrame]) -> dict[str,
                 continue
             values = frame[col].dropna()
             is_text = values.map(lambda v: isinstance(v, str)).all() and len(values) > 0
-            if CONTACT.search(col) or (is_text and values.nunique() > 0.5 * len(values)):
+            is_binary = values.map(lambda v: isinstance(v, (bytes, bytearray, memoryview))).any()
+            if is_binary or CONTACT.search(col) or (is_text and values.nunique() > 0.5 * len(values)):
                 drop.append(col)
         out[name] = drop
     return out
@@ -128,7 +129,9 @@ def quality(schema: Schema, real: dict[str, pd.DataFrame], synth: dict[str, pd.D
 
 
 def _row_keys(frame: pd.DataFrame, cols: list[str]) -> pd.Series:
-    return frame[cols].astype(str).agg("\x1f".join, axis=1) if cols else pd.Series([], dtype=str)
+    if not cols:
+        return pd.Series([], dtype=str)
+    return frame[cols].map(repr).agg("\x1f".join, axis=1)  # repr: bytes columns too
 
 
 def exact_match(schema: Schema, real: dict[str, pd.DataFrame], synth: dict[str, pd.DataFrame],
@@ -167,7 +170,7 @@ def main() -> None:
     parser.add_argument("--json")
     args = parser.parse_args()
     result = judge(args.real, args.synthetic)
-    text = json.dumps(result, indent=2)
+    text = json.dumps(result, indent=2, default=str)
     if args.json:
         with open(args.json, "w") as fh:
             fh.write(text)
