@@ -94,6 +94,29 @@ def assign_by_quota(*, n: int, quotas: np.ndarray, rng: np.random.Generator,
     return pick
 
 
+def assign_matched(*, scores: np.ndarray, parent_feature: np.ndarray, quotas: np.ndarray,
+                   rng: np.random.Generator) -> np.ndarray:
+    """Quota assignment that pairs children with parents by rank of a shared score.
+
+    `scores` are the children's predictions of the parent feature (with the
+    residual noise already added), so ranking both sides and pairing them
+    reproduces the child ↔ parent dependence while quotas are met as in
+    `assign_by_quota`.
+    """
+    n = len(scores)
+    if len(quotas) == 0:
+        return np.full(n, -1)
+    w = np.clip(quotas, 0, None)
+    if w.sum() <= 0:
+        w = np.ones(len(quotas))
+    slots = np.repeat(np.arange(len(quotas)), proportional_counts(w, n, rng))
+    slots = slots[np.argsort(parent_feature[slots] + rng.uniform(0, 1e-9, len(slots)), kind="stable")]
+    pick = np.empty(n, dtype=int)
+    pick[np.argsort(scores, kind="stable")] = slots
+    quotas -= np.bincount(pick, minlength=len(quotas))
+    return pick
+
+
 def proportional_counts(weights: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     """Integer counts summing to n, each within 1 of n·w/Σw (random largest remainder).
 

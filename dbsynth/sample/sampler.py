@@ -32,6 +32,7 @@ class Sampler:
         self.counters = {t: int(options.key_offsets.get(t, 0)) for t in self.order}
         self.pools: dict[str, pd.DataFrame] = {}
         self.quotas: dict[tuple[str, str], np.ndarray] = {}
+        self.features: dict[tuple[str, int], np.ndarray] = {}  # parent score columns used for matching
         self.seen: dict[tuple[str, str], set[Any]] = {}
         self.last: dict[str, pd.DataFrame] = {}
         self.inbound = self._inbound()
@@ -67,12 +68,12 @@ class Sampler:
             if tp.copy_rows is not None:
                 if b == 0:
                     frames[t] = self._finish(t, pd.DataFrame(tp.copy_rows, columns=self._columns(t)))
-                    self._register(t, frames[t], rng)
+                    self._register(t, frames[t], rng, own=None)
                 continue
             n, pidx = self._row_plan(tp, b, batches, totals, frames, state, rng)
             frame, own, counts = self._generate(tp, n, pidx, frames, state, rng)
             frames[t], state[t] = frame, (own, counts)
-            self._register(t, frame, rng)
+            self._register(t, frame, rng, own=own)
         self._fill_deferred(frames, b)
         return {t: self._finish(t, f) for t, f in frames.items()}
 
@@ -106,7 +107,7 @@ class Sampler:
             parent = frames[tp.context.referred_table]
             for c, rc in zip(tp.context.columns, tp.context.referred_columns):
                 cols[c] = parent[rc].to_numpy(dtype=object)[pidx]
-        keep = self._fill_keys(tp, cols, n, pidx, rng)
+        keep = self._fill_keys(tp, cols, n, pidx, rng, own)
         self._fill_extras(tp, cols, n, rng)
         frame = pd.DataFrame({c: pd.Series(cols.get(c, [None] * n), dtype=object) for c in self._columns(tp.name)})
         keep &= self._dedupe(tp, frame)
@@ -117,7 +118,7 @@ class Sampler:
 
     # -- keys -----------------------------------------------------------------
     def _fill_keys(self, tp: "TablePlan", cols: dict[str, Any], n: int, pidx: np.ndarray | None,
-                   rng: np.random.Generator) -> np.ndarray:
+                   rng: np.random.Generator, own: np.ndarray | None = None) -> np.ndarray:
         keep = np.ones(n, dtype=bool)
         for spec in sorted(tp.keys, key=lambda s: s.kind == "self"):
             if spec.kind == "pk_int":
@@ -129,7 +130,7 @@ class Sampler:
                 cols[spec.columns[0]] = K.pattern_keys(pattern=spec.pattern, n=n, rng=rng, max_length=spec.max_length,
                                                        seen=self.seen.setdefault((tp.name, spec.columns[0]), set()))
             elif spec.kind == "fk":
-                keep &= self._assign_fk(tp, spec, cols, n, pidx, rng)
+                keep &= self._assign_fk(tp, spec, cols, n, pidx, rng, own)
             elif spec.kind == "self":
                 self._assign_self(tp, spec, cols, n, rng)
             elif spec.kind == "deferred":
@@ -138,7 +139,7 @@ class Sampler:
         return keep
 
     def _assign_fk(self, tp: "TablePlan", spec: "KeySpec", cols: dict[str, Any], n: int,
-                   pidx: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
+                   pidx: np.ndarray | None, rng: np.random.Generator, own: np.ndarray | None = None) -> np.ndarray:
         pool = self.pools.get(spec.referred_table or "")
         quotas = self.quotas.get((tp.name, ",".join(spec.columns)))
         nulls = rng.uniform(size=n) < spec.null_rate
@@ -147,6 +148,11 @@ class Sampler:
             live = np.flatnonzero(~nulls)
             if spec.grouped_unique and pidx is not None:
                 pick[live] = K.assign_grouped_unique(groups=pidx[live], quotas=quotas, rng=rng)
+            elif (feature := self._match_feature(spec, own, len(pool))) is not None:
+                assert own is not None
+                beta = np.asarray(spec.match_beta)
+                score = own[live] @ beta + np.sqrt(1 - spec.match_r2) * rng.standard_normal(len(live))
+                pick[live] = K.assign_matched(scores=score, parent_feature=feature, quotas=quotas, rng=rng)
             else:
                 pick[live] = K.assign_by_quota(n=len(live), quotas=quotas, rng=rng, unique=spec.unique)
         for c, rc in zip(spec.columns, spec.referred_columns):
@@ -157,6 +163,12 @@ class Sampler:
             cols[c] = vals
         nullable = all(self.m.schema.table(tp.name).column(c).nullable for c in spec.columns)
         return (pick >= 0) | (nulls & nullable) | (nullable & (pick < 0))
+
+    def _match_feature(self, spec: "KeySpec", own: np.ndarray | None, pool_size: int) -> np.ndarray | None:
+        if spec.match_feature is None or own is None or own.shape[1] != len(spec.match_beta):
+            return None
+        feature = self.features.get((spec.referred_table or "", spec.match_feature))
+        return feature if feature is not None and len(feature) == pool_size else None
 
     def _assign_self(self, tp: "TablePlan", spec: "KeySpec", cols: dict[str, Any], n: int,
                      rng: np.random.Generator) -> None:
@@ -223,11 +235,15 @@ class Sampler:
         return keep
 
     # -- pools and cycles ----------------------------------------------------
-    def _register(self, table: str, frame: pd.DataFrame, rng: np.random.Generator) -> None:
+    def _register(self, table: str, frame: pd.DataFrame, rng: np.random.Generator,
+                  own: np.ndarray | None) -> None:
         self.last[table] = frame
         inbound = self.inbound.get(table, [])
         if not inbound:
             return
+        for f in {s.match_feature for _, s in inbound if s.match_feature is not None}:
+            col = own[:, f] if own is not None and own.shape[1] > f else np.zeros(len(frame))
+            self.features[(table, f)] = np.concatenate([self.features.get((table, f), np.zeros(0)), col])
         cols = sorted({c for _, s in inbound for c in s.referred_columns})
         keys = frame[cols].reset_index(drop=True)
         self.pools[table] = pd.concat([self.pools[table], keys], ignore_index=True) if table in self.pools else keys

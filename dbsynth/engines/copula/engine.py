@@ -40,6 +40,11 @@ class KeySpec:
     grouped_unique: bool = False  # distinct within each context parent (link tables)
     pattern: dict[str, Any] = field(default_factory=dict)
     max_length: int | None = None
+    # attribute-aware matching of a non-context FK: the parent score feature it follows and
+    # the regression of that feature on the child's own scores (R² of it)
+    match_feature: int | None = None
+    match_beta: list[float] = field(default_factory=list)
+    match_r2: float = 0.0
 
 
 @dataclass
@@ -183,6 +188,8 @@ class _Fitter:
         model = self._table_model(table, frame, key_cols)
         sub = self._subset(len(frame))
         own = self.scores[table.name] = model.own_scores(frame, self.rng)
+        for spec in keys:
+            self._fit_matching(table, frame, spec, own)
         counts = self._count_columns(table, frame, model)
         parent = self._parent_scores(frame, ctx)
         fit_joint(model, own=own[sub], counts=counts[sub], parent=None if parent is None else parent[sub],
@@ -300,6 +307,21 @@ class _Fitter:
         kind = "deferred" if (table.name, fk.columns) in deferred else "fk"
         return KeySpec(kind=kind, grid=grid, unique=unique, grouped_unique=grouped, **common)
 
+    def _fit_matching(self, table: Table, frame: pd.DataFrame, spec: KeySpec, own: np.ndarray) -> None:
+        """Learn which parent feature a non-context FK's children follow (Track.UnitPrice → InvoiceLine.UnitPrice)."""
+        parent = spec.referred_table or ""
+        if spec.kind != "fk" or spec.unique or spec.grouped_unique or parent == table.name or parent not in self.scores:
+            return
+        fk = next(f for f in table.foreign_keys if list(f.columns) == spec.columns)
+        idx = card.parent_index(frame, self.frames[parent], fk)
+        valid = np.flatnonzero(idx >= 0)
+        pscores = self.scores[parent]
+        if own.shape[1] == 0 or pscores.shape[1] == 0 or len(valid) < MIN_MATCH_ROWS:
+            return
+        found = best_matching_feature(own[valid], pscores[idx[valid]])
+        if found is not None:
+            spec.match_feature, spec.match_beta, spec.match_r2 = found
+
     def _count_columns(self, table: Table, frame: pd.DataFrame, model: TableModel) -> np.ndarray:
         cols = []
         for child, fk in self.context.items():
@@ -319,6 +341,25 @@ class _Fitter:
         parent_scores = self.scores[ctx.referred_table]
         idx = card.parent_index(frame, self.frames[ctx.referred_table], ctx)
         return parent_scores[np.clip(idx, 0, None)] if len(parent_scores) else np.zeros((len(frame), 0))
+
+
+MIN_MATCH_ROWS = 20
+MIN_MATCH_R2 = 0.05
+
+
+def best_matching_feature(child: np.ndarray, parent: np.ndarray) -> tuple[int, list[float], float] | None:
+    """The parent feature best predicted by the child's scores: (index, regression weights, R²)."""
+    from dbsynth.engines.copula.model import fit_correlation
+
+    corr = fit_correlation(np.hstack([child, parent]))
+    c = child.shape[1]
+    s_cc, s_cp = corr[:c, :c], corr[:c, c:]
+    weights = np.linalg.lstsq(s_cc + 1e-6 * np.eye(c), s_cp, rcond=None)[0]  # (c, p)
+    r2 = np.einsum("cp,cp->p", s_cp, weights)
+    f = int(np.argmax(r2))
+    if not np.isfinite(r2[f]) or r2[f] < MIN_MATCH_R2:
+        return None
+    return f, weights[:, f].tolist(), float(min(r2[f], 0.999))
 
 
 def _jsonable(value: Any) -> Any:
