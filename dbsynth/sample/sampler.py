@@ -151,7 +151,8 @@ class Sampler:
             elif (feature := self._match_feature(spec, own, len(pool))) is not None:
                 assert own is not None
                 beta = np.asarray(spec.match_beta)
-                score = own[live] @ beta + np.sqrt(1 - spec.match_r2) * rng.standard_normal(len(live))
+                mids = tp.model.matching_scores(own[live])
+                score = mids @ beta + np.sqrt(1 - spec.match_r2) * rng.standard_normal(len(live))
                 pick[live] = K.assign_matched(scores=score, parent_feature=feature, quotas=quotas, rng=rng)
             else:
                 pick[live] = K.assign_by_quota(n=len(live), quotas=quotas, rng=rng, unique=spec.unique)
@@ -241,8 +242,10 @@ class Sampler:
         inbound = self.inbound.get(table, [])
         if not inbound:
             return
-        for f in {s.match_feature for _, s in inbound if s.match_feature is not None}:
-            col = own[:, f] if own is not None and own.shape[1] > f else np.zeros(len(frame))
+        matched = {s.match_feature for _, s in inbound if s.match_feature is not None}
+        mids = self.m.tables[table].model.matching_scores(own) if matched and own is not None else None
+        for f in matched:
+            col = mids[:, f] if mids is not None and mids.shape[1] > f else np.zeros(len(frame))
             self.features[(table, f)] = np.concatenate([self.features.get((table, f), np.zeros(0)), col])
         cols = sorted({c for _, s in inbound for c in s.referred_columns})
         keys = frame[cols].reset_index(drop=True)

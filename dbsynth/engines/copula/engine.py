@@ -188,6 +188,7 @@ class _Fitter:
         model = self._table_model(table, frame, key_cols)
         sub = self._subset(len(frame))
         own = self.scores[table.name] = model.own_scores(frame, self.rng)
+        self.models[table.name] = model
         for spec in keys:
             self._fit_matching(table, frame, spec, own)
         counts = self._count_columns(table, frame, model)
@@ -318,7 +319,8 @@ class _Fitter:
         pscores = self.scores[parent]
         if own.shape[1] == 0 or pscores.shape[1] == 0 or len(valid) < MIN_MATCH_ROWS:
             return
-        found = best_matching_feature(own[valid], pscores[idx[valid]])
+        child = self.models[table.name].matching_scores(own[valid])
+        found = best_matching_feature(child, self.models[parent].matching_scores(pscores[idx[valid]]))
         if found is not None:
             spec.match_feature, spec.match_beta, spec.match_r2 = found
 
