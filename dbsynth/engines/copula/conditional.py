@@ -24,13 +24,25 @@ class CategoryTree:
     leaf_classes: dict[int, list[int]]
     leaf_probs: dict[int, list[float]]
 
-    def sample(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Category codes for feature rows `x` (already restricted to `features`)."""
+    def sample(self, x: np.ndarray, rng: np.random.Generator, *,
+               allowed: tuple[np.ndarray, np.ndarray] | None = None,
+               prior: np.ndarray | None = None) -> np.ndarray:
+        """Category codes for feature rows `x` (already restricted to `features`).
+
+        allowed: (coarse code per category, coarse code per row): each row only
+        draws categories mapping to its row's coarse code; `prior` (category
+        frequencies) fills in when a leaf has none of them.
+        """
         leaves = self._apply(x)
         out = np.zeros(len(x), dtype=int)
-        for leaf in np.unique(leaves):
-            rows = np.flatnonzero(leaves == leaf)
-            out[rows] = stratified_draw(self.leaf_classes[int(leaf)], self.leaf_probs[int(leaf)], len(rows), rng)
+        groups = leaves if allowed is None else leaves.astype(np.int64) * (1 << 20) + allowed[1]
+        for g in np.unique(groups):
+            rows = np.flatnonzero(groups == g)
+            leaf = int(leaves[rows[0]])
+            classes, probs = self.leaf_classes[leaf], self.leaf_probs[leaf]
+            if allowed is not None:
+                classes, probs = _restrict(classes, probs, allowed[0], int(allowed[1][rows[0]]), prior)
+            out[rows] = stratified_draw(classes, probs, len(rows), rng)
         return out
 
     def _apply(self, x: np.ndarray) -> np.ndarray:
@@ -60,7 +72,19 @@ class CategoryTree:
                    leaf_probs={int(k): v for k, v in data["leaf_probs"].items()})
 
 
-MIN_LEAF = 10
+MIN_LEAF = 20
+
+
+def _restrict(classes: list[int], probs: list[float], mapping: np.ndarray, coarse: int,
+              prior: np.ndarray | None) -> tuple[list[int], list[float]]:
+    keep = [(c, p) for c, p in zip(classes, probs) if mapping[c] == coarse]
+    if keep:
+        return [c for c, _ in keep], [p for _, p in keep]
+    members = np.flatnonzero(mapping == coarse)
+    if len(members) == 0:
+        return classes, probs
+    weights = prior[members] if prior is not None and prior[members].sum() > 0 else np.ones(len(members))
+    return members.tolist(), (weights / weights.sum()).tolist()
 
 
 def stratified_draw(classes: list[int], probs: list[float], n: int, rng: np.random.Generator) -> np.ndarray:
@@ -83,14 +107,16 @@ def stratified_draw(classes: list[int], probs: list[float], n: int, rng: np.rand
 
 def fit_tree(*, column: str, x: np.ndarray, y: np.ndarray, features: list[int],
              seed: int) -> CategoryTree | None:
-    """CART on (x, y codes); None when there is nothing to learn."""
-    if x.shape[1] == 0 or len(np.unique(y)) < 2 or len(y) < 10:
+    """CART on (x, y codes); a single leaf (the marginal, drawn stratified) when data is scarce."""
+    if len(np.unique(y)) < 2:
         return None
-    from sklearn.tree import DecisionTreeClassifier
-
     # Leaves big enough to mix several parents: a pure leaf per parent row would
     # copy one parent's category to all its children and collapse the marginal.
     leaf = max(MIN_LEAF, len(y) // 200)
+    if x.shape[1] == 0 or len(y) < 2 * leaf:
+        return _single_leaf(column, y, features)
+    from sklearn.tree import DecisionTreeClassifier
+
     model = DecisionTreeClassifier(min_samples_leaf=leaf, max_leaf_nodes=min(1024, len(y) // leaf),
                                    random_state=seed).fit(x, y)
     t = model.tree_
@@ -106,3 +132,11 @@ def fit_tree(*, column: str, x: np.ndarray, y: np.ndarray, features: list[int],
     return CategoryTree(column=column, features=features, feature=t.feature.astype(int).clip(0),
                         threshold=t.threshold.astype(float), left=t.children_left.astype(int),
                         right=t.children_right.astype(int), leaf_classes=leaf_classes, leaf_probs=leaf_probs)
+
+
+def _single_leaf(column: str, y: np.ndarray, features: list[int]) -> CategoryTree:
+    classes, counts = np.unique(y, return_counts=True)
+    return CategoryTree(column=column, features=features[:1], feature=np.zeros(1, dtype=int),
+                        threshold=np.zeros(1), left=np.full(1, -1), right=np.full(1, -1),
+                        leaf_classes={0: classes.astype(int).tolist()},
+                        leaf_probs={0: (counts / counts.sum()).tolist()})

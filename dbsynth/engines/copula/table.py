@@ -101,26 +101,37 @@ class TableModel:
         return values, own, counts
 
     def _apply_trees(self, own: np.ndarray, given: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Categories coarse → fine; a fine column that determines a coarse one (city → country)
+        only draws categories that agree with the coarse value already drawn."""
         values: dict[str, np.ndarray] = {}
         by_name = {t.column: t for t in self.transforms}
         sl = self.slices()
+        fine_of = {fine: (coarse, mapping) for fine, coarse, mapping in self.dependencies}
         for tree in self.trees:
             x = np.hstack([own, given])[:, tree.features]
             tr = by_name[tree.column]
             assert isinstance(tr, CategoricalTransform)
-            codes = tree.sample(x, rng)
+            allowed = None
+            if tree.column in fine_of:
+                coarse, mapping = fine_of[tree.column]
+                c_tr = by_name[coarse]
+                assert isinstance(c_tr, CategoricalTransform)
+                allowed = (np.asarray(mapping, dtype=int), codes_from_scores(own[:, sl[coarse].start], c_tr.cdf))
+            codes = tree.sample(x, rng, allowed=allowed, prior=np.diff(np.concatenate([[0.0], tr.cdf])))
             values[tree.column] = tr.values_of(codes)
             # jittered like the fitting scores, so later trees (and children) see the same spread
             own[:, sl[tree.column].start] = interval_scores(codes, tr.cdf, rng)
-        self._apply_dependencies(own, values, rng)
+        self._apply_dependencies(own, values, rng, skip={t.column for t in self.trees})
         return values
 
     def _apply_dependencies(self, own: np.ndarray, values: dict[str, np.ndarray],
-                            rng: np.random.Generator) -> None:
-        """Derive each coarse column from its fine column where the source maps one to one."""
+                            rng: np.random.Generator, skip: set[str]) -> None:
+        """Derive a coarse column from its fine column when the fine one had no tree."""
         by_name = {t.column: t for t in self.transforms}
         sl = self.slices()
         for fine, coarse, mapping in self.dependencies:
+            if fine in skip:
+                continue
             f_tr, c_tr = by_name[fine], by_name[coarse]
             assert isinstance(f_tr, CategoricalTransform) and isinstance(c_tr, CategoricalTransform)
             fine_codes = codes_from_scores(own[:, sl[fine].start], f_tr.cdf)
@@ -241,8 +252,7 @@ def fit_joint(model: TableModel, *, own: np.ndarray, counts: np.ndarray,
     given = parent[:, feats] if parent is not None and feats else np.zeros((len(own), 0))
     model.corr = fit_correlation(np.hstack([own, counts, given]))
     model.dependencies = _find_dependencies(model, own)
-    derived = {coarse for _, coarse, _ in model.dependencies}
-    model.trees = [t for t in _fit_trees(model, own, given, seed) if t.column not in derived]
+    model.trees = _fit_trees(model, own, given, seed)
 
 
 def _find_dependencies(model: TableModel, own: np.ndarray) -> list[tuple[str, str, list[int]]]:
@@ -257,7 +267,7 @@ def _find_dependencies(model: TableModel, own: np.ndarray) -> list[tuple[str, st
         if fine.column in derived:
             continue
         for coarse in cats[i + 1:]:
-            if coarse.column in derived or len(coarse.categories) >= len(fine.categories):
+            if coarse.column in derived or len(coarse.categories) > len(fine.categories):
                 continue
             mapping = _one_to_one(codes[fine.column], codes[coarse.column], len(fine.categories))
             if mapping is not None:
@@ -284,17 +294,17 @@ def _pick_parent_features(child: np.ndarray, parent: np.ndarray) -> list[int]:
 
 
 def _fit_trees(model: TableModel, own: np.ndarray, given: np.ndarray, seed: int) -> list[CategoryTree]:
-    """One tree per categorical column, fine → coarse (city before country).
+    """One tree per categorical column, coarse → fine (country before city).
 
     Each tree sees the copula's non-categorical columns, the categories drawn
-    before it and the context parent's features: the city follows the parent
-    (an invoice's city, its customer's country) and the country then follows
-    the city, so both agree.
+    before it and the context parent's features: the country follows the
+    parent (an invoice's country, its customer's), then the city follows the
+    country (and, through the dependency, can only be one of its cities).
     """
     sl = model.slices()
     cats = [t for t in model.transforms
             if isinstance(t, CategoricalTransform) and 1 < len(t.categories) <= MAX_TREE_CATEGORIES]
-    cats.sort(key=lambda t: (-len(t.categories), t.column))
+    cats.sort(key=lambda t: (len(t.categories), t.column))
     cat_cols = {sl[t.column].start for t in cats}
     base = [i for i in range(own.shape[1]) if i not in cat_cols]
     parent_cols = list(range(own.shape[1], own.shape[1] + given.shape[1]))
