@@ -139,18 +139,49 @@ def _weighted_without_replacement(w: np.ndarray, k: int, rng: np.random.Generato
     return np.argsort(-keys, kind="stable")[:k]
 
 
-def assign_grouped_unique(*, groups: np.ndarray, quotas: np.ndarray,
-                          rng: np.random.Generator) -> np.ndarray:
-    """Per context group, distinct parents (link tables: unique (context, other) pairs); -1 if short."""
-    out = np.full(len(groups), -1)
+def assign_grouped_unique(*, groups: np.ndarray, quotas: np.ndarray, rng: np.random.Generator,
+                          scores: np.ndarray | None = None,
+                          parent_feature: np.ndarray | None = None) -> np.ndarray:
+    """Distinct parents within each context group (link tables: unique (context, other) pairs).
+
+    Assigns globally (by quota, or matched on a score), then redraws the few
+    rows that repeat a pair; only groups that still clash get an exact
+    per-group draw, so cost stays linear in rows. -1 where a group has more
+    rows than there are parents.
+    """
+    if len(quotas) == 0:
+        return np.full(len(groups), -1)
+    if scores is not None and parent_feature is not None:
+        pick = assign_matched(scores=scores, parent_feature=parent_feature, quotas=quotas, rng=rng)
+    else:
+        pick = assign_by_quota(n=len(groups), quotas=quotas, rng=rng)
+    for _ in range(REDRAW_ROUNDS):
+        dup = _repeated(groups, pick)
+        if not dup.any():
+            return pick
+        w = np.clip(quotas, 0, None) + 1e-3
+        pick[dup] = rng.choice(len(w), size=int(dup.sum()), p=w / w.sum())
+    for g in np.unique(groups[_repeated(groups, pick)]):
+        _exact_group(np.flatnonzero(groups == g), pick, quotas, rng)
+    return pick
+
+
+REDRAW_ROUNDS = 6
+
+
+def _repeated(groups: np.ndarray, pick: np.ndarray) -> np.ndarray:
+    return pd.DataFrame({"g": groups, "p": pick}).duplicated().to_numpy()
+
+
+def _exact_group(rows: np.ndarray, pick: np.ndarray, quotas: np.ndarray, rng: np.random.Generator) -> None:
+    dup = _repeated(np.zeros(len(rows)), pick[rows])
     w = np.clip(quotas, 0, None) + 1e-3
-    for g in np.unique(groups):
-        rows = np.flatnonzero(groups == g)
-        k = min(len(rows), len(w))
-        pick = _weighted_without_replacement(w, k, rng)
-        out[rows[:k]] = pick
-        np.subtract.at(quotas, pick, 1)
-    return out
+    w[np.unique(pick[rows][~dup])] = 0.0
+    free = np.flatnonzero(w > 0)
+    k = min(int(dup.sum()), len(free))
+    redo = rows[dup]
+    pick[redo] = -1
+    pick[redo[:k]] = free[_weighted_without_replacement(w[free], k, rng)]
 
 
 def forest_parents(*, n: int, depth_p: list[float], fanout: list[float],

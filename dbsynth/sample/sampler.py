@@ -146,13 +146,15 @@ class Sampler:
         pick = np.full(n, -1)
         if pool is not None and len(pool) and quotas is not None:
             live = np.flatnonzero(~nulls)
-            if spec.grouped_unique and pidx is not None:
-                pick[live] = K.assign_grouped_unique(groups=pidx[live], quotas=quotas, rng=rng)
-            elif (feature := self._match_feature(spec, own, len(pool))) is not None:
-                assert own is not None
-                beta = np.asarray(spec.match_beta)
+            feature = self._match_feature(spec, own, len(pool))
+            score = None
+            if feature is not None and own is not None:
                 mids = tp.model.matching_scores(own[live])
-                score = mids @ beta + np.sqrt(1 - spec.match_r2) * rng.standard_normal(len(live))
+                score = mids @ np.asarray(spec.match_beta) + np.sqrt(1 - spec.match_r2) * rng.standard_normal(len(live))
+            if spec.grouped_unique and pidx is not None:
+                pick[live] = K.assign_grouped_unique(groups=pidx[live], quotas=quotas, rng=rng, scores=score,
+                                                     parent_feature=feature)
+            elif score is not None and feature is not None:
                 pick[live] = K.assign_matched(scores=score, parent_feature=feature, quotas=quotas, rng=rng)
             else:
                 pick[live] = K.assign_by_quota(n=len(live), quotas=quotas, rng=rng, unique=spec.unique)

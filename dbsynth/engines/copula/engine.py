@@ -311,7 +311,7 @@ class _Fitter:
     def _fit_matching(self, table: Table, frame: pd.DataFrame, spec: KeySpec, own: np.ndarray) -> None:
         """Learn which parent feature a non-context FK's children follow (Track.UnitPrice → InvoiceLine.UnitPrice)."""
         parent = spec.referred_table or ""
-        if spec.kind != "fk" or spec.unique or spec.grouped_unique or parent == table.name or parent not in self.scores:
+        if spec.kind != "fk" or spec.unique or parent == table.name or parent not in self.scores:
             return
         fk = next(f for f in table.foreign_keys if list(f.columns) == spec.columns)
         idx = card.parent_index(frame, self.frames[parent], fk)
