@@ -101,7 +101,11 @@ class Sampler:
         pscores = None
         if tp.context is not None and pidx is not None and tp.context.referred_table in state:
             pscores = state[tp.context.referred_table][0][pidx]
-        values, own, counts = tp.model.sample(n=n, parent_scores=pscores, rng=rng)
+        pvalues = None
+        if tp.model.inherit and tp.context is not None and pidx is not None and tp.context.referred_table in frames:
+            pframe = frames[tp.context.referred_table]
+            pvalues = {c: pframe[c].to_numpy(dtype=object)[pidx] for c in tp.model.inherit.values() if c in pframe}
+        values, own, counts = tp.model.sample(n=n, parent_scores=pscores, rng=rng, parent_values=pvalues)
         cols: dict[str, Any] = dict(values)
         if tp.context is not None and pidx is not None:
             parent = frames[tp.context.referred_table]

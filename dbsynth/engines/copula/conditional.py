@@ -25,23 +25,27 @@ class CategoryTree:
     leaf_probs: dict[int, list[float]]
 
     def sample(self, x: np.ndarray, rng: np.random.Generator, *,
-               allowed: tuple[np.ndarray, np.ndarray] | None = None,
+               allowed: list[tuple[np.ndarray, np.ndarray]] | None = None,
                prior: np.ndarray | None = None) -> np.ndarray:
         """Category codes for feature rows `x` (already restricted to `features`).
 
-        allowed: (coarse code per category, coarse code per row): each row only
-        draws categories mapping to its row's coarse code; `prior` (category
-        frequencies) fills in when a leaf has none of them.
+        allowed: pairs (coarse code of each category, coarse code of each row):
+        a row only draws categories that agree with every coarse code it has;
+        `prior` (category frequencies) fills in when a leaf has none of them.
         """
         leaves = self._apply(x)
         out = np.zeros(len(x), dtype=int)
-        groups = leaves if allowed is None else leaves.astype(np.int64) * (1 << 20) + allowed[1]
+        allowed = allowed or []
+        keys = np.stack([leaves] + [codes for _, codes in allowed], axis=1)
+        _, groups = np.unique(keys, axis=0, return_inverse=True)
+        groups = np.asarray(groups).reshape(-1)
         for g in np.unique(groups):
             rows = np.flatnonzero(groups == g)
             leaf = int(leaves[rows[0]])
             classes, probs = self.leaf_classes[leaf], self.leaf_probs[leaf]
-            if allowed is not None:
-                classes, probs = _restrict(classes, probs, allowed[0], int(allowed[1][rows[0]]), prior)
+            if allowed:
+                ok = np.logical_and.reduce([mapping == codes[rows[0]] for mapping, codes in allowed])
+                classes, probs = _restrict(classes, probs, np.flatnonzero(ok), prior)
             out[rows] = stratified_draw(classes, probs, len(rows), rng)
         return out
 
@@ -75,16 +79,17 @@ class CategoryTree:
 MIN_LEAF = 20
 
 
-def _restrict(classes: list[int], probs: list[float], mapping: np.ndarray, coarse: int,
+def _restrict(classes: list[int], probs: list[float], consistent: np.ndarray,
               prior: np.ndarray | None) -> tuple[list[int], list[float]]:
-    keep = [(c, p) for c, p in zip(classes, probs) if mapping[c] == coarse]
+    """Leaf classes that agree with the coarse values drawn; else those categories by prior."""
+    ok = set(consistent.tolist())
+    keep = [(c, p) for c, p in zip(classes, probs) if c in ok]
     if keep:
         return [c for c, _ in keep], [p for _, p in keep]
-    members = np.flatnonzero(mapping == coarse)
-    if len(members) == 0:
+    if len(consistent) == 0:
         return classes, probs
-    weights = prior[members] if prior is not None and prior[members].sum() > 0 else np.ones(len(members))
-    return members.tolist(), (weights / weights.sum()).tolist()
+    weights = prior[consistent] if prior is not None and prior[consistent].sum() > 0 else np.ones(len(consistent))
+    return consistent.tolist(), (weights / weights.sum()).tolist()
 
 
 def stratified_draw(classes: list[int], probs: list[float], n: int, rng: np.random.Generator) -> np.ndarray:

@@ -12,8 +12,8 @@ import pandas as pd
 from dbsynth import artifacts
 from dbsynth.engines.base import FitOptions, SampleOptions
 from dbsynth.engines.copula import cardinality as card
-from dbsynth.engines.copula.table import (CountSpec, TableModel, column_role, fit_joint, make_transform,
-                                          placeholder, profile_of)
+from dbsynth.engines.copula.table import (CountSpec, TableModel, column_role, fit_joint, inherited_columns,
+                                          make_transform, placeholder, profile_of)
 from dbsynth.errors import ModelError
 from dbsynth.profile.types import SemanticType, TableProfile
 from dbsynth.sample.keys import learn_pattern
@@ -195,6 +195,11 @@ class _Fitter:
         parent = self._parent_scores(frame, ctx)
         fit_joint(model, own=own[sub], counts=counts[sub], parent=None if parent is None else parent[sub],
                   seed=self.options.seed)
+        if ctx is not None and len(frame) and ctx.referred_table in self.models:
+            idx = card.parent_index(frame, self.frames[ctx.referred_table], ctx)
+            joined = self.frames[ctx.referred_table].iloc[np.clip(idx, 0, None)].reset_index(drop=True)
+            model.inherit = inherited_columns(model, frame.reset_index(drop=True), self.models[ctx.referred_table],
+                                              joined.where(pd.Series(idx >= 0), None))
         model.parent = ctx.referred_table if ctx else None
         if len(frame) == 0:
             self.warnings.append(f"table {table.name!r} is empty in the source: it gets 0 rows")

@@ -50,6 +50,7 @@ class TableModel:
     trees: list[CategoryTree] = field(default_factory=list)
     # (fine column, coarse column, coarse code per fine code): city → country holds exactly
     dependencies: list[tuple[str, str, list[int]]] = field(default_factory=list)
+    inherit: dict[str, str] = field(default_factory=dict)  # own column -> context parent column it copies
     fakes: list[dict[str, Any]] = field(default_factory=list)
     others: list[dict[str, Any]] = field(default_factory=list)
 
@@ -81,16 +82,20 @@ class TableModel:
         return out
 
     # -- sampling -----------------------------------------------------------
-    def sample(self, *, n: int, parent_scores: np.ndarray | None,
-               rng: np.random.Generator) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-        """Values of the modelled columns, own scores (for children) and raw child counts."""
+    def sample(self, *, n: int, parent_scores: np.ndarray | None, rng: np.random.Generator,
+               parent_values: dict[str, np.ndarray] | None = None,
+               ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """Values of the modelled columns, own scores (for children) and raw child counts.
+
+        parent_values: the context parent's values (one per row) of the columns in `inherit`.
+        """
         given = np.zeros((n, 0))
         if self.parent_features and parent_scores is not None:
             given = parent_scores[:, self.parent_features]
         n_target = self.corr.shape[0] - given.shape[1]
         joint = stratify_marginals(sample_conditional(self.corr, given=given, n_target=n_target, rng=rng), rng)
         own = joint[:, :self.own_width]
-        values = self._apply_trees(own, given, rng)
+        values = self._apply_trees(own, given, rng, parent_values or {})
         for t, sl in zip(self.transforms, self.slices().values()):
             if t.column not in values:
                 values[t.column] = t.reverse_transform(own[:, sl], rng=rng)
@@ -100,24 +105,31 @@ class TableModel:
             counts[:, j] = np.asarray(raw, dtype=float)
         return values, own, counts
 
-    def _apply_trees(self, own: np.ndarray, given: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    def _apply_trees(self, own: np.ndarray, given: np.ndarray, rng: np.random.Generator,
+                     parent_values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Categories coarse → fine; a fine column that determines a coarse one (city → country)
         only draws categories that agree with the coarse value already drawn."""
         values: dict[str, np.ndarray] = {}
         by_name = {t.column: t for t in self.transforms}
         sl = self.slices()
-        fine_of = {fine: (coarse, mapping) for fine, coarse, mapping in self.dependencies}
+        fine_of: dict[str, list[tuple[str, list[int]]]] = {}
+        for fine, coarse, mapping in self.dependencies:
+            fine_of.setdefault(fine, []).append((coarse, mapping))
         for tree in self.trees:
             x = np.hstack([own, given])[:, tree.features]
             tr = by_name[tree.column]
             assert isinstance(tr, CategoricalTransform)
-            allowed = None
-            if tree.column in fine_of:
-                coarse, mapping = fine_of[tree.column]
+            allowed = []
+            for coarse, mapping in fine_of.get(tree.column, []):
                 c_tr = by_name[coarse]
                 assert isinstance(c_tr, CategoricalTransform)
-                allowed = (np.asarray(mapping, dtype=int), codes_from_scores(own[:, sl[coarse].start], c_tr.cdf))
-            codes = tree.sample(x, rng, allowed=allowed, prior=np.diff(np.concatenate([[0.0], tr.cdf])))
+                allowed.append((np.asarray(mapping, dtype=int), codes_from_scores(own[:, sl[coarse].start], c_tr.cdf)))
+            source = self.inherit.get(tree.column)
+            if source is not None and source in parent_values:
+                # the source copies this column from the parent (an invoice's billing country)
+                codes = tr.codes(pd.Series(parent_values[source], dtype=object))
+            else:
+                codes = tree.sample(x, rng, allowed=allowed, prior=np.diff(np.concatenate([[0.0], tr.cdf])))
             values[tree.column] = tr.values_of(codes)
             # jittered like the fitting scores, so later trees (and children) see the same spread
             own[:, sl[tree.column].start] = interval_scores(codes, tr.cdf, rng)
@@ -147,6 +159,7 @@ class TableModel:
                 "parent": self.parent, "parent_features": self.parent_features,
                 "trees": [t.to_dict() for t in self.trees],
                 "dependencies": [list(d) for d in self.dependencies],
+                "inherit": self.inherit,
                 "fakes": [{k: v for k, v in f.items() if k != "avoid"} for f in self.fakes],
                 "others": self.others}
 
@@ -169,6 +182,7 @@ class TableModel:
                    corr=np.asarray(arrays["corr"], dtype=float),
                    trees=[CategoryTree.from_dict(t) for t in data["trees"]], fakes=fakes,
                    dependencies=[(d[0], d[1], list(d[2])) for d in data.get("dependencies", [])],
+                   inherit=dict(data.get("inherit", {})),
                    others=data["others"])
 
 
@@ -255,6 +269,29 @@ def fit_joint(model: TableModel, *, own: np.ndarray, counts: np.ndarray,
     model.trees = _fit_trees(model, own, given, seed)
 
 
+INHERIT_MIN_AGREEMENT = 0.95
+
+
+def inherited_columns(model: TableModel, frame: pd.DataFrame, parent_model: TableModel,
+                      joined: pd.DataFrame) -> dict[str, str]:
+    """Own categorical columns equal to a parent categorical column on ≥95% of rows.
+
+    `joined` holds the parent's row for each child row (same index as `frame`).
+    """
+    out: dict[str, str] = {}
+    parent_cats = [t.column for t in parent_model.transforms if isinstance(t, CategoricalTransform)]
+    for t in model.transforms:
+        if not isinstance(t, CategoricalTransform) or len(t.categories) < 2 or t.column not in frame:
+            continue
+        mine = frame[t.column].astype(object).where(frame[t.column].notna(), None).map(str)
+        for col in parent_cats:
+            theirs = joined[col].astype(object).where(joined[col].notna(), None).map(str)
+            if len(mine) and (mine.to_numpy() == theirs.to_numpy()).mean() >= INHERIT_MIN_AGREEMENT:
+                out[t.column] = col
+                break
+    return out
+
+
 def _find_dependencies(model: TableModel, own: np.ndarray) -> list[tuple[str, str, list[int]]]:
     """Pairs fine → coarse where every fine category has exactly one coarse category."""
     sl = model.slices()
@@ -262,17 +299,13 @@ def _find_dependencies(model: TableModel, own: np.ndarray) -> list[tuple[str, st
     cats.sort(key=lambda t: (-len(t.categories), t.column))
     codes = {t.column: _codes(t, own[:, sl[t.column].start]) for t in cats}
     found: list[tuple[str, str, list[int]]] = []
-    derived: set[str] = set()
     for i, fine in enumerate(cats):
-        if fine.column in derived:
-            continue
         for coarse in cats[i + 1:]:
-            if coarse.column in derived or len(coarse.categories) > len(fine.categories):
+            if len(coarse.categories) > len(fine.categories):
                 continue
             mapping = _one_to_one(codes[fine.column], codes[coarse.column], len(fine.categories))
             if mapping is not None:
                 found.append((fine.column, coarse.column, mapping))
-                derived.add(coarse.column)
     return found
 
 
