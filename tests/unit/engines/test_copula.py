@@ -250,4 +250,5 @@ def test_chinook_city_country_trend(chinook) -> None:
     plain.tables["Invoice"].model.trees = []
     plain.tables["Invoice"].model.dependencies = []
     without = _similarity(frames["Invoice"], _collect(plain, seed=3)["Invoice"], "BillingCity", "BillingCountry")
-    assert with_trees >= 0.7 and with_trees > without + 0.1, (with_trees, without)
+    # 412 invoices over 53 cities: two independent real samples agree at about 0.86 at best
+    assert with_trees >= 0.6 and with_trees > without + 0.3, (with_trees, without)
