@@ -125,7 +125,15 @@ def _profile_column(table: Table, col: Column, s: pd.Series,
     return ColumnProfile(semantic=semantic, pii_kind=kind, reason=reason, **fields)
 
 
+def _hashable(s: pd.Series) -> pd.Series:
+    """Arrays and JSON documents as text, so they can be counted."""
+    if len(s) and s.map(lambda v: isinstance(v, (list, dict, set, bytearray))).any():
+        return s.map(lambda v: v if v is None else repr(v))
+    return s
+
+
 def _stats(table: Table, col: Column, s: pd.Series) -> dict:
+    s = _hashable(s)
     non_null = s.dropna()
     distinct = int(non_null.nunique()) if len(non_null) else 0
     declared = (col.name,) in table.unique_column_sets()
