@@ -28,9 +28,28 @@ def _validation_line(data: Mapping[str, Any]) -> str:
 
 
 def print_load_summary(console: Console, summary: Any) -> None:
-    data = summary.to_dict() if hasattr(summary, "to_dict") else dict(summary)
-    skip = {"rows"}
-    for key, value in data.items():
-        if key in skip or value in (None, [], {}, ""):
-            continue
-        console.print(f"{key.replace('_', ' ')}: {value}")
+    """What the load did, in a few lines; problems named, clean checks summed up."""
+    d = summary.to_dict() if hasattr(summary, "to_dict") else dict(summary)
+    console.print(f"Loaded {sum(d.get('rows', {}).values()):,} rows into {d['target']} "
+                  f"(mode {d['mode']}, {d.get('writer')}, schema {d.get('schema_action')}) in {d.get('seconds', 0):.2f}s")
+    if d.get("triggers"):
+        console.print(f"Triggers: {d['triggers']}")
+    if d.get("views_created") or d.get("views_skipped"):
+        console.print(f"Views: {len(d.get('views_created', []))} re-created (never filled)"
+                      + (f", skipped: {', '.join(d['views_skipped'])}" if d.get("views_skipped") else ""))
+    if d.get("sequences_reset"):
+        console.print(f"Sequences advanced: {len(d['sequences_reset'])}")
+    _print_checks(console, "orphan FK rows", d.get("orphans", {}))
+    _print_checks(console, "duplicate keys", d.get("duplicates", {}))
+    for line in d.get("drift", []):
+        console.print(f"[yellow]drift[/yellow]: {line}")
+    for line in d.get("warnings", []):
+        console.print(f"[yellow]warning[/yellow]: {line}")
+
+
+def _print_checks(console: Console, label: str, counts: Mapping[str, int]) -> None:
+    bad = {k: v for k, v in counts.items() if v}
+    if bad:
+        console.print(f"[red]Verification: {label}[/red]: " + ", ".join(f"{k} {v}" for k, v in bad.items()))
+    else:
+        console.print(f"Verification: {label}: 0 (checked {len(counts)})")

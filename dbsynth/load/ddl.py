@@ -325,3 +325,28 @@ def add_foreign_key_sql(conn: "Connection", table: str, fk: ForeignKey) -> str:
     if fk.deferrable:
         sql += " DEFERRABLE INITIALLY " + ("DEFERRED" if fk.initially_deferred else "IMMEDIATE")
     return sql
+
+
+def create_triggers(conn: "sa.Connection", *, schema: Schema, source_dialect: str) -> tuple[list[str], list[str]]:
+    """Re-create the source's triggers on a schema dbsynth created (same dialect only).
+
+    Called after the rows are in, so they never fire on the loaded data. A
+    trigger whose definition fails here (e.g. a PostgreSQL trigger whose
+    function dbsynth does not copy) is skipped and named.
+    """
+    created: list[str] = []
+    skipped: list[str] = []
+    if conn.dialect.name != source_dialect:
+        return created, [t.name for table in schema.data_tables for t in table.triggers]
+    for table in schema.data_tables:
+        for trig in table.triggers:
+            if not trig.definition:
+                skipped.append(trig.name)
+                continue
+            try:
+                with conn.begin_nested():
+                    conn.exec_driver_sql(trig.definition)
+                created.append(trig.name)
+            except sa.exc.DBAPIError as exc:
+                skipped.append(f"{trig.name} ({_first_line(exc)})")
+    return created, skipped

@@ -17,7 +17,7 @@ from connectors.base import Capabilities, capabilities_for, dialect_of, mask_url
 from connectors.generic_writer import GenericWriter, Writer, WriterContext
 from connectors.postgresql import psycopg_url
 from dbsynth.errors import ConfigError, DbsynthError, LoadError
-from dbsynth.load.ddl import add_foreign_key_sql, create_schema, fk_name
+from dbsynth.load.ddl import add_foreign_key_sql, create_schema, create_triggers, fk_name
 from dbsynth.load.drift import drift_lines, existing_tables
 from dbsynth.schema.graph import LoadPlan, build_plan
 from dbsynth.schema.model import LogicalType, Schema
@@ -181,6 +181,11 @@ def _run(conn: "Connection", job: _Job, chunks: Iterable["TableChunk"]) -> None:
     job.stage.table = job.stage.constraint = None
     job.summary.triggers, job.summary.sequences_reset = writer.triggers, writer.sequences_reset
     job.summary.warnings += writer.warnings
+    if job.summary.schema_action == "created":
+        created, skipped = create_triggers(conn, schema=job.schema, source_dialect=job.schema.dialect)
+        if created or skipped:
+            job.summary.triggers = f"{len(created)} re-created after the load (did not fire)" + (
+                f"; skipped: {', '.join(skipped)}" if skipped else "")
     _verify(conn, job)
 
 
