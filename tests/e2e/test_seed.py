@@ -136,7 +136,8 @@ def test_sakila_postgres_to_postgres(pg_dataset, pg_databases) -> None:
     engine.dispose()
     assert counts["store"] == 2 and counts["staff"] == 2
     assert abs(counts["film"] - 1000) <= 100 and abs(counts["rental"] - 16044) <= 1605
-    assert fks == 40 and not_valid == 0
+    # 22 FKs between the 15 data tables (the 6 empty inheritance partitions are not cloned)
+    assert fks == 22 and not_valid == 0
 
 
 @pytest.mark.datasets
