@@ -71,6 +71,7 @@ def fit(*, source: str, out: str, config_path: str | None, schema: str | None, c
     with stage_progress(console) as progress:
         result = pipeline.fit(source, config=config, schema_name=schema, progress=progress.note)
         pipeline.save_model(result.model, Path(out))
+    _print_warnings(console, result.warnings)
     console.print(f"model saved to [bold]{out}[/bold] "
                   f"({len(result.schema.data_tables)} tables, fit {result.seconds.get('fit', 0):.1f}s)")
 
@@ -136,6 +137,7 @@ def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_co
                             mode=mode, keep_triggers=keep_triggers,
                             alembic_config=Path(alembic_config) if alembic_config else None)
         total = time.perf_counter() - t0
+    _print_warnings(console, result.warnings)
     seconds = dict(timer.seconds)
     seconds["load"] = max(total - seconds.get("sample", 0) - seconds.get("validate", 0), 0.0)
     print_summary(console, rows=summary.rows, seconds=seconds, validation=validator.summary())
@@ -160,3 +162,8 @@ def demo(*, out: str | None, console: Console) -> None:
          alembic_config=None, config_path=None, schema=None, model_dir=None, console=console, seed=0)
     console.print(f"\n[bold green]Synthetic Chinook written to {target}[/bold green]")
     console.print(f"Try: dbsynth inspect sqlite:///{target}")
+
+
+def _print_warnings(console: Console, warnings: list[str]) -> None:
+    for line in dict.fromkeys(warnings):  # de-duplicated, in order
+        console.print(f"[yellow]warning[/yellow]: {line}", highlight=False)

@@ -91,6 +91,43 @@ class FitResult:
     model: "FittedModel"
     schema: "Schema"
     seconds: dict[str, float]
+    warnings: list[str] = field(default_factory=list)
+
+
+WIDE_TABLE_COLUMNS = 100
+
+
+def source_warnings(schema: "Schema", frames: Mapping[str, "pd.DataFrame"]) -> list[str]:
+    """What is odd about the source data, and what dbsynth does about it."""
+    out: list[str] = []
+    for table in schema.data_tables:
+        frame = frames.get(table.name)
+        if frame is None:
+            continue
+        if not table.pk_columns:
+            out.append(f"{table.name}: no primary key; rows are generated without one")
+        if len(table.columns) > WIDE_TABLE_COLUMNS:
+            out.append(f"{table.name}: {len(table.columns)} columns; modelled all the same (fitting takes longer)")
+        empty = [c for c in frame.columns if len(frame) and frame[c].isna().all()]
+        if empty:
+            out.append(f"{table.name}: column(s) {', '.join(empty)} are NULL in every row; they stay NULL")
+        out += _orphan_warnings(table, frame, frames)
+    return out
+
+
+def _orphan_warnings(table: Any, frame: "pd.DataFrame", frames: Mapping[str, "pd.DataFrame"]) -> list[str]:
+    out = []
+    for fk in table.foreign_keys:
+        parent = frames.get(fk.referred_table)
+        if parent is None or not len(frame) or not all(c in frame for c in fk.columns):
+            continue
+        child_keys = frame[list(fk.columns)].dropna()
+        parent_keys = set(map(tuple, parent[list(fk.referred_columns)].astype(str).to_numpy().tolist()))
+        missing = sum(tuple(k) not in parent_keys for k in child_keys.astype(str).to_numpy().tolist())
+        if missing:
+            out.append(f"{table.name}: {missing} row(s) of the source point at missing {fk.referred_table} rows "
+                       f"via ({', '.join(fk.columns)}) (orphans); synthetic rows always reference existing rows")
+    return out
 
 
 def fit(source_url: str, *, config: Config, schema_name: str | None = None,
@@ -119,7 +156,8 @@ def fit(source_url: str, *, config: Config, schema_name: str | None = None,
     model = engine.fit(schema=schema, plan=plan, frames=frames, profiles=profiles, options=options,
                        progress=progress)
     timer.add("fit", t0)
-    return FitResult(model=model, schema=schema, seconds=dict(timer.seconds))
+    warnings = list(schema.warnings) + source_warnings(schema, frames) + list(getattr(model, "warnings", []))
+    return FitResult(model=model, schema=schema, seconds=dict(timer.seconds), warnings=warnings)
 
 
 def _check_table_names(schema: "Schema", config: Config) -> None:
