@@ -209,21 +209,16 @@ def column_role(column: Column, profile: ColumnProfile | None, values: pd.Series
     return "other"
 
 
+_ROLE_OF_SEMANTIC = {
+    SemanticType.NUMERIC: "numeric", SemanticType.DATETIME: "datetime", SemanticType.DATE: "datetime",
+    SemanticType.TIME: "datetime", SemanticType.CATEGORICAL: "categorical", SemanticType.BOOLEAN: "categorical",
+    SemanticType.PII: "fake", SemanticType.TEXT: "fake", SemanticType.KEY: "natural_key",
+    SemanticType.CONSTANT: "constant",
+}
+
+
 def _role_from_profile(column: Column, profile: ColumnProfile) -> str:
-    sem = profile.semantic
-    if sem in (SemanticType.NUMERIC,):
-        return "numeric"
-    if sem in (SemanticType.DATETIME, SemanticType.DATE, SemanticType.TIME):
-        return "datetime"
-    if sem in (SemanticType.CATEGORICAL, SemanticType.BOOLEAN):
-        return "categorical"
-    if sem in (SemanticType.PII, SemanticType.TEXT):
-        return "fake"
-    if sem == SemanticType.KEY:
-        return "natural_key"
-    if sem == SemanticType.CONSTANT:
-        return "constant"
-    return "other"
+    return _ROLE_OF_SEMANTIC.get(profile.semantic, "other")
 
 
 def make_transform(column: Column, role: str) -> ColumnTransform:
