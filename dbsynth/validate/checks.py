@@ -320,7 +320,7 @@ def _text_length(col: Column, series: pd.Series) -> tuple[np.ndarray, str]:
     if not col.length:
         return np.zeros(len(series), dtype=bool), ""
     try:
-        lengths = series.str.len().fillna(0).to_numpy(dtype=np.int64)  # vectorised; str and bytes
+        lengths = pd.to_numeric(series.str.len(), errors="coerce").fillna(0).to_numpy(dtype=np.int64)  # str and bytes
     except (AttributeError, TypeError, ValueError):  # not a string column at all
         lengths = series.map(lambda v: len(v) if isinstance(v, (str, bytes, bytearray)) else 0)
         lengths = lengths.to_numpy(dtype=np.int64)
