@@ -48,7 +48,7 @@ def native_column(series: "pd.Series") -> list[Any]:
     kind = series.dtype.kind
     mask = series.isna().to_numpy()
     if kind == "M":
-        values = list(series.dt.to_pydatetime())
+        values = series.astype(object).tolist()  # Timestamps are datetime subclasses
     elif kind == "m":
         values = list(series.dt.to_pytimedelta())
     else:
