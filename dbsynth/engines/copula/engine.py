@@ -12,7 +12,8 @@ import pandas as pd
 from dbsynth import artifacts
 from dbsynth.engines.base import FitOptions, SampleOptions
 from dbsynth.engines.copula import cardinality as card
-from dbsynth.engines.copula.table import (CountSpec, TableModel, column_role, fit_joint, inherited_columns,
+from dbsynth.engines.copula.table import (CountSpec, TableModel, column_role, find_orderings, fit_joint,
+                                          inherited_columns,
                                           make_transform, placeholder, profile_of)
 from dbsynth.errors import ModelError
 from dbsynth.profile.types import SemanticType, TableProfile
@@ -200,6 +201,7 @@ class _Fitter:
             joined = self.frames[ctx.referred_table].iloc[np.clip(idx, 0, None)].reset_index(drop=True)
             model.inherit = inherited_columns(model, frame.reset_index(drop=True), self.models[ctx.referred_table],
                                               joined.where(pd.Series(idx >= 0), None))
+        model.orderings = find_orderings(model, frame)
         model.parent = ctx.referred_table if ctx else None
         if len(frame) == 0:
             self.warnings.append(f"table {table.name!r} is empty in the source: it gets 0 rows")
