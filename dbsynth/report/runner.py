@@ -1,0 +1,224 @@
+"""`build_report`: read both sides, compute every section, hand back a `Report`.
+
+REAL and SYNTHETIC are database URLs or `dbsynth sample` output folders. The
+real side's schema is the contract (its constraints judge validity, its
+profile decides which columns are scored and which are PII); the synthetic
+side only has to hold tables of the same names.
+"""
+from __future__ import annotations
+
+import time
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+from dbsynth.errors import ConfigError
+from dbsynth.schema.model import Schema
+
+Progress = Callable[[str], None]
+SEED = 0
+REPORT_VERSION = 1
+
+
+@dataclass
+class Side:
+    """One side of the comparison: its schema and one frame per data table."""
+
+    label: str  # masked URL or folder path
+    schema: Schema
+    frames: dict[str, pd.DataFrame]
+
+
+@dataclass
+class Report:
+    """The JSON document (`to_dict`) and the plot data the HTML page draws."""
+
+    data: dict[str, Any]
+    plots: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.data
+
+    @property
+    def overall(self) -> float | None:
+        return self.data["quality"]["overall"]
+
+    @property
+    def violations(self) -> int:
+        return int(self.data["validity"]["total"])
+
+    def failures(self, *, min_quality: float | None) -> list[str]:
+        """Why a CI gate should fail: quality below the bar, any constraint violated."""
+        out = []
+        if min_quality is not None and (self.overall is None or self.overall < min_quality):
+            shown = "n/a" if self.overall is None else f"{self.overall:.3f}"
+            out.append(f"overall quality {shown} is below --min-quality {min_quality:.3f}")
+        if self.violations:
+            kinds = ", ".join(f"{k} {n}" for k, n in self.data["validity"]["violations"].items() if n)
+            out.append(f"{self.violations} constraint violation(s): {kinds}")
+        return out
+
+
+def load_side(source: str) -> Side:
+    """A database URL (read only) or a sample folder (manifest.json)."""
+    path = Path(source)
+    if "://" not in source:
+        if not path.is_dir():
+            raise ConfigError(f"{source!r} is neither a database URL nor a sample folder",
+                              hint="pass a URL like sqlite:///app.db or a folder written by `dbsynth sample`")
+        return _from_folder(path)
+    return _from_url(source)
+
+
+def _from_folder(path: Path) -> Side:
+    from dbsynth.load.files import read_chunks
+    schema, chunks = read_chunks(path)
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for chunk in chunks:
+        parts.setdefault(chunk.table, []).append(chunk.frame)
+    frames = {t.name: _concat(parts.get(t.name, []), t.column_names) for t in schema.data_tables}
+    return Side(label=str(path), schema=schema, frames=frames)
+
+
+def _from_url(url: str) -> Side:
+    from connectors.base import mask_url, open_connector
+    with closing(open_connector(url, read_only=True)) as conn:
+        schema = conn.reflect(row_counts=False)
+        frames = {t.name: _concat(list(conn.read_table(t)), t.column_names) for t in schema.data_tables}
+    return Side(label=mask_url(url), schema=schema, frames=frames)
+
+
+def _concat(parts: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.DataFrame:
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+
+
+def build_report(*, real: str | Side, synthetic: str | Side, target: str | None = None,
+                 progress: Progress | None = None) -> Report:
+    """Validity, quality, detection, privacy (and TSTR for `target`) of `synthetic` against `real`."""
+    from dbsynth.profile.detect import profile_schema
+    from dbsynth.report import detection, html, privacy, quality, validity
+    note = progress or (lambda _msg: None)
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+    note("reading the real and synthetic data")
+    real_side = real if isinstance(real, Side) else load_side(real)
+    syn_side = synthetic if isinstance(synthetic, Side) else load_side(synthetic)
+    rf, sf = real_side.frames, _matching(real_side, syn_side)
+    profiles = profile_schema(schema=real_side.schema, frames=rf)
+    kinds = quality.column_kinds(real_side.schema, profiles)
+    if target:
+        detection.parse_target(real_side.schema, target, kinds)  # fail before the slow part
+    seconds["read"] = _lap(t0)
+    sections: dict[str, Any] = {}
+    steps: list[tuple[str, Callable[[], Any]]] = [
+        ("validity", lambda: validity.validity(real_side.schema, sf).to_dict()),
+        ("quality", lambda: quality.quality(real_side.schema, rf, sf, kinds, seed=SEED)),
+        ("detection", lambda: detection.detection(real_side.schema, rf, sf, kinds, seed=SEED, progress=note)),
+        ("privacy", lambda: privacy.privacy(real_side.schema, rf, sf, kinds, profiles, seed=SEED)),
+    ]
+    if target:
+        steps.append(("tstr", lambda: detection.tstr(real_side.schema, rf, sf, kinds, target, seed=SEED)))
+    for name, run in steps:
+        note(f"computing {name}")
+        t0 = time.perf_counter()
+        sections[name] = run()
+        seconds[name] = _lap(t0)
+    qual = sections["quality"]
+    data = _document(real_side, syn_side, sections, qual.to_dict(), seconds)
+    note("preparing plots")
+    return Report(data=data, plots=html.plot_data(real_side.schema, rf, sf, kinds, qual, data))
+
+
+def _lap(t0: float) -> float:
+    return round(time.perf_counter() - t0, 3)
+
+
+def _matching(real: Side, syn: Side) -> dict[str, pd.DataFrame]:
+    """Synthetic frames for the real tables (a missing table is absent; extra tables are ignored)."""
+    return {name: syn.frames[name] for name in real.frames if name in syn.frames}
+
+
+def _document(real: Side, syn: Side, sections: dict[str, Any], qual: dict[str, Any],
+              seconds: dict[str, float]) -> dict[str, Any]:
+    det = sections["detection"]
+    aucs = [d["auc"] for d in det.values() if d.get("auc") is not None]
+    return {"version": REPORT_VERSION, "real": real.label, "synthetic": syn.label,
+            "rows": {"real": {t: len(f) for t, f in real.frames.items()},
+                     "synthetic": {t: len(f) for t, f in syn.frames.items() if t in real.frames}},
+            "quality": qual, "detection": det,
+            "detection_summary": {"mean_auc": round(sum(aucs) / len(aucs), 6) if aucs else None,
+                                  "max_auc": max(aucs) if aucs else None},
+            "privacy": sections["privacy"], "validity": sections["validity"],
+            "tstr": sections.get("tstr"), "seconds": seconds}
+
+
+# ------------------------------------------------------------------ output
+def json_text(report: Report) -> str:
+    """The JSON document; any NaN/inf left is written as null so every parser accepts it."""
+    import json
+    import math
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {str(k): clean(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(v) for v in value]
+        return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
+
+    return json.dumps(clean(report.to_dict()), indent=2, allow_nan=False, default=str)
+
+
+def write_outputs(report: Report, *, json_path: str | None, html_path: str | None) -> list[str]:
+    """Write the requested files (parent folders created); returns the paths written."""
+    from dbsynth.report.html import render
+    written = []
+    for path, text in ((json_path, lambda: json_text(report)), (html_path, lambda: render(report))):
+        if path:
+            target = Path(path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text(), encoding="utf-8")
+            written.append(str(target))
+    return written
+
+
+def print_summary(console: Any, report: Report) -> None:
+    """A rich table of the headline figures, then the validity counts that are not zero."""
+    from rich.table import Table as RichTable
+    d = report.to_dict()
+    q, p, v = d["quality"], d["privacy"], d["validity"]
+    table = RichTable(title="Synthetic data report")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_column("ideal", justify="right")
+    rows = [("overall quality", q["overall"], "1"), ("column shapes", q["column_shapes"], "1"),
+            ("column pair trends", q["column_pair_trends"], "1"), ("cardinality", q["cardinality"], "1"),
+            ("inter-table trends", q["intertable_trends"], "1"),
+            ("detection AUC (mean)", d["detection_summary"]["mean_auc"], "0.5"),
+            ("detection AUC (worst)", d["detection_summary"]["max_auc"], "0.5"),
+            ("exact-match rate", p["exact_match_rate"], f"≈{_fmt(p['exact_match_baseline'])}"),
+            ("DCR median, synthetic", p["dcr"]["synthetic_median"], f"≈{_fmt(p['dcr']['holdout_median'])}"),
+            ("PII values leaked", p["pii"]["leaked_values"], "0"),
+            ("constraint violations", v["total"], "0")]
+    if d.get("tstr"):
+        rows.append((f"TSTR {d['tstr'].get('metric', '')}", d["tstr"].get("tstr"), f"≈{_fmt(d['tstr'].get('trtr'))}"))
+    for name, value, ideal in rows:
+        table.add_row(name, _fmt(value), ideal)
+    console.print(table)
+    bad = {k: n for k, n in v["violations"].items() if n}
+    if bad:
+        console.print("violations: " + ", ".join(f"{k} {n}" for k, n in bad.items()), highlight=False)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.2g}" if 0 < abs(value) < 0.01 else f"{value:.3f}"  # small distances stay visible
+    return str(value)
