@@ -90,6 +90,8 @@ _SCALE = typer.Option(None, "--scale", help="Multiply root-table row counts (def
 _MODE = typer.Option(LoadMode.fail, "--mode", help="fail if the target has rows | append | replace.")
 _TRIGGERS = typer.Option(False, "--keep-triggers", help="Let target triggers fire during the load.")
 _ALEMBIC = typer.Option(None, "--alembic-config", help="Run `alembic upgrade head` with this alembic.ini first.")
+_DEVICE = typer.Option(None, "--device", help="Neural engine: auto (CUDA when present) | cpu | cuda.")
+_MAX_TRAIN = typer.Option(None, "--max-training-time", help="Neural engine: training time budget in seconds.")
 
 
 @app.command()
@@ -97,11 +99,13 @@ def fit(source: str = typer.Argument(..., help="Source database URL (read only).
         out: str = typer.Option(..., "--out", "-o", help="Model directory to write."),
         engine: Optional[str] = typer.Option(None, "--engine", help="Engine name (default copula)."),
         seed: Optional[int] = _SEED, config: Optional[str] = _CONFIG,
-        schema: Optional[str] = typer.Option(None, "--schema", help="PostgreSQL schema.")) -> None:
+        schema: Optional[str] = typer.Option(None, "--schema", help="PostgreSQL schema."),
+        device: Optional[str] = _DEVICE, max_training_time: Optional[float] = _MAX_TRAIN) -> None:
     """Learn a model of the source database."""
     from dbsynth import commands
     run_guarded(lambda: commands.fit(source=source, out=out, config_path=config, schema=schema,
-                                     console=console, engine=engine, seed=seed))
+                                     console=console, engine=engine, seed=seed,
+                                     device=device, max_training_time=max_training_time))
 
 
 @app.command()
@@ -135,12 +139,32 @@ def seed(source: str = typer.Argument(..., help="Source database URL (read only)
          config: Optional[str] = _CONFIG, keep_triggers: bool = _TRIGGERS,
          alembic_config: Optional[str] = _ALEMBIC,
          schema: Optional[str] = typer.Option(None, "--schema", help="PostgreSQL schema of the source."),
-         model_dir: Optional[str] = typer.Option(None, "--save-model", help="Also save the fitted model here.")) -> None:
+         model_dir: Optional[str] = typer.Option(None, "--save-model", help="Also save the fitted model here."),
+         device: Optional[str] = _DEVICE, max_training_time: Optional[float] = _MAX_TRAIN,
+         report: Optional[str] = typer.Option(None, "--report", help="After the load, write PREFIX.json and "
+                                              "PREFIX.html (see `dbsynth report`).")) -> None:
     """Fit, sample, validate and load in one go."""
     from dbsynth import commands
     run_guarded(lambda: commands.seed(source=source, target=target, mode=mode.value, keep_triggers=keep_triggers,
                                       alembic_config=alembic_config, config_path=config, schema=schema,
-                                      model_dir=model_dir, console=console, scale=scale, seed=seed, engine=engine))
+                                      model_dir=model_dir, console=console, scale=scale, seed=seed, engine=engine,
+                                      device=device, max_training_time=max_training_time, report_prefix=report))
+
+
+@app.command("report")
+def report_cmd(real: str = typer.Argument(..., help="Real database URL or `dbsynth sample` folder (read only)."),
+               synthetic: str = typer.Argument(..., help="Synthetic database URL or sample folder."),
+               json_out: Optional[str] = typer.Option(None, "--json", help="Write the JSON report here."),
+               html_out: Optional[str] = typer.Option(None, "--html", help="Write the self-contained HTML page here."),
+               min_quality: Optional[float] = typer.Option(None, "--min-quality", min=0.0, max=1.0,
+                                                           help="Exit 1 when the overall quality is below this."),
+               target: Optional[str] = typer.Option(None, "--target", help="TABLE.COLUMN for TSTR vs TRTR.")) -> None:
+    """Quality, privacy and validity of a synthetic database; exit 1 on a violation or low quality."""
+    from dbsynth import commands
+    code = run_guarded(lambda: commands.report(real=real, synthetic=synthetic, json_path=json_out, html_path=html_out,
+                                               min_quality=min_quality, target=target, console=console))
+    if code:
+        raise typer.Exit(code=code)
 
 
 @app.command()

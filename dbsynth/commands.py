@@ -72,6 +72,7 @@ def fit(*, source: str, out: str, config_path: str | None, schema: str | None, c
         result = pipeline.fit(source, config=config, schema_name=schema, progress=progress.note)
         pipeline.save_model(result.model, Path(out))
     _print_warnings(console, result.warnings)
+    _print_engine(console, result.model)
     console.print(f"model saved to [bold]{out}[/bold] "
                   f"({len(result.schema.data_tables)} tables, fit {result.seconds.get('fit', 0):.1f}s)")
 
@@ -115,7 +116,7 @@ def load(*, folder: str, target: str, mode: str, keep_triggers: bool, alembic_co
 
 def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_config: str | None,
          config_path: str | None, schema: str | None, model_dir: str | None, console: Console,
-         **cli: object) -> dict:
+         report_prefix: str | None = None, **cli: object) -> dict:
     """fit → sample → validate → load, streaming the rows straight into the target."""
     from pathlib import Path
 
@@ -138,11 +139,31 @@ def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_co
                             alembic_config=Path(alembic_config) if alembic_config else None)
         total = time.perf_counter() - t0
     _print_warnings(console, result.warnings)
+    _print_engine(console, result.model)
     seconds = dict(timer.seconds)
     seconds["load"] = max(total - seconds.get("sample", 0) - seconds.get("validate", 0), 0.0)
     print_summary(console, rows=summary.rows, seconds=seconds, validation=validator.summary())
     print_load_summary(console, summary)
+    if report_prefix:
+        report(real=source, synthetic=target, json_path=f"{report_prefix}.json", html_path=f"{report_prefix}.html",
+               min_quality=None, target=None, console=console)
     return {"rows": summary.rows, "seconds": seconds}
+
+
+def report(*, real: str, synthetic: str, json_path: str | None, html_path: str | None,
+           min_quality: float | None, target: str | None, console: Console) -> int:
+    """Quality / privacy / validity report; returns 1 when the CI gate fails, else 0."""
+    from dbsynth.progress import stage_progress
+    from dbsynth.report.runner import build_report, print_summary, write_outputs
+    with stage_progress(console) as progress:
+        result = build_report(real=real, synthetic=synthetic, target=target, progress=progress.note)
+    print_summary(console, result)
+    for path in write_outputs(result, json_path=json_path, html_path=html_path):
+        console.print(f"wrote [bold]{path}[/bold]")
+    failures = result.failures(min_quality=min_quality)
+    for line in failures:
+        console.print(f"[red]FAIL[/red]: {line}", highlight=False)
+    return 1 if failures else 0
 
 
 def demo(*, out: str | None, console: Console) -> None:
@@ -167,3 +188,10 @@ def demo(*, out: str | None, console: Console) -> None:
 def _print_warnings(console: Console, warnings: list[str]) -> None:
     for line in dict.fromkeys(warnings):  # de-duplicated, in order
         console.print(f"[yellow]warning[/yellow]: {line}", highlight=False)
+
+
+def _print_engine(console: Console, model: object) -> None:
+    neural = getattr(model, "meta", {}).get("neural")
+    if neural:
+        console.print(f"neural engine trained on {neural['device']} in {neural['train_seconds']:.1f}s",
+                      highlight=False)

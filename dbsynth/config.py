@@ -50,6 +50,8 @@ class Config:
     engine: str = "copula"
     batch_rows: int = 50_000
     max_fit_rows: int = 200_000
+    device: str = "auto"  # neural engine: auto | cpu | cuda
+    max_training_time: float | None = None  # neural engine: seconds for all tables together
     tables: Mapping[str, TableConfig] = field(default_factory=dict)
 
     def row_counts(self) -> dict[str, int]:
@@ -69,7 +71,7 @@ class Config:
 
     def with_overrides(self, **cli: Any) -> "Config":
         """CLI options win; None means 'not given'."""
-        return replace(self, **{k: v for k, v in cli.items() if v is not None})
+        return validate(replace(self, **{k: v for k, v in cli.items() if v is not None}))
 
 
 def _table_config(name: str, raw: Any) -> TableConfig:
@@ -100,8 +102,8 @@ def _from_mapping(raw: Mapping[str, Any], source: str) -> Config:
 
 
 def _from_env() -> dict[str, Any]:
-    """DBSYNTH_SEED, DBSYNTH_SCALE, DBSYNTH_LOCALE, DBSYNTH_ENGINE."""
-    casts = {"seed": int, "scale": float, "locale": str, "engine": str}
+    """DBSYNTH_SEED, DBSYNTH_SCALE, DBSYNTH_LOCALE, DBSYNTH_ENGINE, DBSYNTH_DEVICE."""
+    casts = {"seed": int, "scale": float, "locale": str, "engine": str, "device": str}
     out: dict[str, Any] = {}
     for key, cast in casts.items():
         raw = os.environ.get(f"DBSYNTH_{key.upper()}")
@@ -125,4 +127,15 @@ def load_config(path: str | Path | None = None) -> Config:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {str(p)!r} is not valid TOML: {exc}") from exc
     config = _from_mapping(raw, str(path or "config"))
-    return replace(config, **_from_env())
+    return validate(replace(config, **_from_env()))
+
+
+def validate(config: Config) -> Config:
+    """Range checks that the types alone do not make."""
+    if config.scale <= 0:
+        raise ConfigError(f"--scale must be positive, got {config.scale}", hint="e.g. --scale 0.5 or --scale 3")
+    if config.max_training_time is not None and config.max_training_time <= 0:
+        raise ConfigError(f"--max-training-time must be a positive number of seconds, got {config.max_training_time}")
+    if config.device not in ("auto", "cpu", "cuda") and not config.device.startswith("cuda:"):
+        raise ConfigError(f"unknown device {config.device!r}", hint="use --device auto, cpu or cuda")
+    return config

@@ -152,7 +152,8 @@ def fit(source_url: str, *, config: Config, schema_name: str | None = None,
     t0 = time.perf_counter()
     options = FitOptions(seed=config.seed, locale=config.locale, context_fks=config.context_fks(),
                          copy_tables=config.copy_tables(), skip_tables=config.skip_tables(),
-                         max_fit_rows=config.max_fit_rows)
+                         max_fit_rows=config.max_fit_rows, device=config.device,
+                         max_training_time=config.max_training_time)
     model = engine.fit(schema=schema, plan=plan, frames=frames, profiles=profiles, options=options,
                        progress=progress)
     timer.add("fit", t0)

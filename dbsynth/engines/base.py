@@ -23,6 +23,8 @@ class FitOptions:
     copy_tables: frozenset[str] = frozenset()  # reference tables copied verbatim
     skip_tables: frozenset[str] = frozenset()
     max_fit_rows: int | None = 200_000  # per-table subsample for fitting
+    device: str = "auto"  # neural engine: auto | cpu | cuda
+    max_training_time: float | None = None  # neural engine: seconds for all tables together
 
 
 @dataclass(frozen=True)
@@ -51,3 +53,4 @@ class Engine(Protocol):
     def fit(self, *, schema: "Schema", plan: "LoadPlan", frames: Mapping[str, "pd.DataFrame"],
             profiles: Mapping[str, "TableProfile"], options: FitOptions,
             progress: Callable[[str], None] | None = None) -> FittedModel: ...
+

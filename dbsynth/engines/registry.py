@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from dbsynth.engines.base import Engine, FittedModel
 from dbsynth.errors import ConfigError, ModelError
@@ -25,6 +25,28 @@ def _ensure_builtin() -> None:
         from dbsynth.engines.copula import engine as copula  # registers itself
 
         register("copula", factory=copula.CopulaEngine, loader=copula.CopulaModel.load)
+    if "neural" not in _ENGINES:
+        # torch is imported only when the neural engine is actually used
+        register("neural", factory=_neural_engine, loader=_neural_loader)
+
+
+def _neural_module() -> Any:
+    try:
+        import torch  # noqa: F401
+    except ImportError as exc:
+        raise ConfigError("the neural engine needs PyTorch, which is not installed",
+                          hint="pip install 'dbsynth[neural]' (or use --engine copula)") from exc
+    from dbsynth.engines.neural import engine
+
+    return engine
+
+
+def _neural_engine() -> Engine:
+    return _neural_module().NeuralEngine()
+
+
+def _neural_loader(directory: Path) -> FittedModel:
+    return _neural_module().NeuralModel.load(directory)
 
 
 def available() -> tuple[str, ...]:
