@@ -1,0 +1,77 @@
+"""python -m benchmarks run [--datasets …] [--engines …] [--contenders …] [--quick] [--repeats N]
+
+Writes benchmarks/results/<timestamp>.json and regenerates benchmarks/RESULTS.md.
+"""
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from benchmarks import report
+from benchmarks.datasets import SHARED
+from benchmarks.suite import Options, run_all
+
+
+def _csv(text: str) -> tuple[str, ...]:
+    return tuple(x.strip() for x in text.split(",") if x.strip())
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description="dbsynth vs SDV HMA vs naive vs raw COPY")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    run = sub.add_parser("run", help="run the benchmarks and regenerate RESULTS.md")
+    run.add_argument("--datasets", type=_csv, default=SHARED, help="comma list of chinook,northwind,sakila")
+    run.add_argument("--engines", type=_csv, default=("copula", "neural"), help="dbsynth engines (missing ones are skipped)")
+    run.add_argument("--contenders", type=_csv, default=("dbsynth", "sdv_hma", "naive", "raw_copy"))
+    run.add_argument("--scopes", type=_csv, default=("full", "subset"), help="full (PG → PG) and/or subset (SDV-sized)")
+    run.add_argument("--tpch", type=lambda s: tuple(float(x) for x in _csv(s)), default=None,
+                     help="TPC-H scale factors for the side-by-side runs (default 0.01,0.1; quick 0.01; '' for none)")
+    run.add_argument("--scale-sf", type=float, default=None, help="TPC-H SF of the seed scale run (default 1; quick: none)")
+    run.add_argument("--no-scale-run", action="store_true")
+    run.add_argument("--quick", action="store_true", help="1 repeat, TPC-H SF0.01 only, no scale run (< 10 min)")
+    run.add_argument("--repeats", type=int, default=None, help="timing repeats (default 3; quick 1)")
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--workdir", type=Path, default=Path("/tmp/dbsynth-bench"))
+    run.add_argument("--no-markdown", action="store_true", help="write the JSON only (RESULTS.md untouched)")
+    again = sub.add_parser("render", help="regenerate RESULTS.md from a results JSON (no re-run)")
+    again.add_argument("json", type=Path)
+    return p
+
+
+def options_from(args: argparse.Namespace) -> Options:
+    base = Options.quick_mode() if args.quick else Options()
+    kw = {"datasets": args.datasets, "engines": args.engines, "contenders": args.contenders, "scopes": args.scopes,
+          "seed": args.seed, "workdir": args.workdir}
+    unknown = set(args.datasets) - set(SHARED)
+    if unknown:
+        raise SystemExit(f"error: unknown dataset(s) {sorted(unknown)}; known: {', '.join(SHARED)}")
+    if args.tpch is not None:
+        kw["tpch"] = args.tpch
+    if args.repeats is not None:
+        kw["repeats"] = max(args.repeats, 1)
+    if args.scale_sf is not None:
+        kw["scale_sf"] = args.scale_sf
+    if args.no_scale_run:
+        kw["scale_sf"] = None
+    return Options(**{**base.__dict__, **kw})
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser().parse_args(argv)
+    if args.cmd == "render":
+        print(f"report: {report.write_markdown(report.read_json(args.json), json_path=args.json.resolve())}")
+        return 0
+    results = run_all(options_from(args), command="python -m benchmarks " + " ".join(map(shlex.quote, argv)),
+                      log=lambda line: print(line, flush=True))
+    path = report.write_json(results)
+    print(f"results: {path}")
+    if not args.no_markdown:
+        print(f"report: {report.write_markdown(results, json_path=path)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
