@@ -57,7 +57,11 @@ class Sampler:
 
     def _root_total(self, table: str) -> int:
         explicit = self.o.row_counts.get(table)
-        return int(explicit) if explicit is not None else int(round(self.m.tables[table].model.rows * self.o.scale))
+        if explicit is not None:
+            return int(explicit)
+        rows = self.m.tables[table].model.rows
+        # a 5-row lookup table at --scale 0.1 keeps one row rather than starving everything below it
+        return max(int(round(rows * self.o.scale)), 1 if rows else 0)
 
     def _batch(self, b: int, batches: int, totals: dict[str, int]) -> dict[str, pd.DataFrame]:
         frames: dict[str, pd.DataFrame] = {}

@@ -97,6 +97,8 @@ class ColumnTransform:
     def reverse_transform(self, scores: np.ndarray, *, rng: np.random.Generator) -> np.ndarray:
         """Object array of insertable Python values (None for NULL)."""
         self._check_fitted()
+        if len(scores) == 0:  # a table scaled down to no rows
+            return np.empty(0, dtype=object)
         scores = np.atleast_2d(np.asarray(scores, dtype=float).reshape(len(scores), -1))
         values = self._reverse(scores[:, 0], rng)
         if self.has_null_indicator:

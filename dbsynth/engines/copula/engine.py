@@ -211,6 +211,11 @@ class _Fitter:
         return TablePlan(name=table.name, model=model, context=context, keys=keys,
                          unique_sets=[list(s) for s in table.unique_column_sets()])
 
+    def _source_rows(self, name: str) -> int:
+        """Rows in the source table (reflected count), not just the rows read for fitting."""
+        counted = self.schema.table(name).row_count
+        return max(int(counted), len(self.frames[name])) if counted is not None else len(self.frames[name])
+
     def _subset(self, n: int) -> np.ndarray:
         cap = self.options.max_fit_rows
         if cap is None or n <= cap:
@@ -224,7 +229,7 @@ class _Fitter:
                          context=None, keys=keys, unique_sets=[], copy_rows=rows)
 
     def _table_model(self, table: Table, frame: pd.DataFrame, key_cols: set[str]) -> TableModel:
-        model = TableModel(name=table.name, rows=len(frame))
+        model = TableModel(name=table.name, rows=self._source_rows(table.name))
         profile = self.profiles.get(table.name)
         for col in table.columns:
             if col.name in key_cols:
@@ -338,7 +343,8 @@ class _Fitter:
                 continue
             counts = card.child_counts(self.frames[child], frame, fk)
             tr = NumericTransform(column=f"__count__{child}", integer=True).fit(pd.Series(counts))
-            ratio = len(self.frames[child]) / max(len(frame), 1)
+            # from the source's full row counts: fitting may have read only a sample of either table
+            ratio = self._source_rows(child) / max(self._source_rows(table.name), 1)
             model.counts.append(CountSpec(child=child, fk=",".join(fk.columns), ratio=ratio,
                                           cap=float(counts.max(initial=0)), transform=tr))
             cols.append(tr.transform(pd.Series(counts), rng=self.rng))
