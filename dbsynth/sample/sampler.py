@@ -50,10 +50,7 @@ class Sampler:
                   if tp.context is None and tp.copy_rows is None}
         batches = max([1] + [math.ceil(n / max(self.o.batch_rows, 1)) for n in totals.values()])
         for b in range(batches):
-            frames = self._batch(b, batches, totals)
-            for t in self.order:
-                if t in frames:
-                    yield TableChunk(table=t, frame=frames[t], batch=b)
+            yield from self._batch(b, batches, totals)
 
     def _root_total(self, table: str) -> int:
         explicit = self.o.row_counts.get(table)
@@ -63,23 +60,67 @@ class Sampler:
         # a 5-row lookup table at --scale 0.1 keeps one row rather than starving everything below it
         return max(int(round(rows * self.o.scale)), 1 if rows else 0)
 
-    def _batch(self, b: int, batches: int, totals: dict[str, int]) -> dict[str, pd.DataFrame]:
+    def _batch(self, b: int, batches: int, totals: dict[str, int]) -> Iterator[TableChunk]:
+        """One batch of roots with their descendants, table by table in load order.
+
+        Chunks go out as soon as a table is drawn, and leaf tables (nothing hangs
+        from them) are drawn in slices of whole parent families, so memory holds
+        the batch's inner tables, never its biggest leaves. Once a table whose
+        cycle FK is filled at the end of the batch appears, the rest is held
+        back until then, so every chunk still follows its parents.
+        """
         frames: dict[str, pd.DataFrame] = {}
         state: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        held: list[str] = []
         for t in self.order:
             tp = self.m.tables[t]
             rng = np.random.default_rng([self.o.seed, b, self.index[t]])
+            hold = bool(held) or any(k.kind == "deferred" for k in tp.keys)
             if tp.copy_rows is not None:
                 if b == 0:
                     frames[t] = self._finish(t, pd.DataFrame(tp.copy_rows, columns=self._columns(t)))
                     self._register(t, frames[t], rng, own=None)
+                    if hold:
+                        held.append(t)
+                    else:
+                        yield TableChunk(table=t, frame=frames[t], batch=b)
                 continue
             n, pidx = self._row_plan(tp, b, batches, totals, frames, state, rng)
+            if not hold and pidx is not None and n > self.o.batch_rows and self._is_leaf(t):
+                yield from self._leaf_slices(tp, b, pidx, frames, state)
+                continue
             frame, own, counts = self._generate(tp, n, pidx, frames, state, rng)
             frames[t], state[t] = frame, (own, counts)
             self._register(t, frame, rng, own=own)
-        self._fill_deferred(frames, b)
-        return {t: self._finish(t, f) for t, f in frames.items()}
+            if hold:
+                held.append(t)
+            else:
+                yield TableChunk(table=t, frame=self._finish(t, frame), batch=b)
+        self._fill_deferred({t: frames[t] for t in held}, b, frames)
+        for t in held:
+            yield TableChunk(table=t, frame=self._finish(t, frames[t]), batch=b)
+
+    def _is_leaf(self, table: str) -> bool:
+        """Nothing references the table, so its rows need not stay in memory."""
+        tp = self.m.tables[table]
+        contexts = any(o.context is not None and o.context.referred_table == table for o in self.m.tables.values())
+        return not contexts and not self.inbound.get(table) and not any(k.kind in ("self", "deferred") for k in tp.keys)
+
+    def _leaf_slices(self, tp: "TablePlan", b: int, pidx: np.ndarray, frames: dict[str, pd.DataFrame],
+                     state: dict[str, Any]) -> Iterator[TableChunk]:
+        """Draw a big leaf table in slices that never split one parent's children."""
+        bounds = np.flatnonzero(np.diff(pidx)) + 1  # pidx is sorted: a parent's children are contiguous
+        cuts = [0]
+        for target in range(self.o.batch_rows, len(pidx), self.o.batch_rows):
+            after = bounds[bounds >= target]
+            if len(after) and after[0] > cuts[-1]:
+                cuts.append(int(after[0]))
+        cuts.append(len(pidx))
+        for k, (lo, hi) in enumerate(zip(cuts[:-1], cuts[1:])):
+            rng = np.random.default_rng([self.o.seed, b, self.index[tp.name], 1 + k])
+            frame, own, _ = self._generate(tp, hi - lo, pidx[lo:hi], frames, state, rng)
+            self._register(tp.name, frame, rng, own=own)
+            yield TableChunk(table=tp.name, frame=self._finish(tp.name, frame), batch=b)
 
     def _row_plan(self, tp: "TablePlan", b: int, batches: int, totals: dict[str, int],
                   frames: dict[str, pd.DataFrame], state: dict[str, Any],
@@ -265,8 +306,8 @@ class Sampler:
             new = draw_quotas(spec.grid or [1.0], len(frame), rng)
             self.quotas[key] = np.concatenate([self.quotas.get(key, np.zeros(0)), new])
 
-    def _fill_deferred(self, frames: dict[str, pd.DataFrame], b: int) -> None:
-        for t, frame in frames.items():
+    def _fill_deferred(self, held: dict[str, pd.DataFrame], b: int, frames: dict[str, pd.DataFrame]) -> None:
+        for t, frame in held.items():
             for spec in (s for s in self.m.tables[t].keys if s.kind == "deferred"):
                 rng = np.random.default_rng([self.o.seed, b, self.index[t], 7])
                 frames[t] = self._fill_one_deferred(t, frame, spec, frames, rng)
