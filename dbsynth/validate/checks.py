@@ -87,13 +87,15 @@ class KeySet:
         self._parts: list[np.ndarray] = []
         self._set: set[Any] | None = None
         self._count = 0
+        self._packed: bool | None = None  # parts hold two-column keys packed into one int64
 
     def __len__(self) -> int:
         return len(self._set) if self._set is not None else sum(len(p) for p in self._parts)
 
     def add(self, keys: "Keys") -> None:
         ints = keys.ints()
-        if ints is not None and self._set is None:
+        if ints is not None and self._set is None and self._packed in (None, keys.packed):
+            self._packed = keys.packed
             self._parts.append(_sorted_unique(ints))
             if len(self._parts) > self._MAX_PARTS:
                 self._parts = [_sorted_unique(np.concatenate(self._parts))]
@@ -104,10 +106,13 @@ class KeySet:
         """Mask over the non-null keys (see `Keys.valid`)."""
         if self._set is None:
             ints = keys.ints()
-            if ints is None:
+            if ints is not None and keys.packed == bool(self._packed):
+                return self._contains_ints(ints)
+            if len(keys.columns) == 1 and not self._packed:
                 ints, ok = keys.ints_where_possible()
                 return ok & self._contains_ints(ints)
-            return self._contains_ints(ints)
+            self._to_set()
+        assert self._set is not None
         objs = keys.objects()
         return np.fromiter((k in self._set for k in objs), dtype=bool, count=len(objs))
 
@@ -122,7 +127,8 @@ class KeySet:
         if self._set is None:
             self._set = set()
             for part in self._parts:
-                self._set.update(part.tolist())
+                self._set.update(zip((part >> 31).tolist(), (part & _LOW31).tolist()) if self._packed
+                                 else part.tolist())
             self._parts = []
         return self._set
 
@@ -142,10 +148,23 @@ class Keys:
     def __len__(self) -> int:
         return int(self.valid.sum())
 
+    @property
+    def packed(self) -> bool:
+        return len(self._series) == 2
+
     def ints(self) -> np.ndarray | None:
-        if len(self._series) != 1:
+        """One int64 per key: single integer keys, or two small non-negative integers packed
+        (link tables, lineitem (orderkey, linenumber): 8 bytes a key instead of a tuple)."""
+        if len(self._series) == 1:
+            return _exact_int64(self._series[0])
+        if len(self._series) != 2:
             return None
-        return _exact_int64(self._series[0])
+        a, b = (_exact_int64(s) for s in self._series)
+        if a is None or b is None or not len(a):
+            return None if a is None or b is None else np.zeros(0, dtype=np.int64)
+        if a.min() < 0 or b.min() < 0 or a.max() > _LOW31 or b.max() > _LOW31:
+            return None
+        return (a << 31) | b
 
     def ints_where_possible(self) -> tuple[np.ndarray, np.ndarray]:
         num = pd.to_numeric(self._series[0], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
@@ -155,6 +174,9 @@ class Keys:
     def objects(self) -> list[Any]:
         lists = [s.tolist() for s in self._series]
         return lists[0] if len(lists) == 1 else list(zip(*lists))
+
+
+_LOW31 = (1 << 31) - 1
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:

@@ -176,3 +176,21 @@ def test_type_bounds_fast_on_large_frame() -> None:
     expected = ((f["s"].str.len() > 10) | (f["i"] > 32767) | (f["i"] < -32768)).to_numpy()
     assert res.mask.tolist() == expected.tolist()
     assert expected.sum() > 0
+
+
+def test_two_column_keys_pack_and_fall_back_consistently() -> None:
+    """Composite integer keys are packed into int64; a later chunk that cannot pack still sees them."""
+    import pandas as pd
+
+    from dbsynth.validate.checks import Keys, KeySet
+
+    seen = KeySet()
+    first = pd.DataFrame({"a": [1, 2, 3], "b": [10, 20, 30]})
+    seen.add(Keys(first, ["a", "b"]))
+    probe = pd.DataFrame({"a": [1, 2, 9], "b": [10, 21, 30]})
+    assert seen.contains(Keys(probe, ["a", "b"])).tolist() == [True, False, False]
+    odd = pd.DataFrame({"a": [-5, 3], "b": [1, 30]})  # negative: cannot pack
+    assert seen.contains(Keys(odd, ["a", "b"])).tolist() == [False, True]
+    seen.add(Keys(odd, ["a", "b"]))
+    assert seen.contains(Keys(pd.DataFrame({"a": [-5, 1], "b": [1, 10]}), ["a", "b"])).tolist() == [True, True]
+    assert len(seen) == 4
