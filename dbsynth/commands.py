@@ -1,6 +1,7 @@
 """Command bodies behind the CLI: plain functions, testable without typer."""
 from __future__ import annotations
 
+import time
 from contextlib import closing
 from typing import TYPE_CHECKING
 
@@ -132,7 +133,6 @@ def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_co
             pipeline.save_model(result.model, Path(model_dir))
         offsets = key_offsets(target_url=target, schema=result.schema) if mode == "append" else {}
         chunks, validator = pipeline.validated_chunks(result.model, config=config, key_offsets=offsets, timer=timer)
-        import time
         t0 = time.perf_counter()
         summary = load_rows(chunks=progress.count_rows(chunks), schema=result.schema, target_url=target,
                             mode=mode, keep_triggers=keep_triggers,
