@@ -1,66 +1,28 @@
 """A PostgreSQL server for the benchmarks: a throwaway cluster, or DBSYNTH_BENCH_POSTGRES_URL.
 
 PostgreSQL refuses to run as root, so as root the cluster is initialised and
-started as the `postgres` user (runuser), the same way `tests/conftest.py` does.
+started as the `postgres` user (runuser): `dbsynth.testing`, shared with `tests/conftest.py`.
 """
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from dbsynth import testing
 from dbsynth.errors import ConfigError
+from dbsynth.testing import pg_bin
 
 ENV_URL = "DBSYNTH_BENCH_POSTGRES_URL"
 
 
-def pg_bin(name: str) -> str:
-    found = shutil.which(name)
-    if found:
-        return found
-    for cand in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True):
-        return str(cand)
-    raise ConfigError(f"PostgreSQL binary {name!r} not found", hint="install postgresql (see .ci/run)")
-
-
-def _as_postgres(cmd: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_cluster() -> tuple[str, Callable[[], None]]:
-    """initdb + pg_ctl start on a free port; returns (superuser URL, stop)."""
-    base = Path(tempfile.mkdtemp(prefix="dbsynth-bench-pg-", dir="/tmp"))
-    data = base / "data"
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres", "postgres")
-        os.chmod(base, 0o700)
-    subprocess.run(_as_postgres([pg_bin("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                                 "-E", "UTF8", "--no-sync"]), check=True, capture_output=True)
-    port = _free_port()
-    # fsync off: the benchmark measures dbsynth and COPY, not the disk; both get the same server.
-    opts = (f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40 "
-            f"-c shared_buffers=256MB -c max_wal_size=4GB")
-    subprocess.run(_as_postgres([pg_bin("pg_ctl"), "-D", str(data), "-w", "-l", str(base / "log"),
-                                 "-o", opts, "start"]), check=True, capture_output=True)
-
-    def stop() -> None:
-        subprocess.run(_as_postgres([pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-                       capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
-
-    return f"postgresql://postgres@127.0.0.1:{port}/postgres", stop
+    """The shared throwaway cluster, sized for bulk loads."""
+    return testing.start_cluster(prefix="dbsynth-bench-pg-", options="-c max_connections=40 "
+                                 "-c shared_buffers=256MB -c max_wal_size=4GB")
 
 
 def with_db(url: str, dbname: str) -> str:

@@ -8,15 +8,15 @@ to its maintenance database).
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
-import tempfile
 import uuid
 from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
+
+from dbsynth.errors import ConfigError
+from dbsynth.testing import pg_bin, start_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS = Path(os.environ.get("DBSYNTH_DATASETS", ROOT.parent / "shared" / "datasets"))
@@ -32,50 +32,18 @@ def dataset_path(name: str, file: str) -> Path:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _as_postgres(cmd: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
-
-
 def _pg_bin(name: str) -> str:
-    found = shutil.which(name)
-    if found:
-        return found
-    for cand in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True):
-        return str(cand)
-    pytest.fail(f"PostgreSQL binary {name!r} not found: install postgresql (see .ci/run)")
-    raise AssertionError  # unreachable
+    try:
+        return pg_bin(name)
+    except ConfigError as exc:
+        pytest.fail(f"{exc} (see .ci/run)")
+        raise AssertionError from exc  # unreachable
 
 
 def _start_cluster() -> tuple[str, Callable[[], None]]:
-    base = Path(tempfile.mkdtemp(prefix="dbsynth-pg-", dir="/tmp"))
-    data = base / "data"
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres", "postgres")
-        os.chmod(base, 0o700)
-    subprocess.run(_as_postgres([_pg_bin("initdb"), "-D", str(data), "-U", "postgres",
-                                 "--auth=trust", "-E", "UTF8", "--no-sync"]),
-                   check=True, capture_output=True)
-    hba = data / "pg_hba.conf"
     # A password-protected role lets tests check credential masking on failure.
-    rules = f"host all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256\n" + hba.read_text()
-    subprocess.run(_as_postgres(["sh", "-c", f"cat > {hba}"]), input=rules.encode(), check=True)
-    port = _free_port()
-    opts = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60"
-    subprocess.run(_as_postgres([_pg_bin("pg_ctl"), "-D", str(data), "-w", "-l", str(base / "log"),
-                                 "-o", opts, "start"]), check=True, capture_output=True)
-
-    def stop() -> None:
-        subprocess.run(_as_postgres([_pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-                       capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
-
-    return f"postgresql://postgres@127.0.0.1:{port}/postgres", stop
+    return start_cluster(hba_rules=f"host all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256",
+                         options="-c max_connections=60")
 
 
 @pytest.fixture(scope="session")
