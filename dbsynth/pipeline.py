@@ -65,7 +65,8 @@ def read_frames(url: str, schema: "Schema", *, tables: Iterable[str], max_rows: 
 
     from connectors.base import open_connector
     wanted = set(tables)
-    order = [t for t in build_plan(schema).order if t in wanted] + sorted(wanted - set(build_plan(schema).order))
+    plan_order = build_plan(schema).order
+    order = [t for t in plan_order if t in wanted] + sorted(wanted - set(plan_order))
     frames: dict[str, "pd.DataFrame"] = {}
     sampled: set[str] = set()
     rng = np.random.default_rng(seed)
@@ -91,10 +92,12 @@ def _family_fk(table: Any, sampled: set[str], schema: "Schema") -> Any:
 
 
 def _family_filter(fk: Any, frames: Mapping[str, "pd.DataFrame"]) -> Callable[["pd.DataFrame"], Any]:
-    parent = frames[fk.referred_table]
-    keys = set(map(tuple, parent[list(fk.referred_columns)].astype(str).to_numpy().tolist()))
+    import pandas as pd
+
+    # keys compared as text: the parent and child columns may come back as different dtypes
+    parent = pd.MultiIndex.from_frame(frames[fk.referred_table][list(fk.referred_columns)].astype(str))
     cols = list(fk.columns)
-    return lambda chunk: [tuple(k) in keys for k in chunk[cols].astype(str).to_numpy().tolist()]
+    return lambda chunk: pd.MultiIndex.from_frame(chunk[cols].astype(str)).isin(parent)
 
 
 def _share_filter(share: float, rng: Any) -> Callable[["pd.DataFrame"], Any]:

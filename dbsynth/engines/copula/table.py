@@ -15,7 +15,7 @@ import pandas as pd
 from dbsynth.engines.copula.conditional import CategoryTree, fit_tree
 from dbsynth.engines.copula.model import fit_correlation, sample_conditional, stratify_marginals
 from dbsynth.profile.types import ColumnProfile, SemanticType, TableProfile
-from dbsynth.schema.model import Column, LogicalType, Table
+from dbsynth.schema.model import Column, LogicalType
 from dbsynth.transform.columns import (CategoricalTransform, ColumnTransform, ConstantTransform,
                                        DatetimeTransform, NumericTransform, codes_from_scores,
                                        interval_mid_scores, interval_scores, transform_from_dict)
