@@ -15,6 +15,7 @@ import pandas as pd
 
 from dbsynth.engines.base import SampleOptions
 from dbsynth.engines.copula.cardinality import draw_quotas, rescale_counts
+from dbsynth.engines.copula.traits import assign_donors, value_keys
 from dbsynth.sample import keys as K
 from dbsynth.sample.types import TableChunk
 from dbsynth.schema.model import LogicalType
@@ -35,6 +36,8 @@ class Sampler:
         self.features: dict[tuple[str, int], np.ndarray] = {}  # parent score columns used for matching
         self.seen: dict[tuple[str, str], set[Any]] = {}
         self.last: dict[str, pd.DataFrame] = {}
+        self.donor_use: dict[str, np.ndarray] = {}  # times each family trait donor was taken, per child table
+        self.donor_of: dict[str, np.ndarray] = {}  # donor of each parent row in the batch, per child table
         self.inbound = self._inbound()
 
     def _inbound(self) -> dict[str, list[tuple[str, "KeySpec"]]]:
@@ -137,9 +140,33 @@ class Sampler:
         n_parent = len(frames[parent])
         target = int(np.floor(spec.ratio * n_parent + rng.uniform()))
         unique_ctx = sorted(tp.context.columns) in [sorted(s) for s in tp.unique_sets]
-        per = rescale_counts(state[parent][1][:, j], target=target, cap=1.0 if unique_ctx else spec.cap, rng=rng)
+        counts = state[parent][1][:, j]
+        if tp.model.donors is not None:
+            counts = self._pick_donors(tp, frames[parent], counts, rng)
+        per = rescale_counts(counts, target=target, cap=1.0 if unique_ctx else spec.cap, rng=rng)
         pidx = np.repeat(np.arange(n_parent), per)
         return len(pidx), pidx
+
+    def _pick_donors(self, tp: "TablePlan", parent: pd.DataFrame, counts: np.ndarray,
+                     rng: np.random.Generator) -> np.ndarray:
+        """Give each synthetic parent with children a real family (traits.py); its size replaces the draw."""
+        donors = tp.model.donors
+        assert donors is not None
+        usage = self.donor_use.setdefault(tp.name, np.zeros(len(donors.counts)))
+        keys = value_keys(parent, donors.match, len(parent))
+        donor = assign_donors(donors, keys=keys, counts=counts, usage=usage, rng=rng)
+        self.donor_of[tp.name] = donor
+        return np.where(donor >= 0, donors.counts[np.clip(donor, 0, None)], 0.0)
+
+    def _trait_codes(self, tp: "TablePlan", pidx: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Each child row's family traits: its parent's donor's values."""
+        donors, donor = tp.model.donors, self.donor_of.get(tp.name)
+        if donors is None or donor is None or len(donors.counts) == 0:
+            return {}
+        d = donor[pidx]
+        # a parent the count rescaling gave children to without a donor borrows a random family
+        d = np.where(d >= 0, d, rng.integers(0, len(donors.counts), size=len(d)))
+        return {col: donors.codes[d, k] for k, col in enumerate(donors.traits)}
 
     def _generate(self, tp: "TablePlan", n: int, pidx: np.ndarray | None, frames: dict[str, pd.DataFrame],
                   state: dict[str, Any], rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
@@ -150,7 +177,11 @@ class Sampler:
         if tp.model.inherit and tp.context is not None and pidx is not None and tp.context.referred_table in frames:
             pframe = frames[tp.context.referred_table]
             pvalues = {c: pframe[c].to_numpy(dtype=object)[pidx] for c in tp.model.inherit.values() if c in pframe}
-        values, own, counts = tp.model.sample(n=n, parent_scores=pscores, rng=rng, parent_values=pvalues)
+        fixed = None
+        if tp.model.donors is not None and pscores is not None and pidx is not None:
+            fixed = self._trait_codes(tp, pidx, rng)
+        values, own, counts = tp.model.sample(n=n, parent_scores=pscores, rng=rng, parent_values=pvalues,
+                                              fixed=fixed)
         cols: dict[str, Any] = dict(values)
         if tp.context is not None and pidx is not None:
             parent = frames[tp.context.referred_table]

@@ -29,8 +29,8 @@ class CategoryTree:
                prior: np.ndarray | None = None) -> np.ndarray:
         """Category codes for feature rows `x` (already restricted to `features`).
 
-        allowed: pairs (coarse code of each category, coarse code of each row):
-        a row only draws categories that agree with every coarse code it has;
+        allowed: pairs (category × coarse category compatibility, coarse code of each row):
+        a row only draws categories the source has with every coarse code it has;
         `prior` (category frequencies) fills in when a leaf has none of them.
         """
         leaves = self._apply(x)
@@ -44,7 +44,7 @@ class CategoryTree:
             leaf = int(leaves[rows[0]])
             classes, probs = self.leaf_classes[leaf], self.leaf_probs[leaf]
             if allowed:
-                ok = np.logical_and.reduce([mapping == codes[rows[0]] for mapping, codes in allowed])
+                ok = np.logical_and.reduce([compat[:, codes[rows[0]]] for compat, codes in allowed])
                 classes, probs = _restrict(classes, probs, np.flatnonzero(ok), prior)
             out[rows] = stratified_draw(classes, probs, len(rows), rng)
         return out

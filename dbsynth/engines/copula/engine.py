@@ -15,6 +15,7 @@ from dbsynth.engines.copula import cardinality as card
 from dbsynth.engines.copula.table import (CountSpec, TableModel, column_role, find_orderings, fit_joint,
                                           inherited_columns,
                                           make_transform, placeholder, profile_of)
+from dbsynth.engines.copula.traits import find_donors
 from dbsynth.errors import ModelError
 from dbsynth.profile.types import SemanticType, TableProfile
 from dbsynth.sample.keys import learn_pattern
@@ -201,6 +202,10 @@ class _Fitter:
             joined = self.frames[ctx.referred_table].iloc[np.clip(idx, 0, None)].reset_index(drop=True)
             model.inherit = inherited_columns(model, frame.reset_index(drop=True), self.models[ctx.referred_table],
                                               joined.where(pd.Series(idx >= 0), None))
+            model.donors = find_donors(transforms=model.transforms, frame=frame.reset_index(drop=True), pidx=idx,
+                                       parent=self.frames[ctx.referred_table].reset_index(drop=True),
+                                       parent_transforms=self.models[ctx.referred_table].transforms,
+                                       inherit=model.inherit)
         model.orderings = find_orderings(model, frame)
         model.parent = ctx.referred_table if ctx else None
         if len(frame) == 0:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from dbsynth.engines.copula.conditional import CategoryTree, fit_tree
 from dbsynth.engines.copula.model import fit_correlation, sample_conditional, stratify_marginals
+from dbsynth.engines.copula.traits import Donors
 from dbsynth.profile.types import ColumnProfile, SemanticType, TableProfile
 from dbsynth.schema.model import Column, LogicalType
 from dbsynth.transform.columns import (CategoricalTransform, ColumnTransform, ConstantTransform,
@@ -27,6 +28,19 @@ _NUMERIC = {LogicalType.INTEGER, LogicalType.FLOAT, LogicalType.DECIMAL}
 _TIMES = {LogicalType.DATE: "date", LogicalType.DATETIME: "datetime", LogicalType.TIME: "time"}
 _PLACEHOLDER = {LogicalType.JSON: "{}", LogicalType.BINARY: b"", LogicalType.ARRAY: "{}",
                 LogicalType.INTERVAL: "0"}
+
+
+Dependency = tuple[str, str, list[int], list[int]]
+
+
+def compatible(mapping: list[int], nulls: list[int], n_coarse: int) -> np.ndarray:
+    """(fine categories, coarse categories): which pairs the source has."""
+    m = np.asarray(mapping, dtype=int)
+    out = np.zeros((len(m), max(n_coarse, int(m.max(initial=0)) + 1)), dtype=bool)
+    out[np.flatnonzero(m >= 0), m[m >= 0]] = True
+    if nulls:
+        out[np.ix_(np.flatnonzero(m < 0), np.asarray(nulls, dtype=int))] = True
+    return out
 
 
 @dataclass
@@ -48,9 +62,11 @@ class TableModel:
     parent_features: list[int] = field(default_factory=list)
     corr: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     trees: list[CategoryTree] = field(default_factory=list)
-    # (fine column, coarse column, coarse code per fine code): city → country holds exactly
-    dependencies: list[tuple[str, str, list[int]]] = field(default_factory=list)
+    # (fine column, coarse column, coarse code per fine code or ANY, coarse codes seen with a NULL
+    # fine value): city → country holds exactly
+    dependencies: list[Dependency] = field(default_factory=list)
     inherit: dict[str, str] = field(default_factory=dict)  # own column -> context parent column it copies
+    donors: Donors | None = None  # family traits, drawn once per synthetic parent (traits.py)
     orderings: list[tuple[str, str]] = field(default_factory=list)  # (a, b): a <= b in every source row
     fakes: list[dict[str, Any]] = field(default_factory=list)
     others: list[dict[str, Any]] = field(default_factory=list)
@@ -85,10 +101,12 @@ class TableModel:
     # -- sampling -----------------------------------------------------------
     def sample(self, *, n: int, parent_scores: np.ndarray | None, rng: np.random.Generator,
                parent_values: dict[str, np.ndarray] | None = None,
+               fixed: dict[str, np.ndarray] | None = None,
                ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
         """Values of the modelled columns, own scores (for children) and raw child counts.
 
-        parent_values: the context parent's values (one per row) of the columns in `inherit`.
+        parent_values: the context parent's values (one per row) of the columns in `inherit`;
+        fixed: category codes of own columns decided by the sampler (family traits).
         """
         given = np.zeros((n, 0))
         if self.parent_features and parent_scores is not None:
@@ -96,7 +114,7 @@ class TableModel:
         n_target = self.corr.shape[0] - given.shape[1]
         joint = stratify_marginals(sample_conditional(self.corr, given=given, n_target=n_target, rng=rng), rng)
         own = joint[:, :self.own_width]
-        values = self._apply_trees(own, given, rng, parent_values or {})
+        values = self._apply_trees(own, given, rng, self.forced_codes(parent_values or {}, fixed or {}))
         for t, sl in zip(self.transforms, self.slices().values()):
             if t.column not in values:
                 values[t.column] = t.reverse_transform(own[:, sl], rng=rng)
@@ -107,34 +125,49 @@ class TableModel:
             counts[:, j] = np.asarray(raw, dtype=float)
         return values, own, counts
 
+    def forced_codes(self, parent_values: dict[str, np.ndarray],
+                     fixed: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Category codes of own columns not drawn here: copied from the parent row or fixed per family."""
+        by_name = {t.column: t for t in self.transforms}
+        out = dict(fixed)
+        for col, source in self.inherit.items():
+            tr = by_name.get(col)
+            if source in parent_values and isinstance(tr, CategoricalTransform):
+                out[col] = tr.codes(pd.Series(parent_values[source], dtype=object))
+        return out
+
     def _apply_trees(self, own: np.ndarray, given: np.ndarray, rng: np.random.Generator,
-                     parent_values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+                     forced: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Categories coarse → fine; a fine column that determines a coarse one (city → country)
         only draws categories that agree with the coarse value already drawn."""
         values: dict[str, np.ndarray] = {}
         by_name = {t.column: t for t in self.transforms}
         sl = self.slices()
-        fine_of: dict[str, list[tuple[str, list[int]]]] = {}
-        for fine, coarse, mapping in self.dependencies:
-            fine_of.setdefault(fine, []).append((coarse, mapping))
+        fine_of: dict[str, list[tuple[str, np.ndarray]]] = {}
+        for fine, coarse, mapping, nulls in self.dependencies:
+            n_coarse = len(by_name[coarse].categories)  # type: ignore[attr-defined]
+            fine_of.setdefault(fine, []).append((coarse, compatible(mapping, nulls, n_coarse)))
         for tree in self.trees:
             x = np.hstack([own, given])[:, tree.features]
             tr = by_name[tree.column]
             assert isinstance(tr, CategoricalTransform)
             allowed = []
-            for coarse, mapping in fine_of.get(tree.column, []):
+            for coarse, compat in fine_of.get(tree.column, []):
                 c_tr = by_name[coarse]
                 assert isinstance(c_tr, CategoricalTransform)
-                allowed.append((np.asarray(mapping, dtype=int), codes_from_scores(own[:, sl[coarse].start], c_tr.cdf)))
-            source = self.inherit.get(tree.column)
-            if source is not None and source in parent_values:
-                # the source copies this column from the parent (an invoice's billing country)
-                codes = tr.codes(pd.Series(parent_values[source], dtype=object))
+                allowed.append((compat, codes_from_scores(own[:, sl[coarse].start], c_tr.cdf)))
+            if tree.column in forced:  # an invoice's billing country is its customer's
+                codes = np.asarray(forced[tree.column], dtype=int)
             else:
                 codes = tree.sample(x, rng, allowed=allowed, prior=np.diff(np.concatenate([[0.0], tr.cdf])))
             values[tree.column] = tr.values_of(codes)
             # jittered like the fitting scores, so later trees (and children) see the same spread
             own[:, sl[tree.column].start] = interval_scores(codes, tr.cdf, rng)
+        for col, codes in forced.items():  # a forced column without a tree (a single category)
+            tr = by_name.get(col)
+            if col not in values and isinstance(tr, CategoricalTransform) and sl[col].stop > sl[col].start:
+                values[col] = tr.values_of(np.asarray(codes, dtype=int))
+                own[:, sl[col].start] = interval_scores(np.asarray(codes, dtype=int), tr.cdf, rng)
         self._apply_dependencies(own, values, rng, skip={t.column for t in self.trees})
         return values
 
@@ -143,13 +176,15 @@ class TableModel:
         """Derive a coarse column from its fine column when the fine one had no tree."""
         by_name = {t.column: t for t in self.transforms}
         sl = self.slices()
-        for fine, coarse, mapping in self.dependencies:
+        for fine, coarse, mapping, _ in self.dependencies:
             if fine in skip:
                 continue
             f_tr, c_tr = by_name[fine], by_name[coarse]
             assert isinstance(f_tr, CategoricalTransform) and isinstance(c_tr, CategoricalTransform)
             fine_codes = codes_from_scores(own[:, sl[fine].start], f_tr.cdf)
+            drawn = codes_from_scores(own[:, sl[coarse].start], c_tr.cdf)
             codes = np.asarray(mapping, dtype=int)[fine_codes]
+            codes = np.where(codes == ANY, drawn, codes)  # a NULL fine value keeps the coarse draw
             values[coarse] = c_tr.values_of(codes)
             own[:, sl[coarse].start] = interval_scores(codes, c_tr.cdf, rng)
 
@@ -162,6 +197,7 @@ class TableModel:
                 "trees": [t.to_dict() for t in self.trees],
                 "dependencies": [list(d) for d in self.dependencies],
                 "inherit": self.inherit,
+                "donors": None if self.donors is None else self.donors.to_dict(),
                 "orderings": [list(o) for o in self.orderings],
                 "fakes": [{k: v for k, v in f.items() if k != "avoid"} for f in self.fakes],
                 "others": self.others}
@@ -184,8 +220,10 @@ class TableModel:
                    parent=data["parent"], parent_features=list(data["parent_features"]),
                    corr=np.asarray(arrays["corr"], dtype=float),
                    trees=[CategoryTree.from_dict(t) for t in data["trees"]], fakes=fakes,
-                   dependencies=[(d[0], d[1], list(d[2])) for d in data.get("dependencies", [])],
+                   dependencies=[(d[0], d[1], list(d[2]), list(d[3]) if len(d) > 3 else [])
+                                 for d in data.get("dependencies", [])],
                    inherit=dict(data.get("inherit", {})),
+                   donors=Donors.from_dict(data["donors"]) if data.get("donors") else None,
                    orderings=[(a, b) for a, b in data.get("orderings", [])],
                    others=data["others"])
 
@@ -350,30 +388,45 @@ def inherited_columns(model: TableModel, frame: pd.DataFrame, parent_model: Tabl
     return out
 
 
-def _find_dependencies(model: TableModel, own: np.ndarray) -> list[tuple[str, str, list[int]]]:
-    """Pairs fine → coarse where every fine category has exactly one coarse category."""
+ANY = -1  # the mapping of a NULL fine value: the coarse values seen with it are listed apart
+MIN_DEPENDENCY_SUPPORT = 1.5  # rows per non-NULL fine category: below, "determines" is chance
+
+
+def _find_dependencies(model: TableModel, own: np.ndarray) -> list[Dependency]:
+    """Pairs fine → coarse where every non-NULL fine category has exactly one coarse category.
+
+    A NULL fine value constrains nothing: most customers have no region, but
+    a region, when there is one, has one country.
+    """
     sl = model.slices()
     cats = [t for t in model.transforms if isinstance(t, CategoricalTransform) and len(t.categories) > 1]
     cats.sort(key=lambda t: (-len(t.categories), t.column))
     codes = {t.column: _codes(t, own[:, sl[t.column].start]) for t in cats}
-    found: list[tuple[str, str, list[int]]] = []
-    for i, fine in enumerate(cats):
-        for coarse in cats[i + 1:]:
-            if len(coarse.categories) > len(fine.categories):
-                continue
-            mapping = _one_to_one(codes[fine.column], codes[coarse.column], len(fine.categories))
-            if mapping is not None:
-                found.append((fine.column, coarse.column, mapping))
+    found: list[Dependency] = []
+    for fine in cats:
+        for coarse in cats:
+            if coarse is fine or any(f == coarse.column and c == fine.column for f, c, *_ in found):
+                continue  # one-to-one pairs keep one direction: the finer (more categories) first
+            dep = _one_to_one(codes[fine.column], codes[coarse.column], fine)
+            if dep is not None:
+                found.append((fine.column, coarse.column, *dep))
     return found
 
 
-def _one_to_one(fine: np.ndarray, coarse: np.ndarray, n_fine: int) -> list[int] | None:
-    pairs = np.unique(np.stack([fine, coarse], axis=1), axis=0)
+def _one_to_one(fine: np.ndarray, coarse: np.ndarray,
+                t: CategoricalTransform) -> tuple[list[int], list[int]] | None:
+    null = [i for i, c in enumerate(t.categories) if c is None]
+    present = ~np.isin(fine, null)
+    if present.sum() < MIN_DEPENDENCY_SUPPORT * max(len(np.unique(fine[present])), 1):
+        return None
+    pairs = np.unique(np.stack([fine[present], coarse[present]], axis=1), axis=0)
     if len(pairs) == 0 or len(np.unique(pairs[:, 0])) != len(pairs):
         return None
-    mapping = np.zeros(n_fine, dtype=int)
+    if len(pairs) == 1 and not null:
+        return None  # a single fine category is no dependency
+    mapping = np.full(len(t.categories), ANY, dtype=int)
     mapping[pairs[:, 0]] = pairs[:, 1]
-    return mapping.tolist()
+    return mapping.tolist(), sorted(set(coarse[~present].tolist()))
 
 
 def _pick_parent_features(child: np.ndarray, parent: np.ndarray) -> list[int]:
@@ -395,7 +448,7 @@ def _fit_trees(model: TableModel, own: np.ndarray, given: np.ndarray, seed: int)
     sl = model.slices()
     cats = [t for t in model.transforms
             if isinstance(t, CategoricalTransform) and 1 < len(t.categories) <= MAX_TREE_CATEGORIES]
-    cats.sort(key=lambda t: (len(t.categories), t.column))
+    cats = _coarse_first(cats, model.dependencies)
     cat_cols = {sl[t.column].start for t in cats}
     base = [i for i in range(own.shape[1]) if i not in cat_cols]
     parent_cols = list(range(own.shape[1], own.shape[1] + given.shape[1]))
@@ -410,6 +463,22 @@ def _fit_trees(model: TableModel, own: np.ndarray, given: np.ndarray, seed: int)
             trees.append(tree)
         earlier.append(sl[t.column].start)
     return trees
+
+
+def _coarse_first(cats: list[CategoricalTransform],
+                  dependencies: list[Dependency]) -> list[CategoricalTransform]:
+    """Fewer categories first, but a coarse column always before the columns that determine it."""
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from(t.column for t in cats)
+    graph.add_edges_from((coarse, fine) for fine, coarse, *_ in dependencies
+                         if coarse in graph and fine in graph)
+    by_name = {t.column: t for t in cats}
+    if not nx.is_directed_acyclic_graph(graph):  # cannot happen with one direction per pair; be safe
+        return sorted(cats, key=lambda t: (len(t.categories), t.column))
+    order = nx.lexicographical_topological_sort(graph, key=lambda c: f"{len(by_name[c].categories):09d}{c}")
+    return [by_name[c] for c in order]
 
 
 def _tree_rows(n: int, seed: int) -> np.ndarray:

@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import torch
 
 from dbsynth import artifacts
 from dbsynth.engines.copula.engine import CopulaModel, TablePlan
-from dbsynth.engines.copula.table import TableModel
+from dbsynth.engines.copula.table import TableModel, compatible
 from dbsynth.engines.neural.encoding import Token, decode
 from dbsynth.engines.neural.table_net import NetConfig, TableNet, sample_codes
 from dbsynth.errors import ModelError
@@ -41,14 +40,16 @@ class NeuralTableModel(TableModel):
 
     def sample(self, *, n: int, parent_scores: np.ndarray | None, rng: np.random.Generator,
                parent_values: dict[str, np.ndarray] | None = None,
+               fixed: dict[str, np.ndarray] | None = None,
                ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
         """Same contract as the copula TableModel: values, own scores, raw child counts."""
         if self.net is None:
-            return super().sample(n=n, parent_scores=parent_scores, rng=rng, parent_values=parent_values)
+            return super().sample(n=n, parent_scores=parent_scores, rng=rng, parent_values=parent_values,
+                                  fixed=fixed)
         context = self._context(n, parent_scores)
         marginals = [np.asarray(t.marginal, dtype=float) for t in self.tokens] if self.calibrate else None
         codes = sample_codes(self.net, context, rng, marginals=marginals,
-                             adjust=_Adjuster(self, parent_values or {}))
+                             adjust=_Adjuster(self, self.forced_codes(parent_values or {}, fixed or {})))
         return self._decode(codes, rng)
 
     def _context(self, n: int, parent_scores: np.ndarray | None) -> np.ndarray:
@@ -88,24 +89,22 @@ class _Adjuster:
     """Exact rules the network only approximates: columns copied from the parent row
     (an invoice's billing country) and functional dependencies (city → country)."""
 
-    def __init__(self, model: NeuralTableModel, parent_values: dict[str, np.ndarray]) -> None:
+    def __init__(self, model: NeuralTableModel, forced: dict[str, np.ndarray]) -> None:
         pos = {t.column: j for j, t in enumerate(model.tokens) if t.source == "own" and t.kind == "codes"}
-        by_name = {t.column: t for t in model.transforms}
         self.forced: dict[int, Any] = {}
         self.masks: dict[int, tuple[int, np.ndarray]] = {}
-        for col, pcol in model.inherit.items():
-            tr = by_name.get(col)
-            if col in pos and pcol in parent_values and isinstance(tr, CategoricalTransform):
-                codes = tr.codes(pd.Series(parent_values[pcol], dtype=object))
-                self.forced[pos[col]] = lambda earlier, rows, c=codes: c[rows]
-        for fine, coarse, mapping in model.dependencies:
+        for col, codes in forced.items():  # copied from the parent row, or the family's trait
+            if col in pos:
+                self.forced[pos[col]] = lambda earlier, rows, c=np.asarray(codes, dtype=np.int64): c[rows]
+        sizes = {t.column: len(t.categories) for t in model.transforms if isinstance(t, CategoricalTransform)}
+        for fine, coarse, mapping, nulls in model.dependencies:
             if fine not in pos or coarse not in pos or pos[fine] in self.forced or pos[coarse] in self.forced:
                 continue
             m = np.asarray(mapping, dtype=np.int64)
-            if pos[fine] < pos[coarse]:
+            if pos[fine] < pos[coarse] and (m >= 0).all():
                 self.forced[pos[coarse]] = lambda earlier, rows, m=m, f=pos[fine]: m[earlier[:, f]]
-            else:
-                self.masks[pos[fine]] = (pos[coarse], m)
+            elif pos[fine] > pos[coarse]:
+                self.masks[pos[fine]] = (pos[coarse], compatible(mapping, nulls, sizes.get(coarse, 0)))
 
     def __call__(self, j: int, probs: np.ndarray, earlier: np.ndarray, rows: slice,
                  ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -113,7 +112,7 @@ class _Adjuster:
             return probs, self.forced[j](earlier, rows)
         if j in self.masks:
             coarse, mapping = self.masks[j]
-            keep = mapping[None, :probs.shape[1]] == earlier[:, coarse][:, None]
+            keep = mapping[:probs.shape[1]].T[earlier[:, coarse]]  # (rows, fine): pairs the source has
             masked = probs * keep
             ok = masked.sum(axis=1) > 0  # a row whose coarse value no fine value agrees with keeps its draw
             probs = np.where(ok[:, None], masked, probs)
