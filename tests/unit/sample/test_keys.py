@@ -61,3 +61,12 @@ def test_make_unique_suffixes_and_bumps() -> None:
     assert len({v for v in out if v}) == 3 and out[3] is None
     ints = K.make_unique(np.array([1, 1, 2], dtype=object), seen=set())
     assert len(set(ints)) == 3
+
+
+def test_quotas_of_a_small_parent_are_its_exact_in_degrees() -> None:
+    """Three shippers with 249, 255 and 326 orders: at the same size, the same three quotas."""
+    source = np.array([255.0, 326.0, 249.0])
+    quotas = draw_quotas(degree_grid(source), 3, np.random.default_rng(0))
+    assert sorted(quotas.tolist()) == [249.0, 255.0, 326.0]
+    tripled = draw_quotas(degree_grid(source), 9, np.random.default_rng(1))
+    assert sorted(tripled.tolist()) == [249.0] * 3 + [255.0] * 3 + [326.0] * 3
