@@ -144,6 +144,8 @@ class Sampler:
         if tp.model.donors is not None:
             counts = self._pick_donors(tp, frames[parent], counts, rng)
         per = rescale_counts(counts, target=target, cap=1.0 if unique_ctx else spec.cap, rng=rng)
+        if tp.model.donors is not None:
+            self._late_donors(tp, frames[parent], per, rng)
         pidx = np.repeat(np.arange(n_parent), per)
         return len(pidx), pidx
 
@@ -158,15 +160,25 @@ class Sampler:
         self.donor_of[tp.name] = donor
         return np.where(donor >= 0, donors.counts[np.clip(donor, 0, None)], 0.0)
 
-    def _trait_codes(self, tp: "TablePlan", pidx: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    def _late_donors(self, tp: "TablePlan", parent: pd.DataFrame, per: np.ndarray,
+                     rng: np.random.Generator) -> None:
+        """Donors for parents the count rescaling gave children to after all (capped overflow)."""
+        donors, donor = tp.model.donors, self.donor_of.get(tp.name)
+        assert donors is not None and donor is not None
+        late = (per > 0) & (donor < 0)
+        if late.any():
+            keys = value_keys(parent.iloc[np.flatnonzero(late)], donors.match, int(late.sum()))
+            donor[late] = assign_donors(donors, keys=keys, counts=per[late].astype(float),
+                                        usage=self.donor_use[tp.name], rng=rng)
+
+    def _trait_codes(self, tp: "TablePlan", pidx: np.ndarray) -> dict[str, np.ndarray]:
         """Each child row's family traits: its parent's donor's values."""
         donors, donor = tp.model.donors, self.donor_of.get(tp.name)
         if donors is None or donor is None or len(donors.counts) == 0:
             return {}
         d = donor[pidx]
-        # a parent the count rescaling gave children to without a donor borrows a random family
-        d = np.where(d >= 0, d, rng.integers(0, len(donors.counts), size=len(d)))
-        return {col: donors.codes[d, k] for k, col in enumerate(donors.traits)}
+        return {col: np.where(d >= 0, donors.codes[np.clip(d, 0, None), k], -1)
+                for k, col in enumerate(donors.traits)}
 
     def _generate(self, tp: "TablePlan", n: int, pidx: np.ndarray | None, frames: dict[str, pd.DataFrame],
                   state: dict[str, Any], rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
@@ -179,7 +191,7 @@ class Sampler:
             pvalues = {c: pframe[c].to_numpy(dtype=object)[pidx] for c in tp.model.inherit.values() if c in pframe}
         fixed = None
         if tp.model.donors is not None and pscores is not None and pidx is not None:
-            fixed = self._trait_codes(tp, pidx, rng)
+            fixed = self._trait_codes(tp, pidx)
         values, own, counts = tp.model.sample(n=n, parent_scores=pscores, rng=rng, parent_values=pvalues,
                                               fixed=fixed)
         cols: dict[str, Any] = dict(values)

@@ -98,9 +98,11 @@ def draw_quotas(grid: list[float], n: int, rng: np.random.Generator) -> np.ndarr
     knots = np.asarray(grid, dtype=float)
     # One draw per quantile stratum, shuffled: the popularity shape survives small n.
     u = (rng.permutation(n) + rng.uniform(0, 1, n)) / max(n, 1)
-    # A step, not a line, between knots: a small parent's grid is its exact sorted in-degrees
-    # (three shippers with 249, 255 and 326 orders), which interpolation would blur.
-    return knots[np.minimum((u * len(knots)).astype(int), len(knots) - 1)]
+    if len(knots) < MAX_DEGREE_KNOTS:
+        # the grid is every source parent's in-degree (three shippers: 249, 255, 326 orders):
+        # a step keeps them exact, where a line between them would blur a small table's shape
+        return knots[np.minimum((u * len(knots)).astype(int), len(knots) - 1)]
+    return np.interp(u, np.linspace(0, 1, len(knots)), knots)  # quantiles of a big table: interpolate
 
 
 def rescale_counts(counts: np.ndarray, *, target: int, cap: float | None,

@@ -33,6 +33,29 @@ _PLACEHOLDER = {LogicalType.JSON: "{}", LogicalType.BINARY: b"", LogicalType.ARR
 Dependency = tuple[str, str, list[int], list[int]]
 
 
+def close_forced(forced: dict[str, np.ndarray], dependencies: list[Dependency]) -> dict[str, np.ndarray]:
+    """Force each coarse column its forced fine column determines (a family's ship name fixes its city).
+
+    -1 marks rows left to the model: a NULL fine value, or a row the fine column does not force.
+    """
+    out = dict(forced)
+    for _ in range(len(dependencies)):  # chains fine → mid → coarse settle in as many passes
+        changed = False
+        for fine, coarse, mapping, _nulls in dependencies:
+            if fine not in out or coarse in forced:
+                continue
+            m = np.asarray(mapping, dtype=int)
+            fine_codes = np.asarray(out[fine], dtype=int)
+            implied = np.where(fine_codes >= 0, m[np.clip(fine_codes, 0, len(m) - 1)], -1)
+            prev = out.get(coarse)
+            new = implied if prev is None else np.where(prev >= 0, prev, implied)
+            if prev is None or not np.array_equal(prev, new):
+                out[coarse], changed = new, True
+        if not changed:
+            break
+    return out
+
+
 def compatible(mapping: list[int], nulls: list[int], n_coarse: int) -> np.ndarray:
     """(fine categories, coarse categories): which pairs the source has."""
     m = np.asarray(mapping, dtype=int)
@@ -108,7 +131,7 @@ class TableModel:
         parent_values: the context parent's values (one per row) of the columns in `inherit`;
         fixed: category codes of own columns decided by the sampler (family traits).
         """
-        given = np.zeros((n, 0))
+        given = np.zeros((n, len(self.parent_features)))  # no parent row (repair draws): the average one
         if self.parent_features and parent_scores is not None:
             given = parent_scores[:, self.parent_features]
         n_target = self.corr.shape[0] - given.shape[1]
@@ -134,7 +157,7 @@ class TableModel:
             tr = by_name.get(col)
             if source in parent_values and isinstance(tr, CategoricalTransform):
                 out[col] = tr.codes(pd.Series(parent_values[source], dtype=object))
-        return out
+        return close_forced(out, self.dependencies)
 
     def _apply_trees(self, own: np.ndarray, given: np.ndarray, rng: np.random.Generator,
                      forced: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -156,18 +179,24 @@ class TableModel:
                 c_tr = by_name[coarse]
                 assert isinstance(c_tr, CategoricalTransform)
                 allowed.append((compat, codes_from_scores(own[:, sl[coarse].start], c_tr.cdf)))
+            prior = np.diff(np.concatenate([[0.0], tr.cdf]))
             if tree.column in forced:  # an invoice's billing country is its customer's
-                codes = np.asarray(forced[tree.column], dtype=int)
+                codes = np.asarray(forced[tree.column], dtype=int).copy()
+                free = np.flatnonzero(codes < 0)  # rows the forcing leaves open
+                if len(free):
+                    codes[free] = tree.sample(x[free], rng, allowed=[(c, k[free]) for c, k in allowed], prior=prior)
             else:
-                codes = tree.sample(x, rng, allowed=allowed, prior=np.diff(np.concatenate([[0.0], tr.cdf])))
+                codes = tree.sample(x, rng, allowed=allowed, prior=prior)
             values[tree.column] = tr.values_of(codes)
             # jittered like the fitting scores, so later trees (and children) see the same spread
             own[:, sl[tree.column].start] = interval_scores(codes, tr.cdf, rng)
-        for col, codes in forced.items():  # a forced column without a tree (a single category)
+        for col, forced_codes in forced.items():  # a forced column without a tree (a single category)
             tr = by_name.get(col)
             if col not in values and isinstance(tr, CategoricalTransform) and sl[col].stop > sl[col].start:
-                values[col] = tr.values_of(np.asarray(codes, dtype=int))
-                own[:, sl[col].start] = interval_scores(np.asarray(codes, dtype=int), tr.cdf, rng)
+                drawn = codes_from_scores(own[:, sl[col].start], tr.cdf)
+                codes = np.where(np.asarray(forced_codes) >= 0, forced_codes, drawn).astype(int)
+                values[col] = tr.values_of(codes)
+                own[:, sl[col].start] = interval_scores(codes, tr.cdf, rng)
         self._apply_dependencies(own, values, rng, skip={t.column for t in self.trees})
         return values
 
@@ -419,7 +448,9 @@ def _one_to_one(fine: np.ndarray, coarse: np.ndarray,
     present = ~np.isin(fine, null)
     if present.sum() < MIN_DEPENDENCY_SUPPORT * max(len(np.unique(fine[present])), 1):
         return None
-    pairs = np.unique(np.stack([fine[present], coarse[present]], axis=1), axis=0)
+    width = int(coarse.max(initial=0)) + 1
+    joint = np.unique(fine[present].astype(np.int64) * width + coarse[present])  # 1-D: far faster than axis=0
+    pairs = np.stack([joint // width, joint % width], axis=1)
     if len(pairs) == 0 or len(np.unique(pairs[:, 0])) != len(pairs):
         return None
     if len(pairs) == 1 and not null:

@@ -48,7 +48,7 @@ class Donors:
     def from_dict(cls, data: dict[str, Any]) -> "Donors":
         n_match, n_traits = len(data["match"]), len(data["traits"])
         return cls(traits=list(data["traits"]), match=list(data["match"]), hard=list(data["hard"]),
-                   keys=np.asarray(data["keys"], dtype=object).reshape(-1, n_match),
+                   keys=np.asarray(data["keys"], dtype=object).reshape(len(data["counts"]), n_match),
                    counts=np.asarray(data["counts"], dtype=float),
                    codes=np.asarray(data["codes"], dtype=int).reshape(-1, n_traits))
 
@@ -112,26 +112,59 @@ def assign_donors(donors: Donors, *, keys: np.ndarray, counts: np.ndarray, usage
                   rng: np.random.Generator) -> np.ndarray:
     """A donor per synthetic parent with children (-1 for the childless); updates `usage`.
 
-    Preference, in order: agree on every copied column, least used so far,
-    agree on more other columns, the nearest number of children.
+    Preference, strictly in this order: agree on every copied column, least
+    used so far, agree on more other columns, the nearest number of children.
     """
     out = np.full(len(keys), -1)
     if len(donors.counts) == 0:
         return out
     hard = np.asarray(donors.hard, dtype=bool)
+    donor_codes, own_codes = _codes_together(donors.keys, keys)
     inverse, first = _group_rows(keys)
-    mismatch = [donors.keys != keys[f][None, :] for f in first]
-    hard_miss = [m[:, hard].sum(axis=1) for m in mismatch]
-    soft_miss = [m[:, ~hard].sum(axis=1) for m in mismatch]
+    misses = _MissCache(donor_codes, own_codes, first, hard)
     size = np.log1p(donors.counts)
+    soft_span = int((~hard).sum()) + 1
     for i in rng.permutation(np.flatnonzero(counts > 0)):
-        g = inverse[i]
-        near = np.abs(size - np.log1p(counts[i]))  # < 10 for any real count
-        cost = hard_miss[g] * 1e9 + usage * 1e5 + soft_miss[g] * 10.0 + near
+        hard_miss, soft_miss = misses.get(int(inverse[i]))
+        near = np.minimum(np.abs(size - np.log1p(counts[i])), 15.0)
+        # integers below each level's span: a lexicographic order as one float
+        span = float(usage.max()) + 1.0
+        cost = ((hard_miss * span + usage) * soft_span + soft_miss) * 16.0 + near
         best = int(np.argmin(cost))
         out[i] = best
         usage[best] += 1
     return out
+
+
+def _codes_together(donor_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes per match column, shared by donors and synthetic parents."""
+    d, n = len(donor_keys), len(keys)
+    out_d = np.zeros(donor_keys.shape, dtype=np.int32)
+    out_k = np.zeros(keys.shape, dtype=np.int32)
+    for j in range(donor_keys.shape[1]):
+        codes, _ = pd.factorize(np.concatenate([donor_keys[:, j], keys[:, j]]).astype(object))
+        out_d[:, j], out_k[:, j] = codes[:d], codes[d:d + n]
+    return out_d, out_k
+
+
+class _MissCache:
+    """Per key group: mismatching hard and soft columns against every donor, computed when first needed."""
+
+    LIMIT = 4096  # groups kept; beyond, recomputed (memory stays ~ LIMIT × donors)
+
+    def __init__(self, donor_codes: np.ndarray, own_codes: np.ndarray, first: list[int], hard: np.ndarray) -> None:
+        self.donor_codes, self.own_codes, self.first, self.hard = donor_codes, own_codes, first, hard
+        self.cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def get(self, group: int) -> tuple[np.ndarray, np.ndarray]:
+        hit = self.cache.get(group)
+        if hit is not None:
+            return hit
+        miss = self.donor_codes != self.own_codes[self.first[group]][None, :]
+        pair = (miss[:, self.hard].sum(axis=1).astype(float), miss[:, ~self.hard].sum(axis=1).astype(float))
+        if len(self.cache) < self.LIMIT:
+            self.cache[group] = pair
+        return pair
 
 
 def _group_rows(keys: np.ndarray) -> tuple[np.ndarray, list[int]]:

@@ -101,18 +101,21 @@ class _Adjuster:
             if fine not in pos or coarse not in pos or pos[fine] in self.forced or pos[coarse] in self.forced:
                 continue
             m = np.asarray(mapping, dtype=np.int64)
+            compat = compatible(mapping, nulls, sizes.get(coarse, 0))  # (fine, coarse)
             if pos[fine] < pos[coarse] and (m >= 0).all():
                 self.forced[pos[coarse]] = lambda earlier, rows, m=m, f=pos[fine]: m[earlier[:, f]]
-            elif pos[fine] > pos[coarse]:
-                self.masks[pos[fine]] = (pos[coarse], compatible(mapping, nulls, sizes.get(coarse, 0)))
+            elif pos[fine] < pos[coarse]:  # a NULL fine value: the coarse values the source has with it
+                self.masks[pos[coarse]] = (pos[fine], compat)
+            else:
+                self.masks[pos[fine]] = (pos[coarse], compat.T)
 
     def __call__(self, j: int, probs: np.ndarray, earlier: np.ndarray, rows: slice,
                  ) -> tuple[np.ndarray, np.ndarray | None]:
         if j in self.forced:
             return probs, self.forced[j](earlier, rows)
         if j in self.masks:
-            coarse, mapping = self.masks[j]
-            keep = mapping[:probs.shape[1]].T[earlier[:, coarse]]  # (rows, fine): pairs the source has
+            other, compat = self.masks[j]  # compat: (other column's codes, this column's codes)
+            keep = compat[earlier[:, other]][:, :probs.shape[1]]  # (rows, classes): pairs the source has
             masked = probs * keep
             ok = masked.sum(axis=1) > 0  # a row whose coarse value no fine value agrees with keeps its draw
             probs = np.where(ok[:, None], masked, probs)

@@ -102,7 +102,12 @@ def _sample_chunk(net: TableNet, ctx: torch.Tensor, codes: np.ndarray, rows: sli
         forced = None
         if adjust is not None:
             probs, forced = adjust(j, probs, codes[rows, :j], rows)
-        drawn = forced if forced is not None else stratified_categorical(probs, rng)
+        if forced is None:
+            drawn = stratified_categorical(probs, rng)
+        elif (forced >= 0).all():
+            drawn = forced
+        else:  # -1: this row is not forced (a NULL fine value leaves its coarse value free)
+            drawn = np.where(forced >= 0, forced, stratified_categorical(probs, rng))
         codes[rows, j] = drawn
         emb = net.embeds[j](torch.as_tensor(drawn, dtype=torch.long))
         inputs = torch.cat([inputs, emb.reshape(m, width)], dim=1)

@@ -176,3 +176,42 @@ def test_a_region_when_present_has_its_one_country() -> None:
     real_pairs = set(zip(frame.region.fillna("-"), frame.country))
     assert all(p in real_pairs for p in zip(out.region.fillna("-"), out.country))
     assert abs(out.region.isna().mean() - frame.region.isna().mean()) < 0.05
+
+
+def test_a_trait_fixes_the_columns_it_determines() -> None:
+    """ship_city (10 cities) is no trait, but each ship label has one city: forcing the label forces it."""
+    schema, frames = _shop()
+    orders = frames["orders"]
+    city_of = {label: f"City {i % 10}" for i, label in enumerate(sorted(orders.ship_label.unique()))}
+    orders["ship_city"] = orders.ship_label.map(city_of)
+    t = schema.table("orders")
+    schema = Schema(dialect="sqlite", tables=(schema.table("customer"), Table(
+        "orders", (*t.columns, _col("ship_city", TEXT)), primary_key=t.primary_key, foreign_keys=t.foreign_keys)))
+    model = _fit(schema, frames)
+    assert model.tables["orders"].model.donors.traits == ["ship_label"]
+    out = _collect(model, seed=2)["orders"]
+    assert (out.ship_city == out.ship_label.map(city_of)).all()
+
+
+def test_every_family_keeps_one_trait_with_tiny_batches(shop) -> None:
+    _, _, model = shop
+    out = _collect(model, seed=0, batch_rows=1)
+    assert (out["orders"].groupby("customer_id").ship_label.nunique() == 1).all()
+
+
+def test_repair_draws_of_a_trait_child_work_without_a_parent_row(shop) -> None:
+    _, _, model = shop
+    _collect(model, seed=0)
+    rows = model.resample(table="orders", n=20, seed=1)
+    assert len(rows) == 20 and rows.ship_label.notna().all()
+
+
+def test_donors_load_when_the_parent_has_no_categories(tmp_path: Path) -> None:
+    schema, frames = _shop()
+    frames["customer"] = frames["customer"].assign(country=1.5, tier=2.5)  # constants: nothing to match on
+    model = _fit(schema, frames)
+    donors = model.tables["orders"].model.donors
+    assert donors is not None and donors.match == []
+    model.save(tmp_path / "m")
+    out = _collect(load_model(tmp_path / "m"), seed=0)
+    assert (out["orders"].groupby("customer_id").ship_label.nunique() == 1).all()

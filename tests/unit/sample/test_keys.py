@@ -70,3 +70,16 @@ def test_quotas_of_a_small_parent_are_its_exact_in_degrees() -> None:
     assert sorted(quotas.tolist()) == [249.0, 255.0, 326.0]
     tripled = draw_quotas(degree_grid(source), 9, np.random.default_rng(1))
     assert sorted(tripled.tolist()) == [249.0] * 3 + [255.0] * 3 + [326.0] * 3
+
+
+def test_quotas_of_a_big_parent_interpolate_its_heavy_tail() -> None:
+    """Beyond 200 parents the grid is quantiles: a step would hand the top 1/200 the maximum."""
+    source = np.random.default_rng(3).zipf(2.5, 5000).astype(float)
+    quotas = draw_quotas(degree_grid(source), 5000, np.random.default_rng(0))
+    grid = np.asarray(degree_grid(source))
+    stepped = grid[np.minimum((np.arange(5000) + 0.5) / 5000 * len(grid), len(grid) - 1).astype(int)]
+
+    def top(q: np.ndarray) -> float:
+        return float(np.sort(q)[-25:].sum() / q.sum())
+
+    assert top(quotas) < top(stepped) - 0.1 and top(quotas) < 0.4
