@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+import numpy as np
+import pandas as pd
+
 if TYPE_CHECKING:
-    import pandas as pd
     from sqlalchemy.engine import Connection
 
     from dbsynth.schema.graph import LoadPlan
@@ -43,17 +45,29 @@ class WriterContext:
     fks_pending: bool = False
 
 
-def native_column(series: "pd.Series") -> list[Any]:
-    """`series` as Python objects with None for every missing value."""
-    kind = series.dtype.kind
+def native_column(series: "pd.Series", *, numpy_ok: bool = False) -> list[Any]:
+    """`series` as Python objects with None for every missing value.
+
+    Typed columns convert in C (`tolist`, `to_pydatetime`); object columns
+    are walked value by value for numpy scalars hidden in them, unless the
+    driver dumps those itself (`numpy_ok`: psycopg 3.2+).
+    """
+    # extension dtypes (Int64, boolean, string) hold pd.NA: they take the masked object path
+    kind = series.dtype.kind if isinstance(series.dtype, np.dtype) else "O"
+    if kind in "iub":  # a numpy int/bool column cannot hold NULL
+        return series.tolist()
     mask = series.isna().to_numpy()
-    if kind == "M":
-        values = series.astype(object).tolist()  # Timestamps are datetime subclasses
+    if kind == "M" or isinstance(series.dtype, pd.DatetimeTZDtype):
+        values = list(series.array.to_pydatetime())  # 3x faster than astype(object)
     elif kind == "m":
         values = list(series.dt.to_pytimedelta())
+    elif kind == "f" or numpy_ok:
+        values = series.tolist()
     else:
-        values = series.to_numpy(dtype=object).tolist()
-    return [None if m else _scalar(v) for v, m in zip(values, mask)]
+        return [None if m else _scalar(v) for v, m in zip(series.to_numpy(dtype=object).tolist(), mask)]
+    for i in np.flatnonzero(mask).tolist():
+        values[i] = None
+    return values
 
 
 def _scalar(value: Any) -> Any:
@@ -61,8 +75,8 @@ def _scalar(value: Any) -> Any:
     return item() if callable(item) and type(value).__module__ == "numpy" else value
 
 
-def native_rows(frame: "pd.DataFrame") -> list[tuple[Any, ...]]:
-    return list(zip(*(native_column(frame[c]) for c in frame.columns)))
+def native_rows(frame: "pd.DataFrame", *, numpy_ok: bool = False) -> list[tuple[Any, ...]]:
+    return list(zip(*(native_column(frame[c], numpy_ok=numpy_ok) for c in frame.columns)))
 
 
 @dataclass

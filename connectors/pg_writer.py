@@ -78,6 +78,21 @@ def copy_text(frame: "pd.DataFrame") -> str:
     return "\n".join(lines.tolist()) + "\n"
 
 
+def _json_as_text(frame: "pd.DataFrame") -> "pd.DataFrame":
+    """dict/list values as JSON text: psycopg cannot dump them in COPY (checked once per column)."""
+    import pandas as pd
+
+    cols = [c for c in frame.columns if frame[c].dtype == object
+            and pd.api.types.infer_dtype(frame[c], skipna=True) == "mixed"  # C-speed: str, numbers, dates…
+            and frame[c].map(lambda v: isinstance(v, (dict, list))).any()]
+    if not cols:
+        return frame
+    out = frame.copy()
+    for c in cols:
+        out[c] = frame[c].map(lambda v: json.dumps(v) if isinstance(v, (dict, list)) else v)
+    return out
+
+
 @dataclass
 class PgWriter:
     ctx: WriterContext
@@ -137,12 +152,10 @@ class PgWriter:
         return len(frame)
 
     def _copy(self, statement: str, frame: "pd.DataFrame") -> None:
-        may_hold_json = any(frame[c].dtype == object for c in frame.columns)
+        frame = _json_as_text(frame)
         with self._raw.cursor() as cur, cur.copy(statement) as copy:
             for start in range(0, len(frame), _SLICE_ROWS):
-                for row in native_rows(frame.iloc[start:start + _SLICE_ROWS]):
-                    if may_hold_json:  # psycopg cannot dump dict/list as text: send JSON text
-                        row = tuple(json.dumps(v) if isinstance(v, (dict, list)) else v for v in row)
+                for row in native_rows(frame.iloc[start:start + _SLICE_ROWS], numpy_ok=True):
                     copy.write_row(row)
 
     def _stage_backfill(self, table: "Table", frame: "pd.DataFrame", edges: list["DeferredEdge"]) -> "pd.DataFrame":

@@ -285,3 +285,27 @@ def test_generic_writer_inserts_with_nulls(tmp_path: Path) -> None:
     with sqlite3.connect(path) as con:
         assert con.execute('SELECT qty FROM "Order Line" ORDER BY order_id').fetchall() == [(4,), (None,)]
     assert writer.warnings  # the plan has cycles this writer cannot defer
+
+
+def test_native_rows_fast_paths_keep_nulls_and_types() -> None:
+    """Typed columns convert in C; NULLs become None whatever the dtype (numpy, extension, object)."""
+    import datetime as dt
+
+    import numpy as np
+
+    from connectors.generic_writer import native_rows
+
+    frame = pd.DataFrame({
+        "i": np.array([1, 2, 3], dtype="int64"),
+        "ni": pd.array([1, None, 3], dtype="Int64"),
+        "f": [1.5, np.nan, 2.0],
+        "t": pd.to_datetime(["2020-01-01 00:00", None, "2021-06-30 12:00"]),
+        "tz": pd.to_datetime(["2020-01-01", None, "2021-06-30"]).tz_localize("UTC"),
+        "o": pd.Series([np.int64(4), None, "x"], dtype=object),
+    })
+    rows = native_rows(frame)
+    assert rows[1] == (2, None, None, None, None, None)
+    assert type(rows[0][0]) is int and type(rows[0][1]) is int and type(rows[0][5]) is int
+    assert rows[2][3] == dt.datetime(2021, 6, 30, 12) and rows[0][4].tzinfo is not None
+    fast = native_rows(frame, numpy_ok=True)  # psycopg dumps numpy scalars itself
+    assert fast[1] == rows[1] and fast[0][5] == 4 and fast[2][5] == "x"
