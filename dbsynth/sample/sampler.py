@@ -21,6 +21,8 @@ from dbsynth.sample.types import TableChunk
 from dbsynth.schema.model import LogicalType
 from dbsynth.transform.columns import DatetimeTransform
 
+RESIDENT_SHARE = 10  # a table expected below batch_rows / 10 rows may be held whole
+
 if TYPE_CHECKING:
     from dbsynth.engines.copula.engine import CopulaModel, KeySpec, TablePlan
 
@@ -35,10 +37,15 @@ class Sampler:
         self.quotas: dict[tuple[str, str], np.ndarray] = {}
         self.features: dict[tuple[str, int], np.ndarray] = {}  # parent score columns used for matching
         self.seen: dict[tuple[str, str], set[Any]] = {}
+        self.key_sets: dict[tuple[str, str], Any] = {}  # multi-column unique keys drawn so far (KeySet)
         self.last: dict[str, pd.DataFrame] = {}
         self.donor_use: dict[str, np.ndarray] = {}  # times each family trait donor was taken, per child table
         self.donor_of: dict[str, np.ndarray] = {}  # donor of each parent row in the batch, per child table
         self.inbound = self._inbound()
+        self.expected = self._expected_rows()
+        self.resident = self._resident_tables()
+        self.kept: dict[str, tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray]]] = {}  # resident frames
+        self.spread: dict[str, np.ndarray] = {}  # children per resident parent row, over all batches
 
     def _inbound(self) -> dict[str, list[tuple[str, "KeySpec"]]]:
         out: dict[str, list[tuple[str, KeySpec]]] = {}
@@ -51,9 +58,49 @@ class Sampler:
     def run(self) -> Iterator[TableChunk]:
         totals = {t: self._root_total(t) for t, tp in self.m.tables.items()
                   if tp.context is None and tp.copy_rows is None}
-        batches = max([1] + [math.ceil(n / max(self.o.batch_rows, 1)) for n in totals.values()])
+        # batch roots: the biggest tables not held whole; each batch takes a 1/B share of them
+        tops = [n for t, n in self.expected.items() if t not in self.resident and self._parent_of(t) in self.resident]
+        tops += [n for t, n in totals.items() if t not in self.resident]
+        batches = max([1] + [math.ceil(n / max(self.o.batch_rows, 1)) for n in tops])
         for b in range(batches):
             yield from self._batch(b, batches, totals)
+
+    def _parent_of(self, table: str) -> str | None:
+        ctx = self.m.tables[table].context
+        return None if ctx is None else ctx.referred_table
+
+    def _expected_rows(self) -> dict[str, float]:
+        """Rows each generated table should get, top-down from the roots' totals and the count ratios."""
+        out: dict[str, float] = {}
+        for t in self.order:
+            tp = self.m.tables[t]
+            parent = self._parent_of(t)
+            if tp.copy_rows is not None:
+                continue
+            if parent is None:
+                out[t] = float(self._root_total(t))
+                continue
+            spec = next((c for c in self.m.tables[parent].model.counts if c.child == t), None)
+            out[t] = (spec.ratio if spec else 0.0) * out.get(parent, 0.0)
+        return out
+
+    def _resident_tables(self) -> set[str]:
+        """Small tables at the top of the context forest, drawn whole in the first batch and kept.
+
+        TPC-H's 5 regions and 25 nations would otherwise make every batch
+        hold the whole database (batches split roots, and there is only one);
+        with them kept, the batches split the customers and suppliers below.
+        """
+        limit = max(self.o.batch_rows // RESIDENT_SHARE, 1)
+        resident: set[str] = set()
+        for t, rows in self.expected.items():
+            parent = self._parent_of(t)
+            if rows <= limit and (parent is None or parent in resident) and not self._deferred(t):
+                resident.add(t)
+        return resident
+
+    def _deferred(self, table: str) -> bool:
+        return any(k.kind == "deferred" for k in self.m.tables[table].keys)
 
     def _root_total(self, table: str) -> int:
         explicit = self.o.row_counts.get(table)
@@ -78,6 +125,9 @@ class Sampler:
         for t in self.order:
             tp = self.m.tables[t]
             rng = np.random.default_rng([self.o.seed, b, self.index[t]])
+            if t in self.kept:  # drawn whole in the first batch: its children hang from the same rows
+                frames[t], state[t] = self.kept[t]
+                continue
             hold = bool(held) or any(k.kind == "deferred" for k in tp.keys)
             if tp.copy_rows is not None:
                 if b == 0:
@@ -94,6 +144,8 @@ class Sampler:
                 continue
             frame, own, counts = self._generate(tp, n, pidx, frames, state, rng)
             frames[t], state[t] = frame, (own, counts)
+            if t in self.resident:
+                self.kept[t] = (frame, state[t])
             self._register(t, frame, rng, own=own)
             if hold:
                 held.append(t)
@@ -129,11 +181,29 @@ class Sampler:
                   frames: dict[str, pd.DataFrame], state: dict[str, Any],
                   rng: np.random.Generator) -> tuple[int, np.ndarray | None]:
         if tp.context is None:
+            if tp.name in self.resident:
+                return totals[tp.name], None
             n = int(np.array_split(np.arange(totals[tp.name]), batches)[b].size)
             return n, None
         parent = tp.context.referred_table
         if parent not in state or len(frames[parent]) == 0:
             return 0, np.zeros(0, dtype=int)
+        if parent in self.resident and tp.name not in self.resident:
+            # the parent's rows are the same in every batch: each batch takes its share of each family
+            if tp.name not in self.spread:
+                self.spread[tp.name] = self._family_sizes(tp, frames, state, rng)
+            per = _batch_share(self.spread[tp.name], b, batches)
+            pidx = np.repeat(np.arange(len(frames[parent])), per)
+            return len(pidx), pidx
+        per = self._family_sizes(tp, frames, state, rng)
+        pidx = np.repeat(np.arange(len(frames[parent])), per)
+        return len(pidx), pidx
+
+    def _family_sizes(self, tp: "TablePlan", frames: dict[str, pd.DataFrame], state: dict[str, Any],
+                      rng: np.random.Generator) -> np.ndarray:
+        """Children of each parent row in `frames`, summing to the learned ratio."""
+        assert tp.context is not None
+        parent = tp.context.referred_table
         pmodel = self.m.tables[parent].model
         j = next(i for i, c in enumerate(pmodel.counts) if c.child == tp.name)
         spec = pmodel.counts[j]
@@ -146,8 +216,7 @@ class Sampler:
         per = rescale_counts(counts, target=target, cap=1.0 if unique_ctx else spec.cap, rng=rng)
         if tp.model.donors is not None:
             self._late_donors(tp, frames[parent], per, rng)
-        pidx = np.repeat(np.arange(n_parent), per)
-        return len(pidx), pidx
+        return per
 
     def _pick_donors(self, tp: "TablePlan", parent: pd.DataFrame, counts: np.ndarray,
                      rng: np.random.Generator) -> np.ndarray:
@@ -317,17 +386,31 @@ class Sampler:
         for cols in tp.unique_sets:
             if set(cols) <= generated or not set(cols) <= set(frame.columns):
                 continue
-            seen = self.seen.setdefault((tp.name, ",".join(cols)), set())
             if len(cols) == 1 and not any(cols[0] in s.columns for s in tp.keys) and \
                     (tp.context is None or cols[0] not in tp.context.columns):
+                seen = self.seen.setdefault((tp.name, cols[0]), set())
                 frame[cols[0]] = K.make_unique(frame[cols[0]].to_numpy(dtype=object), seen=seen)
                 continue
-            for i, row in enumerate(frame[cols].itertuples(index=False, name=None)):
-                if any(v is None for v in row):
-                    continue
-                keep[i] &= row not in seen
-                seen.add(row)
+            keep &= self._new_keys(tp.name, frame, cols)
         return keep
+
+    def _new_keys(self, table: str, frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
+        """Rows whose key (all columns filled) is new to the table; the new keys are remembered.
+
+        A KeySet packs two-integer keys (lineitem's order and line number)
+        into one int64: 8 bytes a key where a set of tuples takes ~100.
+        """
+        from dbsynth.validate.checks import Keys, KeySet
+
+        seen = self.key_sets.setdefault((table, ",".join(cols)), KeySet())
+        keys = Keys(frame, cols)
+        fresh = np.ones(len(frame), dtype=bool)
+        dup = frame[cols].duplicated(keep="first").to_numpy() & keys.valid
+        if len(seen) and len(keys):
+            dup[keys.valid] |= seen.contains(keys)
+        fresh &= ~dup
+        seen.add(Keys(frame[fresh & keys.valid], cols))
+        return fresh
 
     # -- pools and cycles ----------------------------------------------------
     def _register(self, table: str, frame: pd.DataFrame, rng: np.random.Generator,
@@ -418,6 +501,12 @@ class Sampler:
             frames[tp.context.referred_table] = parent
         frame, _, _ = self._generate(tp, n, pidx, frames, {}, rng)
         return self._finish(table, frame)
+
+
+def _batch_share(sizes: np.ndarray, b: int, batches: int) -> np.ndarray:
+    """Batch b's part of each family: sizes split as evenly as integers allow over the batches."""
+    sizes = np.asarray(sizes, dtype=np.int64)
+    return (sizes * (b + 1)) // batches - (sizes * b) // batches
 
 
 def _kind(value: str | None) -> Any:

@@ -195,6 +195,11 @@ def _exact_int64(series: pd.Series) -> np.ndarray | None:
     kind = series.dtype.kind
     if kind in "iu":
         return series.to_numpy(dtype=np.int64)
+    if kind == "O" and len(series) and pd.api.types.infer_dtype(series, skipna=False) == "integer":
+        try:  # Python ints in an object column (the sampler's frames); never strings such as "007"
+            return series.to_numpy(dtype=np.int64)
+        except OverflowError:
+            return None
     if kind == "f":
         vals = series.to_numpy(dtype="float64")
         if np.all(vals == np.round(vals)) and np.all(np.abs(vals) < 2.0 ** 63):
