@@ -17,11 +17,10 @@ from dbsynth.engines.base import SampleOptions
 from dbsynth.engines.copula.cardinality import draw_quotas, rescale_counts
 from dbsynth.engines.copula.traits import assign_donors, value_keys
 from dbsynth.sample import keys as K
+from dbsynth.sample.batching import batch_share, expected_rows, parent_of, resident_tables
 from dbsynth.sample.types import TableChunk
 from dbsynth.schema.model import LogicalType
 from dbsynth.transform.columns import DatetimeTransform
-
-RESIDENT_SHARE = 10  # a table expected below batch_rows / 10 rows may be held whole
 
 if TYPE_CHECKING:
     from dbsynth.engines.copula.engine import CopulaModel, KeySpec, TablePlan
@@ -42,8 +41,8 @@ class Sampler:
         self.donor_use: dict[str, np.ndarray] = {}  # times each family trait donor was taken, per child table
         self.donor_of: dict[str, np.ndarray] = {}  # donor of each parent row in the batch, per child table
         self.inbound = self._inbound()
-        self.expected = self._expected_rows()
-        self.resident = self._resident_tables()
+        self.expected = expected_rows(self.m, self.order, self._root_total)
+        self.resident = resident_tables(self.m, self.expected, batch_rows=self.o.batch_rows)
         self.kept: dict[str, tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray]]] = {}  # resident frames
         self.spread: dict[str, np.ndarray] = {}  # children per resident parent row, over all batches
 
@@ -66,41 +65,7 @@ class Sampler:
             yield from self._batch(b, batches, totals)
 
     def _parent_of(self, table: str) -> str | None:
-        ctx = self.m.tables[table].context
-        return None if ctx is None else ctx.referred_table
-
-    def _expected_rows(self) -> dict[str, float]:
-        """Rows each generated table should get, top-down from the roots' totals and the count ratios."""
-        out: dict[str, float] = {}
-        for t in self.order:
-            tp = self.m.tables[t]
-            parent = self._parent_of(t)
-            if tp.copy_rows is not None:
-                continue
-            if parent is None:
-                out[t] = float(self._root_total(t))
-                continue
-            spec = next((c for c in self.m.tables[parent].model.counts if c.child == t), None)
-            out[t] = (spec.ratio if spec else 0.0) * out.get(parent, 0.0)
-        return out
-
-    def _resident_tables(self) -> set[str]:
-        """Small tables at the top of the context forest, drawn whole in the first batch and kept.
-
-        TPC-H's 5 regions and 25 nations would otherwise make every batch
-        hold the whole database (batches split roots, and there is only one);
-        with them kept, the batches split the customers and suppliers below.
-        """
-        limit = max(self.o.batch_rows // RESIDENT_SHARE, 1)
-        resident: set[str] = set()
-        for t, rows in self.expected.items():
-            parent = self._parent_of(t)
-            if rows <= limit and (parent is None or parent in resident) and not self._deferred(t):
-                resident.add(t)
-        return resident
-
-    def _deferred(self, table: str) -> bool:
-        return any(k.kind == "deferred" for k in self.m.tables[table].keys)
+        return parent_of(self.m, table)
 
     def _root_total(self, table: str) -> int:
         explicit = self.o.row_counts.get(table)
@@ -192,7 +157,7 @@ class Sampler:
             # the parent's rows are the same in every batch: each batch takes its share of each family
             if tp.name not in self.spread:
                 self.spread[tp.name] = self._family_sizes(tp, frames, state, rng)
-            per = _batch_share(self.spread[tp.name], b, batches)
+            per = batch_share(self.spread[tp.name], b, batches)
             pidx = np.repeat(np.arange(len(frames[parent])), per)
             return len(pidx), pidx
         per = self._family_sizes(tp, frames, state, rng)
@@ -501,12 +466,6 @@ class Sampler:
             frames[tp.context.referred_table] = parent
         frame, _, _ = self._generate(tp, n, pidx, frames, {}, rng)
         return self._finish(table, frame)
-
-
-def _batch_share(sizes: np.ndarray, b: int, batches: int) -> np.ndarray:
-    """Batch b's part of each family: sizes split as evenly as integers allow over the batches."""
-    sizes = np.asarray(sizes, dtype=np.int64)
-    return (sizes * (b + 1)) // batches - (sizes * b) // batches
 
 
 def _kind(value: str | None) -> Any:

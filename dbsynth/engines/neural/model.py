@@ -18,7 +18,8 @@ import torch
 
 from dbsynth import artifacts
 from dbsynth.engines.copula.engine import CopulaModel, TablePlan
-from dbsynth.engines.copula.table import TableModel, compatible
+from dbsynth.engines.copula.dependencies import compatible
+from dbsynth.engines.copula.table import TableModel
 from dbsynth.engines.neural.encoding import Token, decode
 from dbsynth.engines.neural.table_net import NetConfig, TableNet, sample_codes
 from dbsynth.errors import ModelError

@@ -6,7 +6,8 @@ import pandas as pd
 
 from dbsynth.engines.base import FitOptions, SampleOptions
 from dbsynth.engines.registry import get_engine
-from dbsynth.sample.sampler import Sampler, _batch_share
+from dbsynth.sample.batching import batch_share
+from dbsynth.sample.sampler import Sampler
 from dbsynth.schema.graph import build_plan
 from dbsynth.schema.model import Column, ForeignKey, LogicalType, PrimaryKey, Schema, Table, UniqueConstraint
 from dbsynth.validate.checks import Keys, KeySet
@@ -81,7 +82,7 @@ def test_the_same_seed_gives_the_same_batches() -> None:
 
 def test_batch_shares_add_up_to_each_family() -> None:
     sizes = np.array([0, 1, 5, 7, 12])
-    parts = [_batch_share(sizes, b, 4) for b in range(4)]
+    parts = [batch_share(sizes, b, 4) for b in range(4)]
     assert (sum(parts) == sizes).all() and all((p >= 0).all() for p in parts)
     assert max(p.sum() for p in parts) - min(p.sum() for p in parts) <= len(sizes)
 
