@@ -424,7 +424,19 @@ def coerce_frame(frame: "pd.DataFrame", columns: tuple[Column, ...]) -> "pd.Data
 
 def _to_int(series: "pd.Series", col: Column) -> Any:
     import pandas as pd
+    if _kind(series) in ("integer", "empty"):  # C speed; OverflowError (beyond int64) keeps raw values
+        return pd.array(series, dtype="Int64")
     return pd.array([None if _isnull(v) else _as_int(v) for v in series], dtype="Int64")
+
+
+def _kind(series: "pd.Series") -> str:
+    """pandas' view of the values (integer, floating, decimal, boolean, string, mixed…), skipping NULLs."""
+    import pandas as pd
+    if series.dtype.kind in "iu":
+        return "integer"
+    if series.dtype.kind == "f":
+        return "floating"
+    return pd.api.types.infer_dtype(series, skipna=True)
 
 
 def _as_int(value: Any) -> int:
@@ -435,12 +447,16 @@ def _as_int(value: Any) -> int:
 
 def _to_float(series: "pd.Series", col: Column) -> Any:
     import pandas as pd
+    if _kind(series) in ("integer", "floating", "decimal", "mixed-integer-float", "empty"):
+        return pd.to_numeric(series, errors="raise").astype("float64")  # C speed, Decimals included
     return pd.to_numeric(series.astype(object).map(lambda v: None if _isnull(v) else float(v)),
                          errors="raise").astype("float64")
 
 
 def _to_bool(series: "pd.Series", col: Column) -> Any:
     import pandas as pd
+    if _kind(series) in ("boolean", "empty"):
+        return pd.array(series, dtype="boolean")
     return pd.array([None if _isnull(v) else _as_bool(v) for v in series], dtype="boolean")
 
 
