@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, ClassVar, Iterator, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Protocol, runtime_checkable
 
 from dbsynth.errors import ConfigError
 
@@ -52,8 +52,8 @@ class Connector(Protocol):
 
     def row_count(self, table: "Table") -> int: ...
 
-    def read_table(self, table: "Table", *, chunk_size: int = 50_000,
-                   columns: tuple[str, ...] | None = None) -> Iterator["pd.DataFrame"]: ...
+    def read_table(self, table: "Table", *, chunk_size: int = 50_000, columns: tuple[str, ...] | None = None,
+                   where_in: tuple[str, list[Any]] | None = None) -> Iterator["pd.DataFrame"]: ...
 
     def close(self) -> None: ...
 

@@ -124,9 +124,12 @@ class SqlaConnector:
         with self._guard(f"count rows of {table.name!r} in"), self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(_sa_table(table))).scalar_one())
 
-    def read_table(self, table: Table, *, chunk_size: int = 50_000,
-                   columns: tuple[str, ...] | None = None) -> Iterator["pd.DataFrame"]:
+    def read_table(self, table: Table, *, chunk_size: int = 50_000, columns: tuple[str, ...] | None = None,
+                   where_in: tuple[str, list[Any]] | None = None) -> Iterator["pd.DataFrame"]:
         """Yield `table` as DataFrames of at most `chunk_size` rows (one empty frame if no rows).
+
+        where_in: (column, values): only rows whose column holds one of the values, asked
+        of the database in batches (a sample's families without reading the whole table).
 
         Values are normalised per logical type, the same for every dialect:
         integer → Int64, float/decimal → float64, boolean → boolean, date/datetime →
@@ -137,24 +140,32 @@ class SqlaConnector:
         """
         names = columns or table.column_names
         cols = tuple(table.column(c) for c in names)
-        for frame in self._read_raw(table, names, chunk_size):
+        for frame in self._read_raw(table, names, chunk_size, where_in):
             yield coerce_frame(frame, cols)
 
     # -- internals -----------------------------------------------------------------------
-    def _read_raw(self, table: Table, names: tuple[str, ...], chunk_size: int) -> Iterator["pd.DataFrame"]:
+    def _read_raw(self, table: Table, names: tuple[str, ...], chunk_size: int,
+                  where_in: tuple[str, list[Any]] | None = None) -> Iterator["pd.DataFrame"]:
         import pandas as pd
         from sqlalchemy import column, select
         query = select(*[column(n) for n in names]).select_from(_sa_table(table))
+        queries = [query]
+        if where_in is not None:
+            key, values = where_in
+            # batches of bound values: SQLite caps the parameters of one statement
+            queries = [query.where(column(key).in_(values[i:i + _IN_BATCH]))
+                       for i in range(0, len(values), _IN_BATCH)]
         with self._guard(f"read table {table.name!r} from"), self.engine.connect() as conn:
-            # stream_results: a server-side cursor where the driver has one (psycopg named cursor).
-            result = conn.execution_options(stream_results=True, yield_per=chunk_size).execute(query)
             empty = True
-            for rows in result.partitions(chunk_size):
-                empty = False
-                # Column by column, so pandas infers each dtype alone (a list column elsewhere
-                # would otherwise turn every column into object).
-                yield pd.DataFrame({n: [r[i] for r in rows] for i, n in enumerate(names)},
-                                   columns=list(names))
+            for q in queries:
+                # stream_results: a server-side cursor where the driver has one (psycopg named cursor).
+                result = conn.execution_options(stream_results=True, yield_per=chunk_size).execute(q)
+                for rows in result.partitions(chunk_size):
+                    empty = False
+                    # Column by column, so pandas infers each dtype alone (a list column elsewhere
+                    # would otherwise turn every column into object).
+                    yield pd.DataFrame({n: [r[i] for r in rows] for i, n in enumerate(names)},
+                                       columns=list(names))
             if empty:
                 yield pd.DataFrame({n: pd.Series([], dtype=object) for n in names})
 
@@ -402,6 +413,9 @@ def _compile(sa_type: Any, dialect: Any, declared: str | None) -> str:
 def _item_type(sa_type: Any, dialect: Any) -> str | None:
     item = getattr(sa_type, "item_type", None)
     return _compile(item, dialect, None) if item is not None else None
+
+
+_IN_BATCH = 5_000  # values per IN list: under SQLite's parameter cap, small enough to plan fast
 
 
 def _int_attr(sa_type: Any, name: str) -> int | None:

@@ -80,7 +80,8 @@ def read_frames(url: str, schema: "Schema", *, tables: Iterable[str], max_rows: 
             fk = _family_fk(table, sampled, schema)
             keep = _family_filter(fk, frames) if fk is not None else _share_filter(max_rows / total, rng)
             limit = max_rows * (FAMILY_FACTOR if fk is not None else 1)
-            frames[name] = _read_filtered(conn, table, keep, limit)
+            where_in = _family_keys(fk, frames) if fk is not None else None
+            frames[name] = _read_filtered(conn, table, keep, limit, where_in)
             sampled.add(name)
     return frames
 
@@ -100,14 +101,32 @@ def _family_filter(fk: Any, frames: Mapping[str, "pd.DataFrame"]) -> Callable[["
     return lambda chunk: pd.MultiIndex.from_frame(chunk[cols].astype(str)).isin(parent)
 
 
+def _family_keys(fk: Any, frames: Mapping[str, "pd.DataFrame"]) -> tuple[str, list[Any]] | None:
+    """The kept parents' keys, for the database to select the families (single-column integer or text keys).
+
+    The rows still pass the in-memory filter after, so a key the database
+    compares differently only costs the shortcut, never a wrong row.
+    """
+    if len(fk.columns) != 1:
+        return None
+    values = frames[fk.referred_table][fk.referred_columns[0]].dropna().unique().tolist()
+    if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return fk.columns[0], sorted(values)
+    if values and all(isinstance(v, str) for v in values):
+        return fk.columns[0], sorted(values)
+    return None
+
+
 def _share_filter(share: float, rng: Any) -> Callable[["pd.DataFrame"], Any]:
     return lambda chunk: rng.random(len(chunk)) < share
 
 
-def _read_filtered(conn: Any, table: Any, keep: Callable[["pd.DataFrame"], Any], limit: int) -> "pd.DataFrame":
+def _read_filtered(conn: Any, table: Any, keep: Callable[["pd.DataFrame"], Any], limit: int,
+                   where_in: tuple[str, list[Any]] | None = None) -> "pd.DataFrame":
     parts: list["pd.DataFrame"] = []
     got = 0
-    for chunk in conn.read_table(table):
+    chunks = conn.read_table(table, where_in=where_in) if where_in is not None else conn.read_table(table)
+    for chunk in chunks:
         part = chunk[keep(chunk)]
         parts.append(part)
         got += len(part)
