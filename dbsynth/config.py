@@ -136,6 +136,11 @@ def validate(config: Config) -> Config:
         raise ConfigError(f"--scale must be positive, got {config.scale}", hint="e.g. --scale 0.5 or --scale 3")
     if config.max_training_time is not None and config.max_training_time <= 0:
         raise ConfigError(f"--max-training-time must be a positive number of seconds, got {config.max_training_time}")
+    for key in ("batch_rows", "max_fit_rows"):
+        value = getattr(config, key)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ConfigError(f"{key} must be a positive whole number of rows, got {value!r}",
+                              hint=f"e.g. {key} = {Config.__dataclass_fields__[key].default} in the config file")
     if config.device not in ("auto", "cpu", "cuda") and not config.device.startswith("cuda:"):
         raise ConfigError(f"unknown device {config.device!r}", hint="use --device auto, cpu or cuda")
     return config

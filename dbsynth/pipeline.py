@@ -125,8 +125,7 @@ def _read_filtered(conn: Any, table: Any, keep: Callable[["pd.DataFrame"], Any],
                    where_in: tuple[str, list[Any]] | None = None) -> "pd.DataFrame":
     parts: list["pd.DataFrame"] = []
     got = 0
-    chunks = conn.read_table(table, where_in=where_in) if where_in is not None else conn.read_table(table)
-    for chunk in chunks:
+    for chunk in conn.read_table(table, where_in=where_in):
         part = chunk[keep(chunk)]
         parts.append(part)
         got += len(part)

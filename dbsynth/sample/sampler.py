@@ -369,11 +369,10 @@ class Sampler:
 
         seen = self.key_sets.setdefault((table, ",".join(cols)), KeySet())
         keys = Keys(frame, cols)
-        fresh = np.ones(len(frame), dtype=bool)
         dup = frame[cols].duplicated(keep="first").to_numpy() & keys.valid
         if len(seen) and len(keys):
             dup[keys.valid] |= seen.contains(keys)
-        fresh &= ~dup
+        fresh = ~dup
         seen.add(Keys(frame[fresh & keys.valid], cols))
         return fresh
 

@@ -27,6 +27,8 @@ def test_file_env_cli_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ("[tables.A]\nrows = -1\n", "non-negative"),
     ("scale = -2\n", "--scale must be positive"),
     ("device = 'tpu'\n", "unknown device"),
+    ("batch_rows = 0\n", "batch_rows must be a positive whole number"),
+    ("max_fit_rows = 'many'\n", "max_fit_rows must be a positive whole number"),
     ("seed = [1\n", "not valid TOML"),
 ])
 def test_bad_values_name_the_problem(tmp_path: Path, text: str, needle: str) -> None:

@@ -121,7 +121,7 @@ class CopulaModel:
             options = FitOptions(seed=opts["seed"], locale=opts["locale"], context_fks=opts["context_fks"],
                                  copy_tables=frozenset(opts["copy_tables"]),
                                  skip_tables=frozenset(opts["skip_tables"]), max_fit_rows=opts["max_fit_rows"])
-        except (KeyError, TypeError) as exc:
+        except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"model in {directory} is corrupt: {exc}",
                              hint="re-run `dbsynth fit` to write it again") from exc
         from dbsynth.schema.graph import build_plan

@@ -26,7 +26,6 @@ TRAIT_MIN_AGREEMENT = 0.95  # share of children carrying their parent's most com
 TRAIT_MIN_PARENTS = 10  # fewer families: the category trees do as well
 TRAIT_MIN_SPREAD = 0.5  # distinct values per parent with children: the value identifies the family
 MAX_DONORS = 5000  # bounds the model file and the sampler's per-parent search
-_NULL = "None"  # repr(None): never equal to a repr of a value (pandas hashing stops at NUL)
 
 
 @dataclass
@@ -58,12 +57,8 @@ def value_keys(values: pd.DataFrame | dict[str, np.ndarray], columns: list[str],
     out = np.empty((n, len(columns)), dtype=object)
     for j, col in enumerate(columns):
         raw = np.asarray(values[col], dtype=object) if col in values else np.full(n, None, dtype=object)
-        out[:, j] = [_NULL if _missing(v) else repr(to_python(v)) for v in raw]
+        out[:, j] = [repr(to_python(v)) for v in raw]  # every NULL form becomes None: "None"
     return out
-
-
-def _missing(v: Any) -> bool:
-    return v is None or v is pd.NaT or (isinstance(v, float) and v != v)
 
 
 def find_donors(*, transforms: list[Any], frame: pd.DataFrame, pidx: np.ndarray, parent: pd.DataFrame,

@@ -215,3 +215,19 @@ def test_donors_load_when_the_parent_has_no_categories(tmp_path: Path) -> None:
     model.save(tmp_path / "m")
     out = _collect(load_model(tmp_path / "m"), seed=0)
     assert (out["orders"].groupby("customer_id").ship_label.nunique() == 1).all()
+
+
+def test_a_corrupt_donor_table_is_a_model_error(shop, tmp_path: Path) -> None:
+    import json
+
+    from dbsynth.errors import ModelError
+
+    _, _, model = shop
+    model.save(tmp_path / "m")
+    path = next(p for p in (tmp_path / "m" / "tables").glob("*.json")
+                if json.loads(p.read_text())["model"].get("donors"))
+    doc = json.loads(path.read_text())
+    doc["model"]["donors"]["keys"] = [["'x'"]]  # one key row for 150 donors
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ModelError, match="corrupt"):
+        load_model(tmp_path / "m")
