@@ -78,11 +78,14 @@ def copy_text(frame: "pd.DataFrame") -> str:
     return "\n".join(lines.tolist()) + "\n"
 
 
-def _json_as_text(frame: "pd.DataFrame") -> "pd.DataFrame":
-    """dict/list values as JSON text: psycopg cannot dump them in COPY (checked once per column)."""
+def _json_as_text(frame: "pd.DataFrame", arrays: frozenset[str] = frozenset()) -> "pd.DataFrame":
+    """dict/list values as JSON text: psycopg cannot dump them in COPY (checked once per column).
+
+    Lists in `arrays` (the table's ARRAY columns) stay lists: psycopg writes them as array literals.
+    """
     import pandas as pd
 
-    cols = [c for c in frame.columns if frame[c].dtype == object
+    cols = [c for c in frame.columns if c not in arrays and frame[c].dtype == object
             and pd.api.types.infer_dtype(frame[c], skipna=True) == "mixed"  # C-speed: str, numbers, dates…
             and frame[c].map(lambda v: isinstance(v, (dict, list))).any()]
     if not cols:
@@ -148,11 +151,12 @@ class PgWriter:
         if edges:
             frame = self._stage_backfill(table, frame, edges)
         cols = ", ".join(self._q(c) for c in frame.columns)
-        self._copy(f"COPY {self._q(table.name)} ({cols}) FROM STDIN", frame)
+        arrays = frozenset(c.name for c in table.columns if c.logical_type.value == "array")
+        self._copy(f"COPY {self._q(table.name)} ({cols}) FROM STDIN", frame, arrays)
         return len(frame)
 
-    def _copy(self, statement: str, frame: "pd.DataFrame") -> None:
-        frame = _json_as_text(frame)
+    def _copy(self, statement: str, frame: "pd.DataFrame", arrays: frozenset[str] = frozenset()) -> None:
+        frame = _json_as_text(frame, arrays)
         with self._raw.cursor() as cur, cur.copy(statement) as copy:
             for start in range(0, len(frame), _SLICE_ROWS):
                 for row in native_rows(frame.iloc[start:start + _SLICE_ROWS], numpy_ok=True):

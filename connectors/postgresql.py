@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from connectors.base import Capabilities, register
 from connectors.sqla import Catalog, ErrorRule, SqlaConnector, _COMMON_RULES
-from dbsynth.schema.model import Column, Trigger
+from dbsynth.schema.model import Column, Schema, Trigger
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine, Inspector
@@ -41,6 +42,12 @@ class PostgresConnector(SqlaConnector):
         returning=True, sequences=True, disable_triggers=True, server_side_cursor=True, schemas=True,
         max_identifier_length=63, max_bind_params=65535)
 
+    def reflect(self, *, schema: str | None = None, row_counts: bool = True) -> Schema:
+        # SQLAlchemy warns 'Did not recognize type' for point, ltree…: the catalog names them
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Did not recognize type")
+            return super().reflect(schema=schema, row_counts=row_counts)
+
     def _create_engine(self) -> "Engine":
         from sqlalchemy import create_engine
         args: dict[str, Any] = {"connect_timeout": 10, "application_name": "dbsynth"}
@@ -59,14 +66,24 @@ class PostgresConnector(SqlaConnector):
         domains = {d["name"]: d for d in inspect(conn).get_domains(schema="*")}
         return Catalog(triggers=_triggers(conn, schema), parents=_parents(conn, schema),
                        sequences=_sequences(conn, schema), domains=domains,
-                       deferrable=_deferrable(conn, schema))
+                       deferrable=_deferrable(conn, schema), declared_types=_declared_types(conn, schema))
 
     def _refine_column(self, table: str, column: Column, raw: dict[str, Any],
                        pk: tuple[str, ...], catalog: Catalog) -> Column:
+        if _unknown_type(raw):  # point, ltree…: SQLAlchemy has no class, the catalog has the name
+            column = replace(column, type_sql=catalog.declared_types.get((table, column.name), column.type_sql))
         sequence = catalog.sequences.get((table, column.name)) or _nextval(column.default, raw)
         if sequence is None:
             return column
         return replace(column, sequence=sequence, autoincrement=True)
+
+
+def _unknown_type(raw: dict[str, Any]) -> bool:
+    return type(raw.get("type")).__name__ == "NullType"
+
+
+def _declared_types(conn: "Connection", schema: str | None) -> dict[tuple[str, str], str]:
+    return {(table, column): typ for table, column, typ in _rows(conn, _TYPES_SQL, schema)}
 
 
 _NEXTVAL = re.compile(r"nextval\('(?P<seq>(?:[^']|'')+)'(?:::regclass)?\)", re.IGNORECASE)
@@ -135,3 +152,8 @@ _DEFERRABLE_SQL = """
 SELECT c.relname, k.conname, k.condeferrable, k.condeferred
 FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = :schema AND k.contype = 'f'"""
+
+_TYPES_SQL = """
+SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = :schema AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped"""

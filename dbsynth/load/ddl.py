@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.types import UserDefinedType
 
+from dbsynth.load.extensions import ensure_extensions
 from dbsynth.schema.model import Column, ForeignKey, LogicalType, Schema, Table, TableKind
 
 if TYPE_CHECKING:
@@ -294,6 +295,8 @@ def create_schema(conn: "Connection", *, schema: Schema, target_dialect: str,
     ctx = _Ctx(conn=conn, source=schema.dialect, target=target_dialect, metadata=sa.MetaData(),
                warnings=result.warnings, inline_fks=not fks_after_data, alter_checks=fks_after_data)
     if target_dialect == "postgresql" and schema.dialect == "postgresql":
+        result.warnings += [f"created extension {e!r} in the target: column types need it"
+                            for e in ensure_extensions(conn, schema)]
         _pg_types(schema, ctx)
     if ctx.inline_fks:
         for table in schema.data_tables:

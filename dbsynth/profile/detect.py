@@ -4,7 +4,8 @@ Decision order (first hit wins; ``reason`` records which rule fired):
 
 1. override from config;
 2. KEY: PK / FK / autoincrement columns, and unique integer ``*_id``/``*Id`` columns;
-3. OTHER: json, array, interval, binary (bytes) values;
+3. OTHER: types drawn by their own generator (transform/pgtypes.py: json, arrays,
+   interval, inet, ranges…), and other values nothing can model;
 4. CONSTANT when every value is NULL;
 5. BOOLEAN by logical type;
 6. PII by column name (text columns), even when the column holds one value: a
@@ -28,6 +29,7 @@ from dbsynth.errors import ConfigError
 from dbsynth.profile.pii import pii_kind_from_name, pii_kind_from_values, sample_strings
 from dbsynth.profile.types import ColumnProfile, PiiKind, SemanticType, TableProfile
 from dbsynth.schema.model import Column, LogicalType, Schema, Table
+from dbsynth.transform import pgtypes
 
 # Low-cardinality integers (ratings, small codes) are categories, not quantities.
 INT_CATEGORICAL_MAX_DISTINCT = 20
@@ -158,6 +160,9 @@ def _decide(table: Table, col: Column, s: pd.Series, st: dict) -> tuple[Semantic
     key = _key_reason(table, col, st)
     if key:
         return SemanticType.KEY, None, key
+    typed = pgtypes.generator_kind(col, s)  # jsonb, inet, ranges…: their own value generator
+    if typed is not None:
+        return SemanticType.OTHER, None, f"{typed} values: drawn by the {typed} type generator"
     non_null = s.dropna()
     kind = _value_kind(col, non_null)
     if kind == "other":

@@ -20,6 +20,7 @@ from dbsynth.sample import keys as K
 from dbsynth.sample.batching import batch_share, expected_rows, parent_of, resident_tables
 from dbsynth.sample.types import TableChunk
 from dbsynth.schema.model import LogicalType
+from dbsynth.transform import pgtypes
 from dbsynth.transform.columns import DatetimeTransform
 
 if TYPE_CHECKING:
@@ -330,6 +331,8 @@ class Sampler:
             cols[o["column"]] = self._other(tp.name, o, table.column(o["column"]).logical_type, n, rng)
 
     def _other(self, table: str, spec: dict[str, Any], lt: LogicalType, n: int, rng: np.random.Generator) -> np.ndarray:
+        if spec["kind"] == pgtypes.SPEC_KIND:
+            return pgtypes.sample_spec(spec, n=n, rng=rng, seen=self.seen.setdefault((table, spec["column"]), set()))
         if spec["kind"] == "placeholder":
             value = b"" if lt == LogicalType.BINARY and spec["value"] is not None else spec["value"]
             return np.array([value] * n, dtype=object)

@@ -22,6 +22,7 @@ from dbsynth.sample.keys import learn_pattern
 from dbsynth.sample.types import TableChunk
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import LogicalType, Schema, Table
+from dbsynth.transform import pgtypes
 from dbsynth.transform.columns import NumericTransform, to_python
 
 NAME = "copula"
@@ -251,6 +252,8 @@ class _Fitter:
                 model.fakes.append(self._fake_spec(col, prof, values, table))
             elif role == "natural_key":
                 model.others.append(self._natural_key(col, values))
+            elif (typed := pgtypes.fit_spec(col, values, unique=(col.name,) in table.unique_column_sets())):
+                model.others.append(typed)  # jsonb, inet, ranges…: drawn by the type's generator
             else:
                 model.others.append({"column": col.name, "kind": "placeholder", "value": _jsonable(placeholder(col))})
                 self.warnings.append(f"{table.name}.{col.name}: {col.logical_type.value} column filled with "
