@@ -123,7 +123,16 @@ def _read_frame(path: Path, *, fmt: str, dtypes: dict[str, str], schema: Schema,
         # CSV cells are all text: restore every column; parquet only where the dtype drifted.
         if name in frame.columns and (fmt == "csv" or str(frame[name].dtype) != dtype):
             frame[name] = _restore(frame[name], dtype, cols.get(name))
+    for name, col in cols.items():  # arrays: parquet gives numpy arrays, csv JSON text
+        if col.logical_type == LogicalType.ARRAY and name in frame.columns:
+            frame[name] = frame[name].map(_as_list, na_action="ignore").astype(object)
     return frame
+
+
+def _as_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return json.loads(value)
+    return value.tolist() if hasattr(value, "tolist") else value
 
 
 def _restore(series: "pd.Series", dtype: str, col: Column | None) -> "pd.Series":

@@ -26,6 +26,8 @@ NUM_BINS = 10
 def as_numeric(series: pd.Series) -> pd.Series:
     """Numbers as float; datetimes as int64 nanoseconds (as SDMetrics does); NaN for the rest."""
     if pd.api.types.is_datetime64_any_dtype(series):
+        if getattr(series.dt, "tz", None) is not None:  # timestamptz: compare instants in UTC
+            series = series.dt.tz_convert("UTC").dt.tz_localize(None)
         ns = series.astype("datetime64[ns]")
         out = pd.Series(ns.to_numpy().astype("int64").astype("float64"), index=series.index)
         return out.where(series.notna())
