@@ -336,6 +336,13 @@ class Sampler:
         if spec["kind"] == "placeholder":
             value = b"" if lt == LogicalType.BINARY and spec["value"] is not None else spec["value"]
             return np.array([value] * n, dtype=object)
+        values = self._natural_key(table, spec, n, rng)
+        if spec.get("null_rate"):  # a nullable natural key (a uuid column) keeps its NULL share
+            values = np.asarray(values, dtype=object)
+            values[pgtypes.null_rows(n, float(spec["null_rate"]), rng)] = None
+        return values
+
+    def _natural_key(self, table: str, spec: dict[str, Any], n: int, rng: np.random.Generator) -> np.ndarray:
         if spec["kind"] == "int":
             key = f"__nk__{spec['column']}"
             start = self.counters.setdefault(f"{table}.{key}", 0)

@@ -1,0 +1,156 @@
+"""PostgreSQL types drawn by their type generators, seeded through the real load path (COPY).
+
+The source (tests/fixtures/pg_types.sql) has one column of each type; the
+checks parse the synthetic values back in PostgreSQL itself: jsonb keys, inet
+families, range bounds, array lengths and elements, bit lengths…
+"""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterator
+
+import psycopg
+import pytest
+
+from tests.conftest import ROOT, PgDatabases
+from tests.e2e.test_seed import dbsynth, ok
+
+pytestmark = pytest.mark.postgres
+
+FIXTURE = ROOT / "tests" / "fixtures" / "pg_types.sql"
+ROWS = 200
+COLUMNS = ("doc", "meta", "ip", "net", "mac", "dur", "price", "flags", "vflags", "blob", "nums", "tags",
+           "span", "days", "slot", "pos", "tsv", "email", "ref", "nr", "booked")
+
+
+def rows(url: str, sql: str) -> list[tuple[Any, ...]]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def one(url: str, sql: str) -> Any:
+    return rows(url, sql)[0][0]
+
+
+@pytest.fixture(scope="module")
+def dbs(pg_admin_url: str) -> Iterator[PgDatabases]:
+    made = PgDatabases(pg_admin_url)
+    yield made
+    made.drop_all()
+
+
+@pytest.fixture(scope="module")
+def source(dbs: PgDatabases) -> str:
+    return dbs.create("pgtypes_src", sql_file=FIXTURE)
+
+
+@pytest.fixture(scope="module")
+def seeded(source: str, dbs: PgDatabases) -> str:
+    target = dbs.create("pgtypes_dst")  # no citext here: the load creates it
+    out = ok(dbsynth("seed", source, target, "--seed", "3"))
+    assert "citext" in out.stdout + out.stderr
+    return target
+
+
+def null_shares(url: str) -> dict[str, float]:
+    picks = ", ".join(f"avg(({c} IS NULL)::int)" for c in COLUMNS)
+    return dict(zip(COLUMNS, (float(v) for v in rows(url, f"SELECT {picks} FROM pgt")[0])))
+
+
+def test_every_row_kept_and_null_shares_close(source: str, seeded: str) -> None:
+    assert one(seeded, "SELECT count(*) FROM pgt") == ROWS
+    real, synthetic = null_shares(source), null_shares(seeded)
+    for column in COLUMNS:
+        tolerance = 0.08 if column == "email" else 0.03  # faked PII draws NULLs row by row
+        assert abs(real[column] - synthetic[column]) <= tolerance, (column, real[column], synthetic[column])
+        assert synthetic[column] < 1.0 or real[column] == 1.0, f"{column} filled with NULL"
+
+
+def test_jsonb_and_json_keep_key_structure(source: str, seeded: str) -> None:
+    keys = lambda url: {r[0] for r in rows(url, "SELECT DISTINCT jsonb_object_keys(doc) FROM pgt")}  # noqa: E731
+    assert keys(seeded) == keys(source) == {"user", "score", "active", "tags", "addr"}
+    assert one(seeded, """SELECT count(*) FROM pgt WHERE doc IS NOT NULL AND NOT (
+        jsonb_typeof(doc->'score') = 'number' AND jsonb_typeof(doc->'active') = 'boolean'
+        AND jsonb_typeof(doc->'tags') = 'array' AND doc->'addr' ? 'city' AND doc->'addr' ? 'zip')""") == 0
+    assert {r[0] for r in rows(seeded, "SELECT DISTINCT doc->'addr'->>'city' FROM pgt WHERE doc IS NOT NULL")} \
+        <= {"Oslo", "Rome", "Lima"}
+    assert one(seeded, "SELECT count(*) FROM pgt WHERE meta IS NOT NULL AND json_typeof(meta->'k') <> 'number'") == 0
+
+
+def test_network_bit_and_scalar_types(source: str, seeded: str) -> None:
+    assert {r[0] for r in rows(seeded, "SELECT DISTINCT family(ip) FROM pgt WHERE ip IS NOT NULL")} == {4, 6}
+    assert one(seeded, "SELECT count(*) FROM pgt WHERE ip IS NOT NULL AND family(ip) = 4 "
+                       "AND NOT ip << inet '10.0.0.0/16'") == 0
+    assert one(seeded, "SELECT bool_and(masklen(net) = 24) FROM pgt") is True
+    assert one(seeded, "SELECT bool_and(trunc(mac) = '08:00:2b:00:00:00') FROM pgt") is True
+    assert one(seeded, "SELECT bool_and(length(flags) = 8 AND length(vflags) <= 16) FROM pgt") is True
+    assert one(seeded, "SELECT bool_and(length(blob) = 16) FROM pgt") is True
+    assert one(seeded, "SELECT count(DISTINCT ref) = count(ref) FROM pgt") is True
+    for expr in ("dur", "price::numeric", "pos[0]", "pos[1]"):
+        lo, hi = rows(source, f"SELECT min({expr}), max({expr}) FROM pgt")[0]
+        assert rows(seeded, f"SELECT min({expr}) >= '{lo}', max({expr}) <= '{hi}' FROM pgt")[0] == (True, True)
+
+
+def test_arrays_keep_lengths_and_elements(seeded: str) -> None:
+    assert rows(seeded, "SELECT min(cardinality(nums)), max(cardinality(nums)) FROM pgt")[0] == (1, 5)
+    assert one(seeded, "SELECT count(*) FROM pgt, unnest(nums) x WHERE x < 0 OR x > 99") == 0
+    assert {r[0] for r in rows(seeded, "SELECT DISTINCT unnest(tags) FROM pgt")} <= {"red", "green", "blue", "cyan"}
+    assert rows(seeded, "SELECT min(cardinality(tags)), max(cardinality(tags)) FROM pgt")[0] == (1, 3)
+
+
+def test_ranges_ordered_and_non_empty(seeded: str) -> None:
+    for column in ("span", "days", "slot", "nr", "booked"):
+        assert one(seeded, f"SELECT count(*) FROM pgt WHERE isempty({column}) OR lower({column}) >= upper({column}) "
+                           f"OR lower_inf({column}) OR upper_inf({column})") == 0, column
+    assert one(seeded, "SELECT bool_and(upper(booked) - lower(booked) = interval '2 hours' "
+                       "AND date_trunc('day', lower(booked)) = lower(booked)) FROM pgt") is True
+
+
+def test_tsvector_and_citext(source: str, seeded: str) -> None:
+    lexemes = lambda url: {r[0] for r in rows(url, "SELECT DISTINCT unnest(tsvector_to_array(tsv)) FROM pgt")}  # noqa: E731
+    assert lexemes(seeded) and lexemes(seeded) <= lexemes(source)
+    assert one(seeded, "SELECT udt_name FROM information_schema.columns WHERE table_name = 'pgt' "
+                       "AND column_name = 'email'") == "citext"
+    real = {r[0] for r in rows(source, "SELECT email::text FROM pgt WHERE email IS NOT NULL")}
+    assert not real & {r[0] for r in rows(seeded, "SELECT email::text FROM pgt WHERE email IS NOT NULL")}
+
+
+def test_seed_into_sqlite_keeps_every_row_as_text(source: str, tmp_path: Path) -> None:
+    target = tmp_path / "types.sqlite"
+    ok(dbsynth("seed", source, f"sqlite:///{target}", "--seed", "3"))
+    with sqlite3.connect(target) as con:
+        got = con.execute("SELECT doc, nums, span, slot, blob, ip FROM pgt").fetchall()
+    assert len(got) == ROWS
+    docs = [json.loads(r[0]) for r in got if r[0] is not None]
+    assert docs and all({"user", "addr"} <= set(d) for d in docs)
+    assert all(isinstance(json.loads(r[1]), list) for r in got if r[1] is not None)
+    assert all(re.fullmatch(r"\[\d+,\d+\)", r[2]) for r in got if r[2] is not None)
+    assert all(isinstance(r[4], bytes) for r in got if r[4] is not None)
+
+
+def test_fit_sample_load_csv_round_trip(source: str, dbs: PgDatabases, tmp_path: Path) -> None:
+    ok(dbsynth("fit", source, "-o", str(tmp_path / "model"), "--seed", "1"))
+    ok(dbsynth("sample", str(tmp_path / "model"), "-o", str(tmp_path / "out"), "--format", "csv", "--seed", "1"))
+    target = dbs.create("pgtypes_csv")
+    ok(dbsynth("load", str(tmp_path / "out"), target))
+    assert one(target, "SELECT count(*) FROM pgt WHERE nums IS NOT NULL AND cardinality(nums) BETWEEN 1 AND 5") > 0
+    assert one(target, "SELECT count(*) FROM pgt") == ROWS
+
+
+def test_target_that_cannot_create_the_extension_fails_in_one_line(source: str, dbs: PgDatabases) -> None:
+    target = dbs.create("pgtypes_noext")
+    role = "dbsynth_noext"
+    with psycopg.connect(target, autocommit=True) as conn:
+        conn.execute(f"DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') "
+                     f"THEN CREATE ROLE {role} LOGIN; END IF; END$$")
+        conn.execute(f"GRANT CREATE ON SCHEMA public TO {role}")
+    limited = target.replace("postgres@", f"{role}@", 1)
+    out = dbsynth("seed", source, limited, "--seed", "3")
+    assert out.returncode != 0
+    errors = [ln for ln in (out.stdout + out.stderr).splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and "citext" in errors[0] and "Traceback" not in out.stderr
+    assert "CREATE EXTENSION citext" in out.stdout + out.stderr
+    assert one(target, "SELECT count(*) FROM pg_tables WHERE tablename = 'pgt'") == 0  # rolled back
