@@ -97,7 +97,7 @@ class Sampler:
             hold = bool(held) or any(k.kind == "deferred" for k in tp.keys)
             if tp.copy_rows is not None:
                 if b == 0:
-                    frames[t] = self._finish(t, pd.DataFrame(tp.copy_rows, columns=self._columns(t)))
+                    frames[t] = self._finish(t, self._copied(t, tp.copy_rows))
                     self._register(t, frames[t], rng, own=None)
                     if hold:
                         held.append(t)
@@ -454,6 +454,14 @@ class Sampler:
                     out[pos[tuple(r)]].append(j)
         return out
 
+    def _copied(self, table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+        """A copied table's rows; bytes were kept as hex text in the model (JSON)."""
+        frame = pd.DataFrame(rows, columns=self._columns(table))
+        for col in self.m.schema.table(table).columns:
+            if col.logical_type == LogicalType.BINARY and col.name in frame:
+                frame[col.name] = frame[col.name].map(_from_hex, na_action="ignore")
+        return frame
+
     def _finish(self, table: str, frame: pd.DataFrame) -> pd.DataFrame:
         tp = self.m.tables[table]
         out = frame.copy()
@@ -481,3 +489,10 @@ def _kind(value: str | None) -> Any:
     from dbsynth.profile.types import PiiKind
 
     return PiiKind(value) if value else None
+
+
+def _from_hex(value: Any) -> Any:
+    try:
+        return bytes.fromhex(value) if isinstance(value, str) else value
+    except ValueError:  # a SQLite BLOB column holding text
+        return value

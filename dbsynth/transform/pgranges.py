@@ -76,6 +76,14 @@ def draw_ranges(params: dict[str, Any], n: int, rng: np.random.Generator) -> lis
     return out
 
 
+def range_text(value: Any) -> str:
+    """A psycopg Range as a range literal ('[1,4)', '["2024-01-01 00:00:00+00:00",)', 'empty')."""
+    if value.isempty:
+        return "empty"
+    bounds = ["" if b is None else f'"{b}"' for b in (value.lower, value.upper)]  # str(datetime): ISO
+    return f"{value.bounds[0]}{bounds[0]},{bounds[1]}{value.bounds[1]}"
+
+
 def _share(items: list[Any], test: Any) -> float:
     return sum(1 for p in items if test(p)) / len(items) if items else 0.0
 

@@ -26,7 +26,7 @@ import pandas as pd
 from dbsynth.schema.model import Column, LogicalType
 from dbsynth.transform import valuetree
 from dbsynth.transform.dists import (draw_categories, draw_numbers, learn_categories, learn_numbers)
-from dbsynth.transform.pgranges import RANGE_TYPES, draw_ranges, learn_ranges
+from dbsynth.transform.pgranges import RANGE_TYPES, draw_ranges, learn_ranges, range_text
 
 SPEC_KIND = "pgtype"
 UNIQUE_TRIES = 20
@@ -118,6 +118,18 @@ def null_rows(n: int, rate: float, rng: np.random.Generator) -> np.ndarray:
     mask = np.zeros(n, dtype=bool)
     mask[rng.permutation(n)[:count]] = True
     return mask
+
+
+def plain_value(value: Any) -> Any:
+    """A source value copied verbatim (reference tables), JSON-able and accepted by every loader:
+    documents and arrays keep their structure, ranges become range literals, the rest text."""
+    if _missing(value):  # NaT of an interval column
+        return None
+    if isinstance(value, (dict, list, tuple)):
+        return json.loads(json.dumps(value, default=str))
+    if hasattr(value, "isempty") and hasattr(value, "bounds"):  # psycopg Range
+        return range_text(value)
+    return str(value)
 
 
 def _unique(values: list[Any], gen: TypeGen, params: dict[str, Any], rng: np.random.Generator,

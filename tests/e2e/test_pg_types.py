@@ -154,3 +154,23 @@ def test_target_that_cannot_create_the_extension_fails_in_one_line(source: str, 
     assert len(errors) == 1 and "citext" in errors[0] and "Traceback" not in out.stderr
     assert "CREATE EXTENSION citext" in out.stdout + out.stderr
     assert one(target, "SELECT count(*) FROM pg_tables WHERE tablename = 'pgt'") == 0  # rolled back
+
+
+REFERENCE = """
+CREATE TABLE kind (id int PRIMARY KEY, meta jsonb, tags text[], span int4range, ip inet, blob bytea,
+                   dur interval, pos point);
+INSERT INTO kind VALUES (1, '{"x": 1}', '{p,"q r"}', '[1,4)', '10.0.0.1', '\\x00ff', '1 day', '(1,2)'),
+                        (2, '[1, "a"]', '{}', '(,9)', '::1', '\\x', '2 hours', '(3,4)'),
+                        (3, NULL, NULL, 'empty', NULL, NULL, NULL, NULL);
+CREATE TABLE item (id serial PRIMARY KEY, kind_id int NOT NULL REFERENCES kind(id), v int);
+INSERT INTO item (kind_id, v) SELECT 1 + g % 3, g FROM generate_series(1, 300) g;
+"""
+
+
+def test_copied_reference_table_keeps_values_exactly(dbs: PgDatabases, tmp_path: Path) -> None:
+    source, target = dbs.create("pgtypes_ref", sql=REFERENCE), dbs.create("pgtypes_refd")
+    config = tmp_path / "copy.toml"
+    config.write_text("[tables.kind]\ncopy = true\n")
+    ok(dbsynth("seed", source, target, "--config", str(config)))
+    query = "SELECT id, meta::text, tags::text, span::text, ip::text, blob, dur::text, pos::text FROM kind ORDER BY id"
+    assert rows(target, query) == rows(source, query)

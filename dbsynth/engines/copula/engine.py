@@ -390,4 +390,4 @@ def _jsonable(value: Any) -> Any:
         return value
     if isinstance(value, bytes):
         return value.hex()
-    return str(value)
+    return pgtypes.plain_value(value)  # documents, arrays, ranges as values the loaders accept
