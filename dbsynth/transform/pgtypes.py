@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from dbsynth.schema.model import Column, LogicalType
+from dbsynth.schema.model import Column, LogicalType, Table
 from dbsynth.transform import valuetree
 from dbsynth.transform.dists import (draw_categories, draw_numbers, learn_categories, learn_numbers)
 from dbsynth.transform.pgranges import RANGE_TYPES, draw_ranges, learn_ranges, range_text
@@ -70,6 +70,13 @@ def type_kind(col: Column) -> str | None:
     if name.endswith("[]"):
         return "array"
     return name if name in _REGISTRY else None
+
+
+def typed_columns(table: Table, names: Iterable[str]) -> list[str]:
+    """Those of `names` drawn by a type generator: their values are type literals (ranges, inet,
+    JSON text) that only the database itself can check a CHECK against."""
+    return [n for n in names if n in table.column_names and type_kind(table.column(n)) is not None
+            and table.column(n).logical_type not in (LogicalType.UUID, LogicalType.BINARY)]
 
 
 def generator_kind(col: Column, values: pd.Series) -> str | None:
