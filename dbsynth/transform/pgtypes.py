@@ -163,8 +163,8 @@ def _missing(v: Any) -> bool:
     return isinstance(v, float) and v != v
 
 
-def _texts(values: Iterable[Any]) -> list[str]:
-    return [str(v) for v in values]
+def _numbers_share(values: list[Any]) -> float:
+    return sum(isinstance(v, (int, float, np.number)) for v in values) / len(values) if values else 0.0
 
 
 # ---- the generators -------------------------------------------------------------------
@@ -260,6 +260,8 @@ class _Money:
 
     @staticmethod
     def fit(values: list[Any], col: Column) -> dict[str, Any] | None:
+        if _numbers_share(values) > 0.1:  # a SQLite MONEY column holding numbers: modelled as numbers
+            return None
         amounts = [a for a in (_amount(v) for v in values) if a is not None]
         return {"amounts": learn_numbers(amounts)}
 
@@ -364,6 +366,8 @@ class _Bits:
 
     @staticmethod
     def fit(values: list[Any], col: Column) -> dict[str, Any] | None:
+        if _numbers_share(values) > 0.1:  # MySQL / SQLite BIT holding 0 and 1: modelled as numbers
+            return None
         bits = [str(v) for v in values if set(str(v)) <= {"0", "1"}]
         fixed = base_type(col) == "bit"
         lengths = [len(b) for b in bits] or [col.length or 1]

@@ -184,3 +184,9 @@ def test_profile_routes_types_and_keeps_text_blobs_as_text() -> None:
     assert prof.column("ip").semantic == SemanticType.OTHER and "inet" in prof.column("ip").reason
     assert prof.column("blob").semantic != SemanticType.OTHER  # SQLite BLOB holding text
     assert prof.column("email").semantic == SemanticType.PII  # citext is text
+
+
+def test_numbers_in_money_or_bit_columns_stay_numbers() -> None:
+    """SQLite and MySQL sources declare MONEY / BIT but hold numbers: the copula models those."""
+    assert pgtypes.fit_spec(col("m", "MONEY"), pd.Series([1.5, 2.25, 3.0] * 10)) is None
+    assert pgtypes.fit_spec(col("b", "BIT"), pd.Series([0, 1, 1] * 10)) is None
