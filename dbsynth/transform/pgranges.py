@@ -76,6 +76,16 @@ def draw_ranges(params: dict[str, Any], n: int, rng: np.random.Generator) -> lis
     return out
 
 
+def range_bounds(value: Any, type_name: str) -> tuple[float | None, float | None] | None:
+    """(lower, upper) of a range value (text literal or psycopg Range) as numbers on one axis
+    (days for dates, epoch seconds for timestamps; None = unbounded), or None when empty or
+    unreadable: what an EXCLUDE (… WITH &&) check needs to test overlaps."""
+    parsed = _safe_parse(value, RANGE_TYPES[type_name][0])
+    if parsed is None or parsed[0] == "empty":
+        return None
+    return parsed[1], parsed[2]
+
+
 def range_text(value: Any) -> str:
     """A psycopg Range as a range literal ('[1,4)', '["2024-01-01 00:00:00+00:00",)', 'empty')."""
     if value.isempty:

@@ -190,3 +190,14 @@ def test_numbers_in_money_or_bit_columns_stay_numbers() -> None:
     """SQLite and MySQL sources declare MONEY / BIT but hold numbers: the copula models those."""
     assert pgtypes.fit_spec(col("m", "MONEY"), pd.Series([1.5, 2.25, 3.0] * 10)) is None
     assert pgtypes.fit_spec(col("b", "BIT"), pd.Series([0, 1, 1] * 10)) is None
+
+
+def test_range_bounds_reads_generated_literals_and_driver_ranges() -> None:
+    from psycopg.types.range import Range
+
+    from dbsynth.transform.pgranges import range_bounds
+    lo, up = range_bounds('["2024-01-01 00:00:00+00","2024-01-01 02:00:00+00")', "tstzrange")  # type: ignore[misc]
+    assert up - lo == 7200
+    assert range_bounds(Range(1, 5), "int4range") == (1.0, 5.0)
+    assert range_bounds("(,5)", "int4range") == (None, 5.0)
+    assert range_bounds("empty", "daterange") is None
