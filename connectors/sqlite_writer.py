@@ -31,7 +31,7 @@ def _sqlite_value(value: Any) -> Any:
     if isinstance(value, (decimal.Decimal, uuid.UUID, dt.timedelta)):
         return str(value)
     if isinstance(value, (dict, list)):
-        return json.dumps(value)
+        return json.dumps(value, default=str)  # date[] / timestamp[] elements as ISO text
     return value
 
 

@@ -72,7 +72,7 @@ def _csv_cell(value: Any) -> Any:
     if isinstance(value, (bytes, bytearray)):
         return value.hex()
     if isinstance(value, (dict, list)):
-        return json.dumps(value)
+        return json.dumps(value, default=str)  # date[] / timestamp[] elements as ISO text
     return value
 
 

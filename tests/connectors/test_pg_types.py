@@ -22,7 +22,7 @@ pytestmark = pytest.mark.postgres
 GENERATED = {"doc": "jsonb", "meta": "json", "ip": "inet", "net": "cidr", "mac": "macaddr", "dur": "interval",
              "price": "money", "flags": "bit", "vflags": "bit varying", "blob": "bytea", "nums": "array",
              "tags": "array", "span": "int4range", "days": "daterange", "slot": "tstzrange", "pos": "point",
-             "tsv": "tsvector", "nr": "numrange", "booked": "tstzrange"}
+             "tsv": "tsvector", "nr": "numrange", "booked": "tstzrange", "ds": "array"}
 
 
 @pytest.fixture(scope="module")

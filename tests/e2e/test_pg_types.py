@@ -23,7 +23,7 @@ pytestmark = pytest.mark.postgres
 FIXTURE = ROOT / "tests" / "fixtures" / "pg_types.sql"
 ROWS = 200
 COLUMNS = ("doc", "meta", "ip", "net", "mac", "dur", "price", "flags", "vflags", "blob", "nums", "tags",
-           "span", "days", "slot", "pos", "tsv", "email", "ref", "nr", "booked")
+           "span", "days", "slot", "pos", "tsv", "email", "ref", "nr", "booked", "ds")
 
 
 def rows(url: str, sql: str) -> list[tuple[Any, ...]]:
@@ -94,11 +94,15 @@ def test_network_bit_and_scalar_types(source: str, seeded: str) -> None:
         assert rows(seeded, f"SELECT min({expr}) >= '{lo}', max({expr}) <= '{hi}' FROM pgt")[0] == (True, True)
 
 
-def test_arrays_keep_lengths_and_elements(seeded: str) -> None:
+def test_arrays_keep_lengths_and_elements(source: str, seeded: str) -> None:
     assert rows(seeded, "SELECT min(cardinality(nums)), max(cardinality(nums)) FROM pgt")[0] == (1, 5)
     assert one(seeded, "SELECT count(*) FROM pgt, unnest(nums) x WHERE x < 0 OR x > 99") == 0
     assert {r[0] for r in rows(seeded, "SELECT DISTINCT unnest(tags) FROM pgt")} <= {"red", "green", "blue", "cyan"}
     assert rows(seeded, "SELECT min(cardinality(tags)), max(cardinality(tags)) FROM pgt")[0] == (1, 3)
+    assert one(seeded, "SELECT bool_and(cardinality(ds) = 2) FROM pgt") is True
+    lo, hi = rows(source, "SELECT min(x), max(x) FROM pgt, unnest(ds) x")[0]
+    assert rows(seeded, "SELECT min(x) >= %s, max(x) <= %s FROM pgt, unnest(ds) x".replace("%s", "'{}'").format(
+        lo, hi))[0] == (True, True)
 
 
 def test_ranges_ordered_and_non_empty(seeded: str) -> None:
@@ -122,13 +126,14 @@ def test_seed_into_sqlite_keeps_every_row_as_text(source: str, tmp_path: Path) -
     target = tmp_path / "types.sqlite"
     ok(dbsynth("seed", source, f"sqlite:///{target}", "--seed", "3"))
     with sqlite3.connect(target) as con:
-        got = con.execute("SELECT doc, nums, span, slot, blob, ip FROM pgt").fetchall()
+        got = con.execute("SELECT doc, nums, span, slot, blob, ip, ds FROM pgt").fetchall()
     assert len(got) == ROWS
     docs = [json.loads(r[0]) for r in got if r[0] is not None]
     assert docs and all({"user", "addr"} <= set(d) for d in docs)
     assert all(isinstance(json.loads(r[1]), list) for r in got if r[1] is not None)
     assert all(re.fullmatch(r"\[\d+,\d+\)", r[2]) for r in got if r[2] is not None)
     assert all(isinstance(r[4], bytes) for r in got if r[4] is not None)
+    assert all(len(json.loads(r[6])) == 2 for r in got if r[6] is not None)  # date[] as JSON text
 
 
 def test_fit_sample_load_csv_round_trip(source: str, dbs: PgDatabases, tmp_path: Path) -> None:
