@@ -195,19 +195,57 @@ class _Json:
 
 @register("array")
 class _Array:
-    """Arrays with the source's length and element distributions (Python lists)."""
+    """Arrays with the source's length and element distributions (Python lists).
+
+    Elements of a type with its own generator (inet[], jsonb[], tstzrange[]…) are drawn by it;
+    others (numbers, text, dates, nested arrays) by the value tree. Nested arrays come out
+    rectangular, as PostgreSQL requires.
+    """
 
     @staticmethod
     def fit(values: list[Any], col: Column) -> dict[str, Any] | None:
         lists = [list(v) for v in values if isinstance(v, (list, tuple))]
         if values and len(lists) < 0.9 * len(values):
             return None
+        item = _item_generator(col)
+        if item is not None:
+            elements = [x for v in lists for x in v if not _missing(x)]
+            params = _REGISTRY[item].fit(elements, _item_column(col))
+            if params is not None:
+                return {"len": learn_numbers([len(v) for v in lists], integer=True), "item_kind": item,
+                        "item": params}
         return {"tree": valuetree.learn(lists) if lists else {"kinds": ["array"], "p": [1.0],
                                                             "array": {"len": {}, "item": None}}}
 
     @staticmethod
     def draw(params: dict[str, Any], n: int, rng: np.random.Generator) -> list[Any]:
-        return [v if isinstance(v, list) else [] for v in valuetree.draw(params["tree"], n, rng)]
+        if "item_kind" in params:
+            lengths = np.clip(draw_numbers(params["len"], n, rng, default=1), 0, None).astype(int)
+            flat = _REGISTRY[params["item_kind"]].draw(params["item"], int(lengths.sum()), rng)
+            bounds = np.concatenate([[0], np.cumsum(lengths)])
+            return [list(flat[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+        return [_rectangular(v) if isinstance(v, list) else [] for v in valuetree.draw(params["tree"], n, rng)]
+
+
+def _item_column(col: Column) -> Column:
+    from dataclasses import replace
+    return replace(col, logical_type=LogicalType.OTHER, type_sql=col.item_type or "text", domain_type_sql=None,
+                   item_type=None)
+
+
+def _item_generator(col: Column) -> str | None:
+    if not col.item_type:
+        return None
+    kind = type_kind(_item_column(col))
+    return None if kind == "array" else kind
+
+
+def _rectangular(value: list[Any]) -> list[Any]:
+    """Sub-arrays cut to one length (PostgreSQL: 'multidimensional arrays must have matching dimensions')."""
+    if not value or not all(isinstance(x, list) for x in value):
+        return [x for x in value if not isinstance(x, list)] if any(isinstance(x, list) for x in value) else value
+    width = min(len(x) for x in value)
+    return [_rectangular(x[:width]) for x in value]
 
 
 _INTERVAL_STEPS = (86400.0, 3600.0, 60.0, 1.0, 1e-6)

@@ -204,3 +204,26 @@ def test_checks_on_typed_columns_are_left_to_the_target(dbs: PgDatabases, tmp_pa
     assert report["validity"]["total"] == 0
     assert any("drawn by a type generator" in u["reason"] or "only the database" in u["reason"]
                for u in report["validity"]["unchecked"])
+
+
+ARRAYS = """
+CREATE TABLE a (id serial PRIMARY KEY, ips inet[], docs jsonb[], grid int[][], slots tstzrange[], ids uuid[]);
+INSERT INTO a (ips, docs, grid, slots, ids)
+SELECT ARRAY[('10.0.0.' || g % 250)::inet, '10.1.0.1'::inet], ARRAY[jsonb_build_object('a', g)],
+       CASE WHEN g % 2 = 0 THEN ARRAY[[g, g + 1], [g + 2, g + 3]] ELSE ARRAY[[g, g, g]] END,
+       ARRAY[tstzrange('2024-01-01'::timestamptz + g * interval '1 hour', '2024-01-01'::timestamptz + g * interval '2 hours')],
+       ARRAY[md5(g::text)::uuid]
+FROM generate_series(1, 150) g;
+"""
+
+
+def test_arrays_of_typed_elements_and_nested_arrays(dbs: PgDatabases) -> None:
+    source, target = dbs.create("pgtypes_arr", sql=ARRAYS), dbs.create("pgtypes_arrd")
+    ok(dbsynth("seed", source, target, "--seed", "4"))
+    assert one(target, "SELECT count(*) FROM a") == 150
+    assert one(target, "SELECT bool_and(cardinality(ips) = 2) FROM a") is True
+    assert one(target, "SELECT count(*) FROM a, unnest(ips) x WHERE NOT x << inet '10.0.0.0/15'") == 0
+    assert one(target, "SELECT count(*) FROM a, unnest(docs) d WHERE NOT d ? 'a'") == 0
+    assert one(target, "SELECT bool_and(array_ndims(grid) = 2) FROM a") is True
+    assert one(target, "SELECT count(*) FROM a, unnest(slots) s WHERE lower(s) >= upper(s)") == 0
+    assert one(target, "SELECT count(*) FROM a, unnest(ids) u") == 150
