@@ -227,3 +227,18 @@ def test_arrays_of_typed_elements_and_nested_arrays(dbs: PgDatabases) -> None:
     assert one(target, "SELECT bool_and(array_ndims(grid) = 2) FROM a") is True
     assert one(target, "SELECT count(*) FROM a, unnest(slots) s WHERE lower(s) >= upper(s)") == 0
     assert one(target, "SELECT count(*) FROM a, unnest(ids) u") == 150
+
+
+def test_report_on_timestamptz_columns(dbs: PgDatabases, tmp_path: Path) -> None:
+    """Issue item 15: `dbsynth report` crashed on timestamptz columns (tz-aware datetimes)."""
+    source = dbs.create("pgtypes_tz", sql="""
+        CREATE TABLE ev (id serial PRIMARY KEY, at timestamptz, at2 timestamptz NOT NULL, n int);
+        INSERT INTO ev (at, at2, n) SELECT CASE WHEN g % 5 = 0 THEN NULL ELSE
+          '2024-01-01 00:00+02'::timestamptz + g * interval '3 hours' END,
+          '2024-01-01 00:00+00'::timestamptz - g * interval '1 day', g % 17 FROM generate_series(1, 300) g;""")
+    target = dbs.create("pgtypes_tzd")
+    ok(dbsynth("seed", source, target, "--seed", "1"))
+    out = ok(dbsynth("report", source, target, "--json", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html")))
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert "unexpected failure" not in out.stdout + out.stderr
+    assert report["validity"]["total"] == 0 and (tmp_path / "r.html").stat().st_size > 0

@@ -89,3 +89,12 @@ def test_single_metrics_match_sdmetrics() -> None:
     ours = m.cardinality_shape_similarity(m.children_per_parent(parents, kids_r[["pid"]]),
                                           m.children_per_parent(parents, kids_s[["pid"]]))
     assert ours == pytest.approx(theirs, abs=1e-9)
+
+
+def test_timezone_aware_datetimes_compare_as_instants() -> None:
+    """timestamptz columns arrive as datetime64[us, UTC] (or another zone): no crash, same instants."""
+    utc = pd.Series(pd.to_datetime(["2024-01-01 10:00", "2024-01-02 10:00", None]).tz_localize("UTC"))
+    oslo = utc.dt.tz_convert("Europe/Oslo")
+    assert m.as_numeric(utc).tolist()[:2] == m.as_numeric(oslo).tolist()[:2]
+    assert np.isnan(m.as_numeric(utc).iloc[2])
+    assert m.ks_complement(utc, oslo) == 1.0
