@@ -87,7 +87,8 @@ def sample_spec(spec: dict[str, Any], *, n: int, rng: np.random.Generator,
     if spec.get("unique") and seen is not None:
         values = _unique(values, gen, spec["params"], rng, seen)
     out = np.empty(n, dtype=object)
-    out[:] = values
+    for i, v in enumerate(values):  # one by one: equal-length lists must not become a 2-D array
+        out[i] = v
     out[null_rows(n, spec.get("null_rate", 0.0), rng)] = None
     return out
 
