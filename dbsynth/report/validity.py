@@ -15,9 +15,9 @@ from typing import Any, Mapping
 import pandas as pd
 
 from dbsynth.schema.model import Schema, Table
+from dbsynth.transform import pgtypes
 from dbsynth.validate.checks import (KINDS, Keys, KeySet, RuleResult, Violation, check_constraints, check_domain,
                                      check_foreign_key, check_not_null, check_type_bounds, check_unique)
-from dbsynth.transform import pgtypes
 from dbsynth.validate.checks_sql import UncheckedConstraint, compile_check
 
 MAX_LISTED = 50  # violations listed in the JSON; the counts cover all of them
