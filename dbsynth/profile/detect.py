@@ -162,7 +162,7 @@ def _decide(table: Table, col: Column, s: pd.Series, st: dict) -> tuple[Semantic
         return SemanticType.KEY, None, key
     typed = pgtypes.generator_kind(col, s)  # jsonb, inet, ranges…: their own value generator
     if typed is not None:
-        return SemanticType.OTHER, None, f"{typed} values: drawn by the {typed} type generator"
+        return SemanticType.OTHER, None, f"drawn by the {typed} type generator"
     non_null = s.dropna()
     kind = _value_kind(col, non_null)
     if kind == "other":
