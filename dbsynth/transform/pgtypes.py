@@ -1,6 +1,6 @@
 """Value generators for types the copula has no place for (mostly PostgreSQL's).
 
-jsonb/json, arrays, interval, money, inet/cidr, macaddr, bit/varbit, bytea,
+jsonb/json, hstore, arrays, interval, money, inet/cidr, macaddr, bit/varbit, bytea,
 ranges, point, tsvector and non-key uuid columns are not numbers or
 categories, so they are not modelled jointly with the table: each is drawn
 by its type's generator from distributions learned on the source (NULL
@@ -16,6 +16,7 @@ for bytea and Python lists for arrays.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Iterable
 
 import numpy as np
@@ -156,6 +157,34 @@ class _Json:
     def draw(params: dict[str, Any], n: int, rng: np.random.Generator) -> list[Any]:
         docs = valuetree.draw(params["tree"], n, rng) if params["tree"]["kinds"] else [{}] * n
         return [json.dumps(d, default=str) for d in docs]
+
+
+_HSTORE_PAIR = re.compile(r'"((?:[^"\\]|\\.)*)"\s*=>\s*(NULL|"((?:[^"\\]|\\.)*)")')
+
+
+@register("hstore")
+class _Hstore:
+    """Key/value sets with the source's keys (at their shares) and values per key (value tree)."""
+
+    @staticmethod
+    def fit(values: list[Any], col: Column) -> dict[str, Any] | None:
+        docs = [v if isinstance(v, dict) else _hstore_dict(str(v)) for v in values]
+        return {"tree": valuetree.learn(docs)}
+
+    @staticmethod
+    def draw(params: dict[str, Any], n: int, rng: np.random.Generator) -> list[Any]:
+        docs = valuetree.draw(params["tree"], n, rng) if params["tree"]["kinds"] else [{}] * n
+        return [", ".join(f'{_hs_quote(k)}=>{"NULL" if v is None else _hs_quote(v)}' for k, v in d.items())
+                for d in docs]
+
+
+def _hstore_dict(text: str) -> dict[str, str | None]:
+    unescape = lambda s: re.sub(r"\\(.)", r"\1", s)  # noqa: E731
+    return {unescape(k): None if raw == "NULL" else unescape(v) for k, raw, v in _HSTORE_PAIR.findall(text)}
+
+
+def _hs_quote(value: Any) -> str:
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 @register("array")

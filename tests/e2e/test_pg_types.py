@@ -242,3 +242,19 @@ def test_report_on_timestamptz_columns(dbs: PgDatabases, tmp_path: Path) -> None
     report = json.loads((tmp_path / "r.json").read_text())
     assert "unexpected failure" not in out.stdout + out.stderr
     assert report["validity"]["total"] == 0 and (tmp_path / "r.html").stat().st_size > 0
+
+
+def test_hstore_keeps_keys_and_target_gets_the_extension(dbs: PgDatabases) -> None:
+    source = dbs.create("pgtypes_hs", sql="""
+        CREATE EXTENSION hstore;
+        CREATE TABLE h (id serial PRIMARY KEY, attrs hstore);
+        INSERT INTO h (attrs) SELECT CASE WHEN g % 10 = 0 THEN NULL ELSE hstore(ARRAY['color', 'size'],
+          ARRAY[(ARRAY['red', 'blue'])[1 + g % 2], CASE WHEN g % 3 = 0 THEN NULL ELSE 'size "' || g % 4 || '"' END])
+          END FROM generate_series(1, 120) g;""")
+    target = dbs.create("pgtypes_hsd")
+    ok(dbsynth("seed", source, target, "--seed", "5"))
+    assert rows(target, "SELECT count(*), count(attrs) FROM h") == [(120, 108)]
+    assert one(target, "SELECT bool_and(attrs ?& ARRAY['color', 'size'] AND attrs -> 'color' IN ('red', 'blue')) "
+                       "FROM h") is True
+    assert one(target, "SELECT count(*) FROM h WHERE attrs -> 'size' IS NULL AND attrs IS NOT NULL") > 0
+    assert one(target, "SELECT count(*) FROM h WHERE attrs -> 'size' LIKE 'size \"_\"'") > 0  # quotes survive
