@@ -118,7 +118,12 @@ class _Inet:
                                                                                   "p": [1.0]}}}
         keys = list(fams)
         picks = rng.choice(len(keys), size=n, p=norm([fams[k]["share"] for k in keys]))
-        return [_one_address(fams[keys[i]], params["cidr"], rng) for i in picks]
+        out: list[Any] = [None] * n
+        for i, key in enumerate(keys):
+            rows = np.flatnonzero(picks == i)
+            for r, v in zip(rows, _addresses(fams[key], params["cidr"], len(rows), rng)):
+                out[r] = v
+        return out
 
 
 def _network(v: Any) -> Any:
@@ -132,16 +137,19 @@ def _widen(net: Any, prefix: int) -> Any:
     return net.supernet(new_prefix=prefix) if net.prefixlen > prefix else net
 
 
-def _one_address(fam: dict[str, Any], cidr: bool, rng: np.random.Generator) -> str:
-    base = ipaddress.ip_network(draw_categories(fam["nets"], 1, rng)[0])
-    width = base.max_prefixlen
-    host = int(rng.integers(0, 2 ** min(width - base.prefixlen, 62)))
-    addr = ipaddress.ip_address(int(base.network_address) + host)
-    prefix = int(draw_numbers(fam["prefix"], 1, rng, default=width)[0]) if fam["prefix"] else width
-    prefix = max(0, min(width, prefix))
-    if cidr:
-        return str(ipaddress.ip_network((addr, prefix), strict=False))
-    return str(addr) if prefix == width else f"{addr}/{prefix}"
+def _addresses(fam: dict[str, Any], cidr: bool, n: int, rng: np.random.Generator) -> list[str]:
+    bases = [ipaddress.ip_network(b) for b in draw_categories(fam["nets"], n, rng)]
+    width = bases[0].max_prefixlen if bases else 32
+    prefixes = draw_numbers(fam["prefix"], n, rng, default=width) if fam["prefix"] else np.full(n, width)
+    hosts = rng.random(size=n)
+    out = []
+    for base, prefix, u in zip(bases, np.clip(prefixes, 0, width).astype(int), hosts):
+        addr = ipaddress.ip_address(int(base.network_address) + int(u * 2 ** (width - base.prefixlen)))
+        if cidr:
+            out.append(str(ipaddress.ip_network((addr, int(prefix)), strict=False)))
+        else:
+            out.append(str(addr) if prefix == width else f"{addr}/{prefix}")
+    return out
 
 
 @register("macaddr", aliases=("macaddr8",))
@@ -265,13 +273,14 @@ class _TsVector:
     @staticmethod
     def draw(params: dict[str, Any], n: int, rng: np.random.Generator) -> list[Any]:
         counts = np.clip(draw_numbers(params["count"], n, rng, default=3), 0, 200).astype(int)
+        total = int(counts.sum())
+        words = (draw_categories(params["vocab"], total, rng) if params["vocab"] else
+                 valuetree.shaped_strings({"lengths": [5], "length_p": [1.0], "classes": ["L"] * 5}, total, rng))
+        bounds = np.concatenate([[0], np.cumsum(counts)])
         out = []
-        for k in counts:
-            words = (draw_categories(params["vocab"], int(k), rng) if params["vocab"]
-                     else valuetree.draw_strings({"pattern": {"lengths": [5], "length_p": [1.0],
-                                                              "classes": ["L"] * 5}}, int(k), rng))
-            unique = list(dict.fromkeys(words))
-            out.append(" ".join(f"'{w.replace(chr(39), chr(39) * 2)}':{i + 1}" for i, w in enumerate(unique)))
+        for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+            unique = dict.fromkeys(w.replace("'", "''") for w in words[a:b])
+            out.append(" ".join(f"'{w}':{i + 1}" for i, w in enumerate(unique)))
         return out
 
 

@@ -101,8 +101,19 @@ def learn_strings(texts: list[str]) -> dict[str, Any]:
 def draw_strings(spec: dict[str, Any], n: int, rng: np.random.Generator) -> list[str]:
     if spec.get("cats"):
         return [str(v) for v in draw_categories(spec["cats"], n, rng)]
-    from dbsynth.sample.keys import pattern_keys
-    return pattern_keys(pattern=spec["pattern"], n=n, rng=rng, seen=set()).tolist()
+    return shaped_strings(spec["pattern"], n, rng)
+
+
+def shaped_strings(pattern: dict[str, Any], n: int, rng: np.random.Generator) -> list[str]:
+    """`n` strings of a learned shape (sample/keys.learn_pattern), drawn a position at a time."""
+    from dbsynth.sample.keys import _CLASSES
+    lengths = rng.choice(pattern["lengths"], size=n, p=np.asarray(pattern["length_p"]) / np.sum(pattern["length_p"]))
+    columns = []
+    for cls in pattern["classes"][:int(lengths.max()) if n else 0]:
+        pool = np.array(list(cls[1:] if cls.startswith("=") else "".join(_CLASSES[c] for c in cls)))
+        columns.append(pool[rng.integers(0, len(pool), size=n)])
+    chars = np.stack(columns, axis=1) if columns else np.empty((n, 0), dtype="<U1")
+    return ["".join(row[:k]) for row, k in zip(chars.tolist(), lengths.tolist())]
 
 
 def draw(node: dict[str, Any] | None, n: int, rng: np.random.Generator, depth: int = 0) -> list[Any]:
