@@ -201,3 +201,15 @@ def test_range_bounds_reads_generated_literals_and_driver_ranges() -> None:
     assert range_bounds(Range(1, 5), "int4range") == (1.0, 5.0)
     assert range_bounds("(,5)", "int4range") == (None, 5.0)
     assert range_bounds("empty", "daterange") is None
+
+
+@pytest.mark.parametrize("name", sorted(pgtypes._REGISTRY))
+def test_dirty_values_never_crash_a_generator(name: str) -> None:
+    """SQLite stores anything anywhere: a generator either declines the column or draws valid output."""
+    lt = {"json": LogicalType.JSON, "jsonb": LogicalType.JSON, "array": LogicalType.ARRAY}.get(name, LogicalType.OTHER)
+    dirty = pd.Series(["", "abc", 5, 2.5, b"\x00", {"a": 1}, [1, "x"], "[1,2)", "(,)", "empty", "-infinity",
+                       "1.2.3.4/99", "((1,2)", True] * 3, dtype=object)
+    spec = pgtypes.fit_spec(col("c", name, lt, item_type="TEXT" if name == "array" else None), dirty)
+    if spec is not None:
+        json.dumps(spec)
+        assert len(pgtypes.sample_spec(spec, n=20, rng=np.random.default_rng(0))) == 20
