@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import reduce
 from typing import TYPE_CHECKING, Any
 
-from connectors.generic_writer import WriterContext, native_rows
+from connectors.generic_writer import WriterContext, native_rows, writable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,11 +31,20 @@ WHERE c.conrelid = %(table)s::regclass AND c.contype = 'f'
        FROM unnest(c.conkey) WITH ORDINALITY k(attnum, ord)
        JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum) = %(cols)s::text[])
 ORDER BY (c.conname = %(name)s) DESC LIMIT 1"""
-_SEQUENCES = r"""
-SELECT column_name, COALESCE(pg_get_serial_sequence(quote_ident(table_name), column_name),
-       substring(column_default from 'nextval\(''([^'']+)''')) FROM information_schema.columns
-WHERE table_schema = current_schema() AND table_name = %s
-  AND (is_identity = 'YES' OR column_default LIKE 'nextval(%%')"""
+# Every sequence a column's DEFAULT calls (serial, shared) or that an identity column owns,
+# found through pg_depend: no name is parsed out of default text, so quotes cannot break it.
+_SEQUENCES = """
+SELECT a.attname, d.refobjid FROM pg_depend d
+JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid
+JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+JOIN pg_class s ON s.oid = d.refobjid AND s.relkind = 'S'
+WHERE d.refclassid = 'pg_class'::regclass AND ad.adrelid = %(table)s::regclass
+UNION
+SELECT a.attname, d.objid FROM pg_depend d
+JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'i'
+  AND d.refobjid = %(table)s::regclass"""
 
 
 def _text_value(value: Any) -> str:
@@ -144,6 +153,7 @@ class PgWriter:
         self._readd.append((edge.table, name, definition))
 
     def write(self, table: "Table", frame: "pd.DataFrame") -> int:
+        frame = writable(table, frame)
         edges = self._backfill.get(table.name, [])
         if edges:
             frame = self._stage_backfill(table, frame, edges)
@@ -194,9 +204,8 @@ class PgWriter:
     def _reset_sequences(self) -> None:
         """setval every serial / identity sequence to max(col) so application INSERTs work."""
         for table in self.ctx.plan.order:
-            for column, seq in self._exec(_SEQUENCES, (table,)):
-                if not seq:
-                    continue
-                self._exec(f"SELECT setval(%s::regclass, COALESCE(MAX({self._q(column)}), 0) + 1, false) "
-                           f"FROM {self._q(table)}", (seq,))
-                self.sequences_reset.append(seq)
+            for column, seq in self._exec(_SEQUENCES, {"table": self._q(table)}):
+                name = self._exec("SELECT setval(%(seq)s::oid::regclass, COALESCE(MAX("
+                                  f"{self._q(column)}), 0) + 1, false), %(seq)s::oid::regclass::text "
+                                  f"FROM {self._q(table)}", {"seq": seq})
+                self.sequences_reset.append(str(name[0][1]) if name else str(seq))

@@ -17,7 +17,7 @@ from connectors.base import Capabilities, capabilities_for, dialect_of, mask_url
 from connectors.generic_writer import GenericWriter, Writer, WriterContext
 from connectors.postgresql import psycopg_url
 from dbsynth.errors import ConfigError, DbsynthError, LoadError
-from dbsynth.load.ddl import add_foreign_key_sql, create_schema, create_triggers, fk_name
+from dbsynth.load.ddl import add_foreign_key_sql, create_schema, create_triggers, fk_name, use_target_schema
 from dbsynth.load.drift import drift_lines, existing_tables
 from dbsynth.schema.graph import LoadPlan, build_plan
 from dbsynth.schema.model import LogicalType, Schema
@@ -165,6 +165,7 @@ class _Job:
 
 
 def _run(conn: "Connection", job: _Job, chunks: Iterable["TableChunk"]) -> None:
+    use_target_schema(conn, job.schema)  # a non-public source schema is recreated and filled as such
     pending = _prepare_target(conn, job)
     writer = _writer(job.caps, WriterContext(conn=conn, schema=job.schema, plan=job.plan,
                                              keep_triggers=job.keep_triggers, fks_pending=bool(pending)))

@@ -55,7 +55,10 @@ class Column:
     timezone: bool = False
     item_type: str | None = None  # element type of ARRAY columns
     integer_bytes: int | None = None  # 2, 4, 8 for smallint/int/bigint bounds
-    sequence: str | None = None  # PostgreSQL sequence behind serial/identity
+    sequence: str | None = None  # PostgreSQL sequence behind a serial default (bare name, table's schema)
+    identity: str | None = None  # "always" / "by default": GENERATED … AS IDENTITY
+    generated: str | None = None  # GENERATED ALWAYS AS (expr): the expression; never written
+    generated_stored: bool = True  # STORED (PostgreSQL always) or VIRTUAL (SQLite)
     comment: str | None = None
 
 
@@ -83,6 +86,22 @@ class Index:
     columns: tuple[str, ...]
     unique: bool = False
     expressions: tuple[str, ...] = ()  # functional index parts, kept verbatim
+    where: str | None = None  # partial index predicate: unique only where it holds
+
+
+@dataclass(frozen=True)
+class ExclusionConstraint:
+    """PostgreSQL EXCLUDE USING method (column WITH operator, …) [WHERE predicate].
+
+    No two rows (where the predicate holds) may have every column pair "match"
+    under its operator: `=` for equality, `&&` for overlapping ranges, ….
+    """
+
+    columns: tuple[str, ...]
+    operators: tuple[str, ...]
+    method: str = "gist"
+    name: str | None = None
+    where: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +141,7 @@ class Table:
     checks: tuple[CheckConstraint, ...] = ()
     indexes: tuple[Index, ...] = ()
     triggers: tuple[Trigger, ...] = ()
+    exclusions: tuple[ExclusionConstraint, ...] = ()
     parent_table: str | None = None  # for partitions / inheritance children
     view_definition: str | None = None
     row_count: int | None = None
@@ -146,12 +166,22 @@ class Table:
         """Every column set the database keeps unique (PK, UNIQUE, unique indexes)."""
         sets = [self.pk_columns] if self.pk_columns else []
         sets += [u.columns for u in self.unique_constraints]
-        sets += [i.columns for i in self.indexes if i.unique and i.columns and not i.expressions]
+        # a partial unique index binds only the rows its predicate selects: see partial_unique_indexes
+        sets += [i.columns for i in self.indexes if i.unique and i.columns and not i.expressions
+                 and not i.where]
         out: list[tuple[str, ...]] = []
         for s in sets:
             if s not in out:
                 out.append(s)
         return out
+
+    def partial_unique_indexes(self) -> list[Index]:
+        return [i for i in self.indexes if i.unique and i.columns and not i.expressions and i.where]
+
+    @property
+    def written_columns(self) -> tuple[str, ...]:
+        """Columns a load writes: generated columns are computed by the database."""
+        return tuple(c.name for c in self.columns if not c.generated)
 
     @property
     def is_data_table(self) -> bool:
