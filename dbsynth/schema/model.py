@@ -103,6 +103,11 @@ class ExclusionConstraint:
     name: str | None = None
     where: str | None = None
 
+    @property
+    def is_unique(self) -> bool:
+        """Only `=` operators and no predicate: the same rule as UNIQUE over the columns."""
+        return bool(self.columns) and not self.where and all(op == "=" for op in self.operators)
+
 
 @dataclass(frozen=True)
 class ForeignKey:
@@ -169,6 +174,8 @@ class Table:
         # a partial unique index binds only the rows its predicate selects: see partial_unique_indexes
         sets += [i.columns for i in self.indexes if i.unique and i.columns and not i.expressions
                  and not i.where]
+        # EXCLUDE (a WITH =, b WITH =) without a predicate is a UNIQUE (a, b) under another name
+        sets += [x.columns for x in self.exclusions if x.is_unique]
         out: list[tuple[str, ...]] = []
         for s in sets:
             if s not in out:
