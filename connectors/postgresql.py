@@ -59,14 +59,19 @@ class PostgresConnector(SqlaConnector):
         domains = {d["name"]: d for d in inspect(conn).get_domains(schema="*")}
         return Catalog(triggers=_triggers(conn, schema), parents=_parents(conn, schema),
                        sequences=_sequences(conn, schema), domains=domains,
-                       deferrable=_deferrable(conn, schema), exclusions=_exclusions(conn, schema))
+                       deferrable=_deferrable(conn, schema), exclusions=_exclusions(conn, schema),
+                       defaults=_defaults(conn, schema))
 
     def _refine_column(self, table: str, column: Column, raw: dict[str, Any],
                        pk: tuple[str, ...], catalog: Catalog) -> Column:
         # The sequence comes from the catalog (pg_depend), never from parsing the default's
         # text: a quote in a name, or a crafted default, must not decide what is created.
         sequence = None if column.identity else catalog.sequences.get((table, column.name))
-        return replace(column, sequence=sequence, autoincrement=bool(sequence or column.identity))
+        # The default as the catalog prints it: SQLAlchemy rewrites any text holding
+        # "nextval('" (even inside another call or a string), which changes its meaning.
+        default = catalog.defaults.get((table, column.name)) if column.default is not None else None
+        return replace(column, sequence=sequence, autoincrement=bool(sequence or column.identity),
+                       default=default)
 
     def _other_schemas_with_tables(self, inspector: "Inspector", schema: str | None) -> list[str]:
         from sqlalchemy import text
@@ -128,6 +133,10 @@ def _exclusions(conn: "Connection", schema: str | None) -> dict[str, list[Exclus
     return out
 
 
+def _defaults(conn: "Connection", schema: str | None) -> dict[tuple[str, str], str]:
+    return {(table, column): text for table, column, text in _rows(conn, _DEFAULTS_SQL, schema)}
+
+
 def _deferrable(conn: "Connection", schema: str | None) -> dict[tuple[str, str], tuple[bool, bool]]:
     return {(table, name): (bool(d), bool(i)) for table, name, d, i in _rows(conn, _DEFERRABLE_SQL, schema)}
 
@@ -164,6 +173,12 @@ FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n O
 JOIN pg_index i ON i.indexrelid = k.conindid JOIN pg_class ic ON ic.oid = k.conindid
 JOIN pg_am am ON am.oid = ic.relam
 WHERE n.nspname = :schema AND k.contype = 'x' ORDER BY c.relname, k.conname"""
+
+_DEFAULTS_SQL = """
+SELECT c.relname, a.attname, pg_get_expr(d.adbin, d.adrelid)
+FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+WHERE n.nspname = :schema AND a.attgenerated = ''"""
 
 _SCHEMAS_WITH_TABLES_SQL = """
 SELECT n.nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid

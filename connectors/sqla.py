@@ -37,6 +37,7 @@ class Catalog:
         default_factory=dict)  # (table, local columns) -> (ON DELETE, ON UPDATE)
     uniques: dict[str, list[UniqueConstraint]] = field(default_factory=dict)  # missed by Inspector
     exclusions: dict[str, list[ExclusionConstraint]] = field(default_factory=dict)  # PostgreSQL EXCLUDE
+    defaults: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, column) -> catalog text
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,9 @@ Kind = Literal["expression", "default", "query"]
 # Functions a DEFAULT may call although sqlglot does not know them (built-ins of the two
 # dialects dbsynth writes to). Any other unknown function is not copied by dbsynth, so the
 # default could not work in the target, and it is where hostile text hides: refused.
+# nextval() is absent on purpose: dbsynth writes it itself for sequences the catalog names.
 _DEFAULT_FUNCTIONS = frozenset({
-    "nextval", "gen_random_uuid", "uuid_generate_v4", "uuid_generate_v1", "now", "clock_timestamp",
+    "gen_random_uuid", "uuid_generate_v4", "uuid_generate_v1", "now", "clock_timestamp",
     "statement_timestamp", "transaction_timestamp", "timeofday", "datetime", "date", "time", "strftime",
     "julianday", "unixepoch", "random", "randomblob", "hex", "lower", "upper", "abs", "coalesce",
     "to_char", "to_date", "to_timestamp", "make_date", "make_interval", "jsonb_build_object",
