@@ -97,8 +97,12 @@ def _rows(conn: "Connection", sql: str, schema: str | None) -> list[Any]:
 
 def _triggers(conn: "Connection", schema: str | None) -> dict[str, list[Trigger]]:
     out: dict[str, list[Trigger]] = {}
-    for table, name, definition in _rows(conn, _TRIGGERS_SQL, schema):
-        out.setdefault(table, []).append(Trigger(name=name, definition=definition))
+    for table, name, definition, function, language, function_sql in _rows(conn, _TRIGGERS_SQL, schema):
+        # Only functions written in SQL or PL/pgSQL are copied (a C function loads a library);
+        # a built-in one (pg_catalog, e.g. tsvector_update_trigger) has function None: nothing to copy.
+        copyable = language in ("plpgsql", "sql")
+        out.setdefault(table, []).append(Trigger(name=name, definition=definition, function=function,
+                                                 function_definition=function_sql if copyable else None))
     return out
 
 
@@ -142,8 +146,12 @@ def _deferrable(conn: "Connection", schema: str | None) -> dict[tuple[str, str],
 
 
 _TRIGGERS_SQL = """
-SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid)
+SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid),
+       CASE WHEN p.pronamespace <> 'pg_catalog'::regnamespace THEN t.tgfoid::regprocedure::text END,
+       l.lanname,
+       CASE WHEN l.lanname IN ('plpgsql', 'sql') THEN pg_get_functiondef(t.tgfoid) END
 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_language l ON l.oid = p.prolang
 WHERE n.nspname = :schema AND NOT t.tgisinternal ORDER BY c.relname, t.tgname"""
 
 _PARENTS_SQL = """

@@ -447,25 +447,77 @@ def add_foreign_key_sql(conn: "Connection", table: str, fk: ForeignKey) -> str:
 
 
 def create_triggers(conn: "sa.Connection", *, schema: Schema, source_dialect: str) -> tuple[list[str], list[str]]:
-    """Re-create the source's triggers on a schema dbsynth created (same dialect only).
+    """Re-create the source's triggers (and, on PostgreSQL, their functions) on a schema dbsynth created.
 
-    Called after the rows are in, so they never fire on the loaded data. A
-    trigger whose definition fails here (e.g. a PostgreSQL trigger whose
-    function dbsynth does not copy) is skipped and named.
+    Same dialect only; called after the rows are in, so they never fire on the loaded
+    data. The catalog's definitions are checked before they run: a CREATE TRIGGER /
+    CREATE FUNCTION and nothing else, executed one statement per object (PostgreSQL:
+    through a prepared statement, which refuses a second command; SQLite's driver runs
+    one statement per call). Returns (created, skipped with the reason).
     """
     created: list[str] = []
     skipped: list[str] = []
+    triggers = [(table.name, t) for table in schema.data_tables for t in table.triggers]
     if conn.dialect.name != source_dialect:
-        return created, [t.name for table in schema.data_tables for t in table.triggers]
-    for table in schema.data_tables:
-        for trig in table.triggers:
-            if not trig.definition:
-                skipped.append(trig.name)
-                continue
-            try:
-                with conn.begin_nested():
-                    conn.exec_driver_sql(trig.definition)
-                created.append(trig.name)
-            except sa.exc.DBAPIError as exc:
-                skipped.append(f"{trig.name} ({_first_line(exc)})")
+        return created, [f"{t.name} (cross-dialect)" for _, t in triggers]
+    functions: dict[str, str] = {}  # signature -> "" when created, else why not
+    for table, trig in triggers:
+        reason = _trigger_refusal(trig.definition or "", conn.dialect.name)
+        if not reason and trig.function and conn.dialect.name == "postgresql":
+            if trig.function not in functions:
+                functions[trig.function] = _create_function(conn, trig)
+            reason = functions[trig.function]
+        if not reason:
+            reason = _execute_one(conn, trig.definition or "")
+        if reason:
+            skipped.append(f"{table}.{trig.name} ({reason})")
+        else:
+            created.append(trig.name)
     return created, skipped
+
+
+_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+
+
+def _trigger_refusal(sql: str, dialect: str) -> str:
+    """Why a catalog trigger definition is not run ('' when it is a plain CREATE TRIGGER)."""
+    if not sql.strip():
+        return "no definition in the catalog"
+    if not re.match(r"(?is)^\s*create\s+(constraint\s+|temp\s+|temporary\s+)?trigger\s", sql):
+        return "definition is not a CREATE TRIGGER"
+    if dialect == "postgresql":
+        bare = _QUOTED.sub("", sql)
+        if ";" in bare or "$" in bare or not re.search(r"(?i)\bexecute\s+(function|procedure)\b", bare):
+            return "definition is not a single CREATE TRIGGER"
+    return ""
+
+
+def _create_function(conn: "sa.Connection", trig: "Any") -> str:
+    """CREATE OR REPLACE FUNCTION from pg_get_functiondef ('' when created, else why not)."""
+    sql = trig.function_definition or ""
+    if not sql:
+        return f"function {trig.function} is not SQL or PL/pgSQL, so not copied"
+    if not re.match(r"(?s)^CREATE OR REPLACE FUNCTION [^\n]+\n RETURNS trigger\n", sql):
+        return f"function {trig.function} is not a trigger function definition"
+    reason = _execute_one(conn, sql)
+    return f"function {trig.function}: {reason}" if reason else ""
+
+
+def _execute_one(conn: "sa.Connection", sql: str) -> str:
+    """Run exactly one statement in a savepoint; '' on success, else the database's first line."""
+    try:
+        with conn.begin_nested():
+            if conn.dialect.name == "postgresql":
+                # extended protocol: "cannot insert multiple commands into a prepared statement"
+                conn.connection.driver_connection.execute(sql, prepare=True)
+            else:
+                conn.exec_driver_sql(sql)  # sqlite3 refuses a second statement in one call
+        return ""
+    except Exception as exc:  # driver errors of either dialect (psycopg, sqlite3, SQLAlchemy)
+        if not _is_driver_error(exc):
+            raise
+        return _first_line(exc)
+
+
+def _is_driver_error(exc: BaseException) -> bool:
+    return isinstance(exc, sa.exc.SQLAlchemyError) or type(exc).__module__.startswith(("psycopg", "sqlite3"))

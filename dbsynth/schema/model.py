@@ -132,6 +132,8 @@ class ForeignKey:
 class Trigger:
     name: str
     definition: str | None = None
+    function: str | None = None  # PostgreSQL: the trigger function's signature, e.g. public.audit()
+    function_definition: str | None = None  # its pg_get_functiondef text (plpgsql / sql only)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from dbsynth.schema.model import Column, LogicalType
 
 def test_transpile_quotes_columns_and_rejects_garbage() -> None:
     assert transpile("Price >= 0", source="sqlite", target="postgresql") == '"Price" >= 0'
-    assert transpile("x > 1", source="postgresql", target="postgresql") == "x > 1"
+    assert transpile("x > 1", source="postgresql", target="postgresql") == '"x" > 1'  # re-emitted, not pasted
     assert transpile("((( nope", source="sqlite", target="postgresql") is None
 
 
