@@ -379,9 +379,11 @@ def _index(raw: dict[str, Any]) -> Index:
     expressions = tuple(str(e) for n, e in zip(names, exprs) if n is None) if exprs else ()
     options = raw.get("dialect_options") or {}
     where = options.get("postgresql_where") or options.get("sqlite_where")
+    method = str(options.get("postgresql_using") or "").lower()
     return Index(name=raw.get("name") or "", columns=tuple(n for n in names if n is not None),
                  unique=bool(raw.get("unique")), expressions=expressions,
-                 where=str(where) if where is not None else None)
+                 where=str(where) if where is not None else None,
+                 method=method if method and method != "btree" else None)
 
 
 def _upper(value: Any) -> str | None:

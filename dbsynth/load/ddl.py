@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 # A type string kept verbatim must be a type, not a place to hide a statement.
 _UNSAFE_TYPE = re.compile(r";|--|/\*")
+_ACCESS_METHOD = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 class _LiteralType(UserDefinedType):  # type: ignore[type-arg]
@@ -208,7 +209,13 @@ def _create_indexes(table: Table, sa_table: sa.Table, ctx: _Ctx) -> None:
         name = idx.name if idx.name not in ctx.index_names else f"{table.name}_{idx.name}"
         ctx.index_names.add(name)
         cols = [sa_table.c[c] for c in idx.columns if c in sa_table.c] + [sa.text(e) for e in exprs if e]
-        kwargs = {f"{ctx.target}_where": sa.text(where)} if where and ctx.target in ("postgresql", "sqlite") else {}
+        kwargs: dict[str, Any] = {f"{ctx.target}_where": sa.text(where)} \
+            if where and ctx.target in ("postgresql", "sqlite") else {}
+        if idx.method and ctx.source == ctx.target == "postgresql":
+            if not _ACCESS_METHOD.match(idx.method):
+                ctx.warnings.append(f"{table.name}: index {idx.name!r} access method {idx.method!r} not copied")
+                continue
+            kwargs["postgresql_using"] = idx.method
         if cols:
             ctx.conn.execute(sa.schema.CreateIndex(sa.Index(name, *cols, unique=idx.unique, **kwargs)))
 

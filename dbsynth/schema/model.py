@@ -87,6 +87,7 @@ class Index:
     unique: bool = False
     expressions: tuple[str, ...] = ()  # functional index parts, kept verbatim
     where: str | None = None  # partial index predicate: unique only where it holds
+    method: str | None = None  # PostgreSQL access method when not btree (gist, gin, hash, …)
 
 
 @dataclass(frozen=True)

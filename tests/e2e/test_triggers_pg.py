@@ -1,0 +1,55 @@
+"""PostgreSQL -> PostgreSQL: triggers come with the functions they call; the summary names any left out."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from connectors.postgresql import psycopg_url
+from tests.conftest import PgDatabases
+from tests.e2e.test_seed import dbsynth, ok
+
+pytestmark = pytest.mark.postgres
+
+SOURCE = """
+CREATE TABLE item (id serial PRIMARY KEY, name text NOT NULL, touched timestamptz, body text, doc tsvector);
+CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.touched := '2000-01-01'; NEW.name := NEW.name || '; DROP TABLE item; --'; RETURN NEW; END $$;
+CREATE TRIGGER item_stamp BEFORE INSERT OR UPDATE ON item FOR EACH ROW EXECUTE FUNCTION stamp();
+CREATE TRIGGER item_doc BEFORE INSERT ON item FOR EACH ROW
+  EXECUTE FUNCTION tsvector_update_trigger(doc, 'pg_catalog.english', body);
+INSERT INTO item (name, body) SELECT 'n' || g, 'word ' || g FROM generate_series(1, 120) g;
+"""
+
+
+def one(url: str, sql: str) -> object:
+    engine = sa.create_engine(psycopg_url(url))
+    try:
+        with engine.begin() as conn:
+            return conn.execute(sa.text(sql)).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def test_trigger_functions_are_copied_and_triggers_fire_after_load(pg_databases: PgDatabases) -> None:
+    src, dst = pg_databases.create("src", sql=SOURCE), pg_databases.create("dst")
+    out = ok(dbsynth("seed", src, dst))
+    assert "2 re-created after the load" in out.stdout, out.stdout
+    assert one(dst, "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal") == 2
+    # the loaded rows did not go through the trigger ...
+    assert one(dst, "SELECT count(*) FROM item WHERE name LIKE '%DROP TABLE%'") == 0
+    # ... and the application's next INSERT does
+    assert one(dst, "INSERT INTO item (name, body) VALUES ('x', 'hello') RETURNING name") == "x; DROP TABLE item; --"
+    assert one(dst, "SELECT doc::text FROM item WHERE name LIKE 'x;%'") == "'hello':1"
+
+
+def test_trigger_whose_function_cannot_be_copied_is_named(pg_databases: PgDatabases) -> None:
+    # a trigger function not written in SQL / PL/pgSQL is not copied: the summary says which trigger
+    sql = SOURCE + """
+CREATE FUNCTION no_dup() RETURNS trigger LANGUAGE internal AS 'suppress_redundant_updates_trigger';
+CREATE TRIGGER item_no_dup BEFORE UPDATE ON item FOR EACH ROW EXECUTE FUNCTION no_dup();
+"""
+    src, dst = pg_databases.create("src", sql=sql), pg_databases.create("dst")
+    out = ok(dbsynth("seed", src, dst))
+    text = " ".join(out.stdout.split())
+    assert "2 re-created after the load" in text and "item.item_no_dup" in text and "no_dup()" in text, text
+    assert one(dst, "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal") == 2
