@@ -124,8 +124,11 @@ def translate_error(exc: BaseException, stage: _Stage) -> LoadError:
 
 def load(*, chunks: Iterable["TableChunk"], schema: Schema, target_url: str, mode: Mode = "fail",
          keep_triggers: bool = False, alembic_config: Path | None = None,
-         progress: Callable[[str, int], None] | None = None) -> LoadSummary:
-    """Load `chunks` (in plan order) into `target_url` in one all-or-nothing transaction."""
+         progress: Callable[[str, int], None] | None = None, strict: bool = False) -> LoadSummary:
+    """Load `chunks` (in plan order) into `target_url` in one all-or-nothing transaction.
+
+    strict: a source trigger that cannot be re-created fails the load (rolled back).
+    """
     if mode not in ("append", "replace", "fail"):
         raise ConfigError(f"unknown load mode {mode!r}", hint="use --mode fail, replace or append")
     caps = target_capabilities(target_url)
@@ -136,8 +139,8 @@ def load(*, chunks: Iterable["TableChunk"], schema: Schema, target_url: str, mod
     stage = _Stage()
     try:
         with engine.connect() as conn, conn.begin():
-            _run(conn, _Job(schema, plan, caps, mode, keep_triggers, alembic_config, progress, summary, stage),
-                 chunks)
+            _run(conn, _Job(schema, plan, caps, mode, keep_triggers, alembic_config, progress, summary, stage,
+                            strict=strict), chunks)
     except DbsynthError:
         raise
     except Exception as exc:
@@ -162,6 +165,7 @@ class _Job:
     progress: Callable[[str, int], None] | None
     summary: LoadSummary
     stage: _Stage
+    strict: bool = False
 
 
 def _run(conn: "Connection", job: _Job, chunks: Iterable["TableChunk"]) -> None:
@@ -187,6 +191,9 @@ def _run(conn: "Connection", job: _Job, chunks: Iterable["TableChunk"]) -> None:
         if created or skipped:
             job.summary.triggers = f"{len(created)} re-created after the load (did not fire)" + (
                 f"; skipped: {', '.join(skipped)}" if skipped else "")
+        if skipped and job.strict:
+            raise LoadError(f"{len(skipped)} source trigger(s) not re-created: {', '.join(skipped)}; rolled back",
+                            hint="create the trigger functions in the target first, or run without --strict")
     _verify(conn, job)
 
 

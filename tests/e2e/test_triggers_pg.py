@@ -53,3 +53,14 @@ CREATE TRIGGER item_no_dup BEFORE UPDATE ON item FOR EACH ROW EXECUTE FUNCTION n
     text = " ".join(out.stdout.split())
     assert "2 re-created after the load" in text and "item.item_no_dup" in text and "no_dup()" in text, text
     assert one(dst, "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal") == 2
+
+
+def test_strict_fails_when_a_trigger_is_not_re_created(pg_databases: PgDatabases) -> None:
+    sql = SOURCE + """
+CREATE FUNCTION no_dup() RETURNS trigger LANGUAGE internal AS 'suppress_redundant_updates_trigger';
+CREATE TRIGGER item_no_dup BEFORE UPDATE ON item FOR EACH ROW EXECUTE FUNCTION no_dup();
+"""
+    src, dst = pg_databases.create("src", sql=sql), pg_databases.create("dst")
+    out = dbsynth("seed", src, dst, "--strict")
+    assert out.returncode != 0 and "item.item_no_dup" in " ".join(out.stderr.split()), out.stderr
+    assert one(dst, "SELECT count(*) FROM pg_class WHERE relname = 'item'") == 0  # rolled back
