@@ -202,10 +202,18 @@ class PgWriter:
         self._exec(f"UPDATE {self._q(table)} AS t SET {sets} FROM {temp} AS b WHERE {on}")
 
     def _reset_sequences(self) -> None:
-        """setval every serial / identity sequence to max(col) so application INSERTs work."""
+        """setval every serial / identity sequence past max(col) so application INSERTs work.
+
+        A sequence several columns call (Sakila-style shared sequences) is set once, past
+        the largest of their maxima, so no later INSERT collides in any of them.
+        """
+        top: dict[int, int] = {}
         for table in self.ctx.plan.order:
             for column, seq in self._exec(_SEQUENCES, {"table": self._q(table)}):
-                name = self._exec("SELECT setval(%(seq)s::oid::regclass, COALESCE(MAX("
-                                  f"{self._q(column)}), 0) + 1, false), %(seq)s::oid::regclass::text "
-                                  f"FROM {self._q(table)}", {"seq": seq})
-                self.sequences_reset.append(str(name[0][1]) if name else str(seq))
+                found = self._exec(f"SELECT MAX({self._q(column)}) FROM {self._q(table)}")
+                value = int(found[0][0]) if found and found[0][0] is not None else 0
+                top[seq] = max(top.get(seq, 0), value)
+        for seq, value in top.items():
+            name = self._exec("SELECT setval(%(seq)s::oid::regclass, %(next)s, false), %(seq)s::oid::regclass::text",
+                              {"seq": seq, "next": value + 1})
+            self.sequences_reset.append(str(name[0][1]) if name else str(seq))
