@@ -89,7 +89,8 @@ def logical_type(col: Column, *, target: str) -> sa.types.TypeEngine:  # type: i
         return sa.DateTime(timezone=col.timezone)
     if lt == LogicalType.ARRAY and target == "postgresql":
         from sqlalchemy.dialects.postgresql import ARRAY
-        return ARRAY(_LiteralType(col.item_type or "text"))
+        item = col.item_type if col.item_type and not _UNSAFE_TYPE.search(col.item_type) else "text"
+        return ARRAY(_LiteralType(item))
     simple: dict[LogicalType, Any] = {
         LogicalType.FLOAT: sa.Double(), LogicalType.BOOLEAN: sa.Boolean(), LogicalType.DATE: sa.Date(),
         LogicalType.TIME: sa.Time(), LogicalType.INTERVAL: sa.Interval(), LogicalType.UUID: sa.Uuid(),
@@ -178,8 +179,8 @@ def _checks(table: Table, ctx: _Ctx) -> list[tuple[sa.CheckConstraint, str]]:
 
 def _fk_constraint(fk: ForeignKey) -> sa.ForeignKeyConstraint:
     refs = [f"{fk.referred_table}.{c}" for c in fk.referred_columns]
-    return sa.ForeignKeyConstraint(list(fk.columns), refs, name=fk.name, ondelete=fk.on_delete,
-                                   onupdate=fk.on_update, deferrable=fk.deferrable or None,
+    return sa.ForeignKeyConstraint(list(fk.columns), refs, name=fk.name, ondelete=fk_action(fk.on_delete),
+                                   onupdate=fk_action(fk.on_update), deferrable=fk.deferrable or None,
                                    initially="DEFERRED" if fk.initially_deferred else None)
 
 
@@ -435,6 +436,15 @@ def create_schema(conn: "Connection", *, schema: Schema, target_dialect: str,
     return result
 
 
+_FK_ACTIONS = ("CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTION")
+
+
+def fk_action(value: str | None) -> str | None:
+    """An ON DELETE / ON UPDATE action from a fixed list (a schema file is input too): else none."""
+    action = " ".join((value or "").upper().split())
+    return action if action in _FK_ACTIONS else None
+
+
 def fk_name(table: str, fk: ForeignKey, *, max_len: int = 63) -> str:
     return fk.name or f"{table}_{'_'.join(fk.columns)}_fkey"[:max_len]
 
@@ -446,8 +456,8 @@ def add_foreign_key_sql(conn: "Connection", table: str, fk: ForeignKey) -> str:
     refs = ", ".join(q(c) for c in fk.referred_columns)
     sql = (f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(fk_name(table, fk))} FOREIGN KEY ({cols}) "
            f"REFERENCES {q(fk.referred_table)} ({refs})")
-    sql += f" ON DELETE {fk.on_delete}" if fk.on_delete else ""
-    sql += f" ON UPDATE {fk.on_update}" if fk.on_update else ""
+    sql += f" ON DELETE {fk_action(fk.on_delete)}" if fk_action(fk.on_delete) else ""
+    sql += f" ON UPDATE {fk_action(fk.on_update)}" if fk_action(fk.on_update) else ""
     if fk.deferrable:
         sql += " DEFERRABLE INITIALLY " + ("DEFERRED" if fk.initially_deferred else "IMMEDIATE")
     return sql
