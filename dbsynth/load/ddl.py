@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 # A type string kept verbatim must be a type, not a place to hide a statement.
 _UNSAFE_TYPE = re.compile(r";|--|/\*")
 _ACCESS_METHOD = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_OPERATOR = re.compile(r"^[-+*/<>=~!@#%^&|`?]{1,8}$")  # PostgreSQL operator characters only
 
 
 class _LiteralType(UserDefinedType):  # type: ignore[type-arg]
@@ -247,6 +248,10 @@ def _create_exclusions(table: Table, ctx: _Ctx) -> None:
 
 def exclusion_sql(conn: "Connection", table: str, exc: ExclusionConstraint, *, ctx: "_Ctx | None" = None) -> str | None:
     """ALTER TABLE … ADD [CONSTRAINT name] EXCLUDE USING method (col WITH op, …) [WHERE (…)]."""
+    if not _ACCESS_METHOD.match(exc.method) or not all(_OPERATOR.match(op) for op in exc.operators):
+        if ctx is not None:  # a schema file is input too: method and operators are words, not text
+            ctx.warnings.append(f"{table}: EXCLUDE constraint {exc.name!r} not re-created (unusual method/operator)")
+        return None
     q = lambda n: quote(conn, n)  # noqa: E731
     elements = ", ".join(f"{q(c)} WITH {op}" for c, op in zip(exc.columns, exc.operators))
     named = f"CONSTRAINT {q(exc.name)} " if exc.name else ""

@@ -27,3 +27,17 @@ def test_logical_types_render_per_target() -> None:
     assert render(name, lite) == "VARCHAR(40)" and render(stamp, pg) == "TIMESTAMP WITH TIME ZONE"
     enum = logical_type(Column("k", LogicalType.ENUM, "TEXT", enum_values=("a", "bb")), target="postgresql")
     assert isinstance(enum, sa.Enum) and not enum.native_enum and enum.length == 2
+
+
+def test_exclusion_sql_is_built_from_words_not_text() -> None:
+    from dbsynth.load.ddl import exclusion_sql
+    from dbsynth.schema.model import ExclusionConstraint
+
+    engine = sa.create_engine("postgresql+psycopg://")  # dialect only: never connects
+    conn = type("C", (), {"dialect": engine.dialect})()
+    good = ExclusionConstraint(("room", "it's"), ("=", "&&"), method="gist", name="no double")
+    assert exclusion_sql(conn, "booking", good) == (  # type: ignore[arg-type]
+        'ALTER TABLE "booking" ADD CONSTRAINT "no double" EXCLUDE USING gist ("room" WITH =, "it\'s" WITH &&)')
+    evil = ExclusionConstraint(("room",), ("= ); DROP TABLE t; --",), method="gist")
+    assert exclusion_sql(conn, "booking", evil) is None  # type: ignore[arg-type]
+    assert exclusion_sql(conn, "booking", ExclusionConstraint(("a",), ("=",), method="gist; x")) is None  # type: ignore[arg-type]
