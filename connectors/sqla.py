@@ -119,7 +119,7 @@ class SqlaConnector:
             name = self._schema_name(inspector, schema)
             catalog = self._catalog(conn, name)
             tables, warnings = _Reflector(self, inspector, catalog, name).tables()
-            if not tables:
+            if not any(t.kind == TableKind.TABLE for t in tables):  # views alone: nothing to fill
                 raise self._no_tables(inspector, name)
         if row_counts:
             tables = [replace(t, row_count=self.row_count(t)) if t.kind != TableKind.VIEW else t
@@ -134,7 +134,7 @@ class SqlaConnector:
         if others:
             return SchemaError(f"{where} has no tables; tables were found in schema(s): {', '.join(others)}",
                                hint=f"pass --schema {others[0]} to use that schema")
-        return SchemaError(f"{where} has no tables or views", hint="point the URL at a database that holds tables")
+        return SchemaError(f"{where} has no tables", hint="point the URL at a database that holds tables")
 
     def row_count(self, table: Table) -> int:
         from sqlalchemy import func, select

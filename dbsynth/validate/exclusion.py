@@ -39,6 +39,7 @@ class _Rule:
     overlap: str | None = None  # the one column compared with && (ranges or arrays)
     overlap_is_array: bool = False
     where: str | None = None
+    selector: Any = None  # the compiled predicate (CompiledCheck), built on first use
     seen_keys: set[Any] = field(default_factory=set)  # equal-only rules
     seen_ranges: dict[Any, "_Intervals"] = field(default_factory=dict)
     seen_items: dict[Any, set[Any]] = field(default_factory=dict)
@@ -97,9 +98,10 @@ class ExclusionValidator:
         if not rule.where or len(frame) == 0:
             return np.ones(len(frame), dtype=bool)
         # a CHECK's "bad" rows are those where NOT(p) is FALSE, i.e. p is TRUE
-        compiled = compile_check(f"NOT ({rule.where})", dialect=self._dialect, columns=table.column_names)
+        if rule.selector is None:
+            rule.selector = compile_check(f"NOT ({rule.where})", dialect=self._dialect, columns=table.column_names)
         try:
-            return compiled.evaluate(frame)
+            return rule.selector.evaluate(frame)
         except UncheckedConstraint as exc:
             self._warn(f"{table.name}: {rule.label} predicate cannot be evaluated ({exc.message}); "
                        "every row is treated as selected")
