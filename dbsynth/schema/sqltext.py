@@ -12,8 +12,13 @@ reason the caller turns into one warning line.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Literal
+
+# sqlglot logs a WARNING when it falls back to a raw Command; with no handler configured Python
+# would print it to stderr, breaking the one-line output. The fallback is refused below anyway.
+logging.getLogger("sqlglot").addHandler(logging.NullHandler())
 
 SQLGLOT_DIALECT = {"postgresql": "postgres", "sqlite": "sqlite", "mysql": "mysql", "mariadb": "mysql",
                    "mssql": "tsql", "oracle": "oracle", "duckdb": "duckdb", "snowflake": "snowflake"}
@@ -27,7 +32,8 @@ Kind = Literal["expression", "default", "query"]
 _DEFAULT_FUNCTIONS = frozenset({
     "gen_random_uuid", "uuid_generate_v4", "uuid_generate_v1", "now", "clock_timestamp",
     "statement_timestamp", "transaction_timestamp", "timeofday", "datetime", "date", "time", "strftime",
-    "julianday", "unixepoch", "random", "randomblob", "hex", "lower", "upper", "abs", "coalesce",
+    "julianday", "unixepoch", "random", "randomblob", "zeroblob", "printf", "hex", "lower", "upper", "abs",
+    "coalesce", "timezone", "age", "txid_current",
     "to_char", "to_date", "to_timestamp", "make_date", "make_interval", "jsonb_build_object",
     "json_build_object", "jsonb_build_array", "json_build_array", "array_fill",
 })
@@ -84,6 +90,8 @@ def safe_sql(text: str, *, source: str, target: str, kind: Kind = "expression",
 def _refusal(tree: object, kind: Kind) -> str:
     from sqlglot import exp
     assert isinstance(tree, exp.Expression)
+    if isinstance(tree, exp.Command):  # sqlglot's fallback for text it could not parse
+        return "cannot be parsed as one expression"
     if kind == "query" and not isinstance(tree, exp.Query):
         return "is not a query"
     forbidden = _forbidden()
