@@ -169,3 +169,32 @@ def test_quote_in_table_name(pg_databases: PgDatabases) -> None:
     assert_planned(src, dst)
     top = rows(dst, 'SELECT max(id) FROM "it\'s"')[0][0]
     assert rows(dst, 'INSERT INTO "it\'s" (v) VALUES (1) RETURNING id') == [(top + 1,)]
+
+
+def test_range_exclusion_recreated_and_checked_on_real_ranges(pg_databases: PgDatabases) -> None:
+    """04: the DDL and the validator (range values themselves come from the type support)."""
+    import pandas as pd
+
+    from connectors.base import open_connector
+    from dbsynth.load.ddl import create_schema
+    from dbsynth.sample.types import TableChunk
+    from dbsynth.schema.graph import build_plan
+    from dbsynth.validate import Validator
+
+    src, dst = pg_databases.create("src", sql_file=repro("04_exclude_tstzrange")), pg_databases.create("dst")
+    with open_connector(src) as conn:
+        schema = conn.reflect()
+        frame = pd.concat(list(conn.read_table(schema.table("booking"))), ignore_index=True)
+    engine = sa.create_engine(psycopg_url(dst))
+    try:
+        with engine.begin() as conn:
+            result = create_schema(conn, schema=schema, target_dialect="postgresql", fks_after_data=True)
+    finally:
+        engine.dispose()
+    assert result.warnings == []
+    assert rows(dst, "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'x'") == [
+        ("EXCLUDE USING gist (room WITH =, during WITH &&)",)]
+    clash = frame.iloc[:5].assign(id=frame["id"].max() + 1 + pd.RangeIndex(5))  # same room, same ranges
+    out = Validator(schema, build_plan(schema)).check(TableChunk("booking", pd.concat([frame, clash],
+                                                                                      ignore_index=True)))
+    assert len(out.valid) == len(frame) and out.rejected == 5
