@@ -64,3 +64,29 @@ CREATE TRIGGER item_no_dup BEFORE UPDATE ON item FOR EACH ROW EXECUTE FUNCTION n
     out = dbsynth("seed", src, dst, "--strict")
     assert out.returncode != 0 and "item.item_no_dup" in " ".join(out.stderr.split()), out.stderr
     assert one(dst, "SELECT count(*) FROM pg_class WHERE relname = 'item'") == 0  # rolled back
+
+
+def test_smuggled_statements_in_trigger_or_function_text_never_run(pg_databases: PgDatabases) -> None:
+    from dbsynth.load.ddl import create_triggers
+    from dbsynth.schema.model import Column, LogicalType, Schema, Table, Trigger
+
+    dst = pg_databases.create("dst", sql="CREATE TABLE t (a int)")
+    function = ("CREATE OR REPLACE FUNCTION public.f()\n RETURNS trigger\n LANGUAGE plpgsql\n"
+                "AS $$ BEGIN RETURN NEW; END $$; CREATE TABLE pwned (a int)")
+    triggers = (
+        Trigger("t1", "CREATE TRIGGER t1 BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()",
+                function="public.f()", function_definition=function),
+        Trigger("t2", "CREATE TRIGGER t2 BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION g(); "
+                      "CREATE TABLE pwned2 (a int)"),
+    )
+    schema = Schema("postgresql", (Table("t", (Column("a", LogicalType.INTEGER, "integer"),), triggers=triggers),))
+    engine = sa.create_engine(psycopg_url(dst))
+    try:
+        with engine.begin() as conn:
+            created, skipped = create_triggers(conn, schema=schema, source_dialect="postgresql")
+    finally:
+        engine.dispose()
+    assert created == [] and len(skipped) == 2, skipped
+    assert "multiple commands" in skipped[0] and "not a single CREATE TRIGGER" in skipped[1]
+    assert one(dst, "SELECT count(*) FROM pg_class WHERE relname LIKE 'pwned%'") == 0
+    assert one(dst, "SELECT count(*) FROM pg_proc WHERE proname = 'f'") == 0
