@@ -45,6 +45,14 @@ class WriterContext:
     fks_pending: bool = False
 
 
+def writable(table: "Table", frame: "pd.DataFrame") -> "pd.DataFrame":
+    """`frame` without generated columns: the database computes them and refuses writes."""
+    generated = {c.name for c in table.columns if c.generated}
+    if not generated.intersection(frame.columns):
+        return frame
+    return frame[[c for c in frame.columns if c not in generated]]
+
+
 def native_column(series: "pd.Series", *, numpy_ok: bool = False) -> list[Any]:
     """`series` as Python objects with None for every missing value.
 
@@ -97,6 +105,7 @@ class GenericWriter:
     def write(self, table: "Table", frame: "pd.DataFrame") -> int:
         import sqlalchemy as sa
 
+        frame = writable(table, frame)
         target = sa.table(table.name, *[sa.column(c) for c in frame.columns])
         cols = list(frame.columns)
         rows = native_rows(frame)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import reduce
 from typing import TYPE_CHECKING, Any
 
-from connectors.generic_writer import WriterContext, native_rows
+from connectors.generic_writer import WriterContext, native_rows, writable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,11 +31,20 @@ WHERE c.conrelid = %(table)s::regclass AND c.contype = 'f'
        FROM unnest(c.conkey) WITH ORDINALITY k(attnum, ord)
        JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum) = %(cols)s::text[])
 ORDER BY (c.conname = %(name)s) DESC LIMIT 1"""
-_SEQUENCES = r"""
-SELECT column_name, COALESCE(pg_get_serial_sequence(quote_ident(table_name), column_name),
-       substring(column_default from 'nextval\(''([^'']+)''')) FROM information_schema.columns
-WHERE table_schema = current_schema() AND table_name = %s
-  AND (is_identity = 'YES' OR column_default LIKE 'nextval(%%')"""
+# Every sequence a column's DEFAULT calls (serial, shared) or that an identity column owns,
+# found through pg_depend: no name is parsed out of default text, so quotes cannot break it.
+_SEQUENCES = """
+SELECT a.attname, d.refobjid FROM pg_depend d
+JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid
+JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+JOIN pg_class s ON s.oid = d.refobjid AND s.relkind = 'S'
+WHERE d.refclassid = 'pg_class'::regclass AND ad.adrelid = %(table)s::regclass
+UNION
+SELECT a.attname, d.objid FROM pg_depend d
+JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'i'
+  AND d.refobjid = %(table)s::regclass"""
 
 
 def _text_value(value: Any) -> str:
@@ -147,6 +156,7 @@ class PgWriter:
         self._readd.append((edge.table, name, definition))
 
     def write(self, table: "Table", frame: "pd.DataFrame") -> int:
+        frame = writable(table, frame)
         edges = self._backfill.get(table.name, [])
         if edges:
             frame = self._stage_backfill(table, frame, edges)
@@ -196,11 +206,18 @@ class PgWriter:
         self._exec(f"UPDATE {self._q(table)} AS t SET {sets} FROM {temp} AS b WHERE {on}")
 
     def _reset_sequences(self) -> None:
-        """setval every serial / identity sequence to max(col) so application INSERTs work."""
+        """setval every serial / identity sequence past max(col) so application INSERTs work.
+
+        A sequence several columns call (Sakila-style shared sequences) is set once, past
+        the largest of their maxima, so no later INSERT collides in any of them.
+        """
+        top: dict[int, int] = {}
         for table in self.ctx.plan.order:
-            for column, seq in self._exec(_SEQUENCES, (table,)):
-                if not seq:
-                    continue
-                self._exec(f"SELECT setval(%s::regclass, COALESCE(MAX({self._q(column)}), 0) + 1, false) "
-                           f"FROM {self._q(table)}", (seq,))
-                self.sequences_reset.append(seq)
+            for column, seq in self._exec(_SEQUENCES, {"table": self._q(table)}):
+                found = self._exec(f"SELECT MAX({self._q(column)}) FROM {self._q(table)}")
+                value = int(found[0][0]) if found and found[0][0] is not None else 0
+                top[seq] = max(top.get(seq, 0), value)
+        for seq, value in top.items():
+            name = self._exec("SELECT setval(%(seq)s::oid::regclass, %(next)s, false), %(seq)s::oid::regclass::text",
+                              {"seq": seq, "next": value + 1})
+            self.sequences_reset.append(str(name[0][1]) if name else str(seq))

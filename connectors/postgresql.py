@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from connectors.base import Capabilities, register
 from connectors.sqla import Catalog, ErrorRule, SqlaConnector, _COMMON_RULES
-from dbsynth.schema.model import Column, Schema, Trigger
+from dbsynth.schema.model import Column, ExclusionConstraint, Schema, Trigger
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine, Inspector
@@ -66,16 +66,27 @@ class PostgresConnector(SqlaConnector):
         domains = {d["name"]: d for d in inspect(conn).get_domains(schema="*")}
         return Catalog(triggers=_triggers(conn, schema), parents=_parents(conn, schema),
                        sequences=_sequences(conn, schema), domains=domains,
-                       deferrable=_deferrable(conn, schema), declared_types=_declared_types(conn, schema))
+                       deferrable=_deferrable(conn, schema), exclusions=_exclusions(conn, schema),
+                       defaults=_defaults(conn, schema), declared_types=_declared_types(conn, schema))
 
     def _refine_column(self, table: str, column: Column, raw: dict[str, Any],
                        pk: tuple[str, ...], catalog: Catalog) -> Column:
+        # The sequence comes from the catalog (pg_depend), never from parsing the default's
+        # text: a quote in a name, or a crafted default, must not decide what is created.
+        sequence = None if column.identity else catalog.sequences.get((table, column.name))
+        # The default as the catalog prints it: SQLAlchemy rewrites any text holding
+        # "nextval('" (even inside another call or a string), which changes its meaning.
+        default = catalog.defaults.get((table, column.name)) if column.default is not None else None
         if _unknown_type(raw):  # point, ltree…: SQLAlchemy has no class, the catalog has the name
             column = replace(column, type_sql=catalog.declared_types.get((table, column.name), column.type_sql))
-        sequence = catalog.sequences.get((table, column.name)) or _nextval(column.default, raw)
-        if sequence is None:
-            return column
-        return replace(column, sequence=sequence, autoincrement=True)
+        return replace(column, sequence=sequence, autoincrement=bool(sequence or column.identity),
+                       default=default)
+
+    def _other_schemas_with_tables(self, inspector: "Inspector", schema: str | None) -> list[str]:
+        from sqlalchemy import text
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(_SCHEMAS_WITH_TABLES_SQL), {"schema": schema or ""})
+            return [r[0] for r in rows]
 
 
 def _unknown_type(raw: dict[str, Any]) -> bool:
@@ -84,15 +95,6 @@ def _unknown_type(raw: dict[str, Any]) -> bool:
 
 def _declared_types(conn: "Connection", schema: str | None) -> dict[tuple[str, str], str]:
     return {(table, column): typ for table, column, typ in _rows(conn, _TYPES_SQL, schema)}
-
-
-_NEXTVAL = re.compile(r"nextval\('(?P<seq>(?:[^']|'')+)'(?:::regclass)?\)", re.IGNORECASE)
-
-
-def _nextval(default: str | None, raw: dict[str, Any]) -> str | None:
-    """The sequence of a `nextval('seq')` default not OWNED BY its column (Sakila's style)."""
-    match = _NEXTVAL.search(default or "")
-    return match["seq"].replace("''", "'") if match else None
 
 
 def psycopg_url(url: str) -> str:
@@ -112,8 +114,12 @@ def _rows(conn: "Connection", sql: str, schema: str | None) -> list[Any]:
 
 def _triggers(conn: "Connection", schema: str | None) -> dict[str, list[Trigger]]:
     out: dict[str, list[Trigger]] = {}
-    for table, name, definition in _rows(conn, _TRIGGERS_SQL, schema):
-        out.setdefault(table, []).append(Trigger(name=name, definition=definition))
+    for table, name, definition, function, language, function_sql in _rows(conn, _TRIGGERS_SQL, schema):
+        # Only functions written in SQL or PL/pgSQL are copied (a C function loads a library);
+        # a built-in one (pg_catalog, e.g. tsvector_update_trigger) has function None: nothing to copy.
+        copyable = language in ("plpgsql", "sql")
+        out.setdefault(table, []).append(Trigger(name=name, definition=definition, function=function,
+                                                 function_definition=function_sql if copyable else None))
     return out
 
 
@@ -122,7 +128,34 @@ def _parents(conn: "Connection", schema: str | None) -> dict[str, str]:
 
 
 def _sequences(conn: "Connection", schema: str | None) -> dict[tuple[str, str], str]:
+    """(table, column) -> bare name of the sequence its DEFAULT calls (serial, or Sakila's shared style)."""
     return {(table, column): seq for table, column, seq in _rows(conn, _SEQUENCES_SQL, schema)}
+
+
+_OPERATOR = re.compile(r"^[-+*/<>=~!@#%^&|`?]{1,8}$")
+_METHOD = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def _exclusions(conn: "Connection", schema: str | None) -> dict[str, list[ExclusionConstraint]]:
+    """EXCLUDE constraints as (column, operator) pairs from the catalog, never as pasted text.
+
+    Only plain-column elements with a plain operator name are kept; any other (an
+    expression element, a schema-qualified operator) is reported by the DDL stage.
+    """
+    out: dict[str, list[ExclusionConstraint]] = {}
+    for table, name, method, columns, operators, where in _rows(conn, _EXCLUSIONS_SQL, schema):
+        cols = tuple(columns or ())
+        ops = tuple(operators or ())
+        ok = (all(c is not None for c in cols) and len(cols) == len(ops) and _METHOD.match(method or "")
+              and all(_OPERATOR.match(o or "") for o in ops))
+        out.setdefault(table, []).append(ExclusionConstraint(
+            columns=cols if ok else (), operators=ops if ok else (), method=method or "gist", name=name,
+            where=where))
+    return out
+
+
+def _defaults(conn: "Connection", schema: str | None) -> dict[tuple[str, str], str]:
+    return {(table, column): text for table, column, text in _rows(conn, _DEFAULTS_SQL, schema)}
 
 
 def _deferrable(conn: "Connection", schema: str | None) -> dict[tuple[str, str], tuple[bool, bool]]:
@@ -130,8 +163,12 @@ def _deferrable(conn: "Connection", schema: str | None) -> dict[tuple[str, str],
 
 
 _TRIGGERS_SQL = """
-SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid)
+SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid),
+       CASE WHEN p.pronamespace <> 'pg_catalog'::regnamespace THEN t.tgfoid::regprocedure::text END,
+       l.lanname,
+       CASE WHEN l.lanname IN ('plpgsql', 'sql') THEN pg_get_functiondef(t.tgfoid) END
 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_language l ON l.oid = p.prolang
 WHERE n.nspname = :schema AND NOT t.tgisinternal ORDER BY c.relname, t.tgname"""
 
 _PARENTS_SQL = """
@@ -141,12 +178,38 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = :schema ORDER BY c.relname"""
 
 _SEQUENCES_SQL = """
-SELECT c.relname, a.attname, s.seq
-FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-CROSS JOIN LATERAL (SELECT pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname),
-                                                  a.attname) AS seq) s
-WHERE n.nspname = :schema AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
-  AND s.seq IS NOT NULL"""
+SELECT DISTINCT ON (c.relname, a.attname) c.relname, a.attname, s.relname
+FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+JOIN pg_depend dep ON dep.classid = 'pg_attrdef'::regclass AND dep.objid = d.oid
+  AND dep.refclassid = 'pg_class'::regclass
+JOIN pg_class s ON s.oid = dep.refobjid AND s.relkind = 'S'
+WHERE n.nspname = :schema AND c.relkind IN ('r', 'p') AND a.attidentity = ''
+ORDER BY c.relname, a.attname, s.relname"""
+
+_EXCLUSIONS_SQL = """
+SELECT c.relname, k.conname, am.amname,
+       ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(attnum, ord)
+             LEFT JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.ord),
+       ARRAY(SELECT o.oprname::text FROM unnest(k.conexclop) WITH ORDINALITY u(opr, ord)
+             JOIN pg_operator o ON o.oid = u.opr ORDER BY u.ord),
+       pg_get_expr(i.indpred, i.indrelid)
+FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_index i ON i.indexrelid = k.conindid JOIN pg_class ic ON ic.oid = k.conindid
+JOIN pg_am am ON am.oid = ic.relam
+WHERE n.nspname = :schema AND k.contype = 'x' ORDER BY c.relname, k.conname"""
+
+_DEFAULTS_SQL = """
+SELECT c.relname, a.attname, pg_get_expr(d.adbin, d.adrelid)
+FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+WHERE n.nspname = :schema AND a.attgenerated = ''"""
+
+_SCHEMAS_WITH_TABLES_SQL = """
+SELECT n.nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid
+WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname <> :schema
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+GROUP BY n.nspname ORDER BY count(*) DESC, n.nspname"""
 
 _DEFERRABLE_SQL = """
 SELECT c.relname, k.conname, k.condeferrable, k.condeferred

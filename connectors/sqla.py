@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterator
 
 from connectors.base import Capabilities, mask_url
 from dbsynth.errors import ConnectorError, SchemaError
-from dbsynth.schema.model import (CheckConstraint, Column, ForeignKey, Index, LogicalType, PrimaryKey,
+from dbsynth.schema.model import (CheckConstraint, Column, ExclusionConstraint, ForeignKey, Index, LogicalType, PrimaryKey,
                                   Schema, Table, TableKind, Trigger, UniqueConstraint)
 
 if TYPE_CHECKING:
@@ -36,6 +36,8 @@ class Catalog:
     fk_actions: dict[tuple[str, tuple[str, ...]], tuple[str | None, str | None]] = field(
         default_factory=dict)  # (table, local columns) -> (ON DELETE, ON UPDATE)
     uniques: dict[str, list[UniqueConstraint]] = field(default_factory=dict)  # missed by Inspector
+    exclusions: dict[str, list[ExclusionConstraint]] = field(default_factory=dict)  # PostgreSQL EXCLUDE
+    defaults: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, column) -> catalog text
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,10 @@ class SqlaConnector:
     def _schema_name(self, inspector: "Inspector", schema: str | None) -> str | None:
         return schema
 
+    def _other_schemas_with_tables(self, inspector: "Inspector", schema: str | None) -> list[str]:
+        """Schemas other than `schema` that hold tables (named when `schema` has none)."""
+        return []
+
     # -- public API ----------------------------------------------------------------------
     @property
     def display_url(self) -> str:
@@ -113,11 +119,22 @@ class SqlaConnector:
             name = self._schema_name(inspector, schema)
             catalog = self._catalog(conn, name)
             tables, warnings = _Reflector(self, inspector, catalog, name).tables()
+            if not any(t.kind == TableKind.TABLE for t in tables):  # views alone: nothing to fill
+                raise self._no_tables(inspector, name)
         if row_counts:
             tables = [replace(t, row_count=self.row_count(t)) if t.kind != TableKind.VIEW else t
                       for t in tables]
         return Schema(dialect=self._schema_dialect(), tables=tuple(sorted(tables, key=lambda t: t.name)),
                       name=name, warnings=tuple(warnings))
+
+    def _no_tables(self, inspector: "Inspector", name: str | None) -> SchemaError:
+        """An empty source is an error: seeding it would report success and write nothing."""
+        where = f"schema {name!r} of {self.display_url}" if name else self.display_url
+        others = self._other_schemas_with_tables(inspector, name)
+        if others:
+            return SchemaError(f"{where} has no tables; tables were found in schema(s): {', '.join(others)}",
+                               hint=f"pass --schema {others[0]} to use that schema")
+        return SchemaError(f"{where} has no tables", hint="point the URL at a database that holds tables")
 
     def row_count(self, table: Table) -> int:
         from sqlalchemy import func, select
@@ -243,7 +260,8 @@ class _Reflector:
                      primary_key=PrimaryKey(pk, name=self._pk_name(name)) if pk else None,
                      foreign_keys=self._fks(name, columns), unique_constraints=self._uniques(name),
                      checks=self._checks(name), indexes=self._indexes(name),
-                     triggers=tuple(self.catalog.triggers.get(name, ())), parent_table=parent,
+                     triggers=tuple(self.catalog.triggers.get(name, ())),
+                     exclusions=tuple(self.catalog.exclusions.get(name, ())), parent_table=parent,
                      comment=self._comment(name))
 
     def _view(self, name: str, raw_cols: list[dict[str, Any]]) -> Table:
@@ -316,8 +334,30 @@ class _Reflector:
 
     def _mark_unique_refs(self, tables: list[Table]) -> list[Table]:
         keys = {t.name: set(map(frozenset, t.unique_column_sets())) for t in tables}
-        return [replace(t, foreign_keys=tuple(self._unique_ref(t, fk, keys) for fk in t.foreign_keys))
+        columns = {t.name: set(t.column_names) for t in tables}
+        return [replace(t, foreign_keys=tuple(self._unique_ref(t, fk, keys) for fk in t.foreign_keys
+                                              if self._resolvable(t, fk, columns)))
                 for t in tables]
+
+    def _resolvable(self, table: Table, fk: ForeignKey, columns: dict[str, set[str]]) -> bool:
+        """False (with a warning) for an FK whose parent table or columns are not in the database.
+
+        Partial dumps and SQLite files (which do not check FK targets at CREATE time) hold
+        them; the column is then an ordinary column.
+        """
+        if fk.referred_schema not in (None, self.schema):
+            return True  # lives outside the reflected schema: the database vouches for it
+        missing = ""
+        if fk.referred_table not in columns:
+            missing = f"table {fk.referred_table!r} does not exist"
+        else:
+            absent = [c for c in fk.referred_columns if c not in columns[fk.referred_table]]
+            if absent:
+                missing = f"{fk.referred_table!r} has no column {absent[0]!r}"
+        if missing:
+            self.warnings.append(f"foreign key {table.name}{fk.label} ignored: {missing}; "
+                                 f"{', '.join(fk.columns)} seeded as plain column(s)")
+        return not missing
 
     def _unique_ref(self, table: Table, fk: ForeignKey, keys: dict[str, set[frozenset[str]]]) -> ForeignKey:
         if fk.referred_schema not in (None, self.schema) or fk.referred_table not in keys:
@@ -337,8 +377,13 @@ def _index(raw: dict[str, Any]) -> Index:
     names = raw.get("column_names") or []
     exprs = raw.get("expressions") or []
     expressions = tuple(str(e) for n, e in zip(names, exprs) if n is None) if exprs else ()
+    options = raw.get("dialect_options") or {}
+    where = options.get("postgresql_where") or options.get("sqlite_where")
+    method = str(options.get("postgresql_using") or "").lower()
     return Index(name=raw.get("name") or "", columns=tuple(n for n in names if n is not None),
-                 unique=bool(raw.get("unique")), expressions=expressions)
+                 unique=bool(raw.get("unique")), expressions=expressions,
+                 where=str(where) if where is not None else None,
+                 method=method if method and method != "btree" else None)
 
 
 def _upper(value: Any) -> str | None:
@@ -373,7 +418,20 @@ def column_from_reflection(raw: dict[str, Any], dialect: Any, *, declared: str |
         domain_checks=tuple(c["check"] for c in domain_info.get("constraints", [])),
         domain_type_sql=_compile(base, dialect, None) if base is not None else None,
         timezone=bool(getattr(typ, "timezone", False)), item_type=_item_type(typ, dialect),
-        integer_bytes=integer_bytes(typ), comment=raw.get("comment"))
+        integer_bytes=integer_bytes(typ), comment=raw.get("comment"),
+        identity=_identity(raw.get("identity")), generated=_generated(raw.get("computed")),
+        generated_stored=bool((raw.get("computed") or {}).get("persisted", True)))
+
+
+def _identity(raw: Any) -> str | None:
+    if not raw:
+        return None
+    return "always" if raw.get("always") else "by default"
+
+
+def _generated(raw: Any) -> str | None:
+    text = (raw or {}).get("sqltext")
+    return str(text) if text else None
 
 
 def logical_type(sa_type: Any) -> LogicalType:

@@ -77,7 +77,7 @@ def _connect(uri: str) -> Any:
 
 
 def _prefix(schema: str | None) -> str:
-    return f'"{schema}".' if schema else ""
+    return '"' + schema.replace('"', '""') + '".' if schema else ""
 
 
 def _triggers(conn: "Connection", schema: str | None) -> dict[str, list[Trigger]]:

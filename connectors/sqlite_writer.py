@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from connectors.generic_writer import WriterContext, native_column
+from connectors.generic_writer import WriterContext, native_column, writable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -66,6 +66,7 @@ class SqliteWriter:
 
     def write(self, table: "Table", frame: "pd.DataFrame") -> int:
         q = self.ctx.conn.dialect.identifier_preparer.quote_identifier
+        frame = writable(table, frame)
         cols = ", ".join(q(c) for c in frame.columns)
         marks = ", ".join("?" for _ in frame.columns)
         columns = [[_sqlite_value(v) for v in native_column(frame[c])] for c in frame.columns]

@@ -90,6 +90,7 @@ _SCALE = typer.Option(None, "--scale", help="Multiply root-table row counts (def
 _MODE = typer.Option(LoadMode.fail, "--mode", help="fail if the target has rows | append | replace.")
 _TRIGGERS = typer.Option(False, "--keep-triggers", help="Let target triggers fire during the load.")
 _ALEMBIC = typer.Option(None, "--alembic-config", help="Run `alembic upgrade head` with this alembic.ini first.")
+_STRICT = typer.Option(False, "--strict", help="Fail (rolled back) when a source trigger cannot be re-created.")
 _DEVICE = typer.Option(None, "--device", help="Neural engine: auto (CUDA when present) | cpu | cuda.")
 _MAX_TRAIN = typer.Option(None, "--max-training-time", help="Neural engine: training time budget in seconds.")
 
@@ -124,11 +125,11 @@ def sample(model_dir: str = typer.Argument(..., help="Model directory written by
 def load(folder: str = typer.Argument(..., help="Folder written by `dbsynth sample`."),
          target: str = typer.Argument(..., help="Target database URL."),
          mode: LoadMode = _MODE, keep_triggers: bool = _TRIGGERS,
-         alembic_config: Optional[str] = _ALEMBIC) -> None:
+         alembic_config: Optional[str] = _ALEMBIC, strict: bool = _STRICT) -> None:
     """Load a sample folder into a database in one transaction."""
     from dbsynth import commands
     run_guarded(lambda: commands.load(folder=folder, target=target, mode=mode.value, keep_triggers=keep_triggers,
-                                      alembic_config=alembic_config, console=console))
+                                      alembic_config=alembic_config, console=console, strict=strict))
 
 
 @app.command()
@@ -142,13 +143,15 @@ def seed(source: str = typer.Argument(..., help="Source database URL (read only)
          model_dir: Optional[str] = typer.Option(None, "--save-model", help="Also save the fitted model here."),
          device: Optional[str] = _DEVICE, max_training_time: Optional[float] = _MAX_TRAIN,
          report: Optional[str] = typer.Option(None, "--report", help="After the load, write PREFIX.json and "
-                                              "PREFIX.html (see `dbsynth report`).")) -> None:
+                                              "PREFIX.html (see `dbsynth report`)."),
+         strict: bool = _STRICT) -> None:
     """Fit, sample, validate and load in one go."""
     from dbsynth import commands
     run_guarded(lambda: commands.seed(source=source, target=target, mode=mode.value, keep_triggers=keep_triggers,
                                       alembic_config=alembic_config, config_path=config, schema=schema,
                                       model_dir=model_dir, console=console, scale=scale, seed=seed, engine=engine,
-                                      device=device, max_training_time=max_training_time, report_prefix=report))
+                                      device=device, max_training_time=max_training_time, report_prefix=report,
+                                      strict=strict))
 
 
 @app.command("report")

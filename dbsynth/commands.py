@@ -99,7 +99,7 @@ def sample(*, model_dir: str, out: str, fmt: str, config_path: str | None, conso
 
 
 def load(*, folder: str, target: str, mode: str, keep_triggers: bool, alembic_config: str | None,
-         console: Console) -> None:
+         console: Console, strict: bool = False) -> None:
     """Load a sample folder into `target` in one transaction."""
     from pathlib import Path
 
@@ -110,14 +110,14 @@ def load(*, folder: str, target: str, mode: str, keep_triggers: bool, alembic_co
     schema, chunks = read_chunks(Path(folder))
     with stage_progress(console) as progress:
         summary = load_rows(chunks=progress.count_rows(chunks), schema=schema, target_url=target, mode=mode,
-                            keep_triggers=keep_triggers,
+                            keep_triggers=keep_triggers, strict=strict,
                             alembic_config=Path(alembic_config) if alembic_config else None)
     print_load_summary(console, summary)
 
 
 def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_config: str | None,
          config_path: str | None, schema: str | None, model_dir: str | None, console: Console,
-         report_prefix: str | None = None, **cli: object) -> dict:
+         report_prefix: str | None = None, strict: bool = False, **cli: object) -> dict:
     """fit → sample → validate → load, streaming the rows straight into the target."""
     from pathlib import Path
 
@@ -135,7 +135,7 @@ def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_co
         chunks, validator = pipeline.validated_chunks(result.model, config=config, key_offsets=offsets, timer=timer)
         t0 = time.perf_counter()
         summary = load_rows(chunks=progress.count_rows(chunks), schema=result.schema, target_url=target,
-                            mode=mode, keep_triggers=keep_triggers,
+                            mode=mode, keep_triggers=keep_triggers, strict=strict,
                             alembic_config=Path(alembic_config) if alembic_config else None)
         total = time.perf_counter() - t0
     _print_warnings(console, result.warnings)

@@ -74,7 +74,8 @@ def drift_lines(conn: "Connection", *, schema: Schema, target_dialect: str) -> l
 
 def existing_tables(conn: "Connection", *, schema: Schema) -> tuple[list[str], list[str]]:
     """(present, missing) data tables of `schema` in the target."""
-    have = set(sa.inspect(conn).get_table_names())
+    from dbsynth.load.ddl import target_schema_name
+    have = set(sa.inspect(conn).get_table_names(schema=target_schema_name(conn, schema)))
     present = [t.name for t in schema.data_tables if t.name in have]
     missing = [t.name for t in schema.data_tables if t.name not in have]
     return present, missing

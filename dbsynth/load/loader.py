@@ -17,7 +17,7 @@ from connectors.base import Capabilities, capabilities_for, dialect_of, mask_url
 from connectors.generic_writer import GenericWriter, Writer, WriterContext
 from connectors.postgresql import psycopg_url
 from dbsynth.errors import ConfigError, DbsynthError, LoadError
-from dbsynth.load.ddl import add_foreign_key_sql, create_schema, create_triggers, fk_name
+from dbsynth.load.ddl import add_foreign_key_sql, create_schema, create_triggers, fk_name, use_target_schema
 from dbsynth.load.drift import drift_lines, existing_tables
 from dbsynth.schema.graph import LoadPlan, build_plan
 from dbsynth.schema.model import LogicalType, Schema
@@ -124,8 +124,11 @@ def translate_error(exc: BaseException, stage: _Stage) -> LoadError:
 
 def load(*, chunks: Iterable["TableChunk"], schema: Schema, target_url: str, mode: Mode = "fail",
          keep_triggers: bool = False, alembic_config: Path | None = None,
-         progress: Callable[[str, int], None] | None = None) -> LoadSummary:
-    """Load `chunks` (in plan order) into `target_url` in one all-or-nothing transaction."""
+         progress: Callable[[str, int], None] | None = None, strict: bool = False) -> LoadSummary:
+    """Load `chunks` (in plan order) into `target_url` in one all-or-nothing transaction.
+
+    strict: a source trigger that cannot be re-created fails the load (rolled back).
+    """
     if mode not in ("append", "replace", "fail"):
         raise ConfigError(f"unknown load mode {mode!r}", hint="use --mode fail, replace or append")
     caps = target_capabilities(target_url)
@@ -136,8 +139,8 @@ def load(*, chunks: Iterable["TableChunk"], schema: Schema, target_url: str, mod
     stage = _Stage()
     try:
         with engine.connect() as conn, conn.begin():
-            _run(conn, _Job(schema, plan, caps, mode, keep_triggers, alembic_config, progress, summary, stage),
-                 chunks)
+            _run(conn, _Job(schema, plan, caps, mode, keep_triggers, alembic_config, progress, summary, stage,
+                            strict=strict), chunks)
     except DbsynthError:
         raise
     except Exception as exc:
@@ -162,9 +165,11 @@ class _Job:
     progress: Callable[[str, int], None] | None
     summary: LoadSummary
     stage: _Stage
+    strict: bool = False
 
 
 def _run(conn: "Connection", job: _Job, chunks: Iterable["TableChunk"]) -> None:
+    use_target_schema(conn, job.schema)  # a non-public source schema is recreated and filled as such
     pending = _prepare_target(conn, job)
     writer = _writer(job.caps, WriterContext(conn=conn, schema=job.schema, plan=job.plan,
                                              keep_triggers=job.keep_triggers, fks_pending=bool(pending)))
@@ -186,6 +191,9 @@ def _run(conn: "Connection", job: _Job, chunks: Iterable["TableChunk"]) -> None:
         if created or skipped:
             job.summary.triggers = f"{len(created)} re-created after the load (did not fire)" + (
                 f"; skipped: {', '.join(skipped)}" if skipped else "")
+        if skipped and job.strict:
+            raise LoadError(f"{len(skipped)} source trigger(s) not re-created: {', '.join(skipped)}; rolled back",
+                            hint="create the trigger functions in the target first, or run without --strict")
     _verify(conn, job)
 
 

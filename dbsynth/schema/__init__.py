@@ -1,10 +1,10 @@
 """Schema model, JSON round trip and FK graph / load plan."""
 from dbsynth.schema.model import (
-    CheckConstraint, Column, ForeignKey, Index, LogicalType, PrimaryKey, Schema, Table,
+    CheckConstraint, Column, ExclusionConstraint, ForeignKey, Index, LogicalType, PrimaryKey, Schema, Table,
     TableKind, Trigger, UniqueConstraint,
 )
 
 __all__ = [
-    "CheckConstraint", "Column", "ForeignKey", "Index", "LogicalType", "PrimaryKey", "Schema",
+    "CheckConstraint", "Column", "ExclusionConstraint", "ForeignKey", "Index", "LogicalType", "PrimaryKey", "Schema",
     "Table", "TableKind", "Trigger", "UniqueConstraint",
 ]

@@ -55,7 +55,10 @@ class Column:
     timezone: bool = False
     item_type: str | None = None  # element type of ARRAY columns
     integer_bytes: int | None = None  # 2, 4, 8 for smallint/int/bigint bounds
-    sequence: str | None = None  # PostgreSQL sequence behind serial/identity
+    sequence: str | None = None  # PostgreSQL sequence behind a serial default (bare name, table's schema)
+    identity: str | None = None  # "always" / "by default": GENERATED … AS IDENTITY
+    generated: str | None = None  # GENERATED ALWAYS AS (expr): the expression; never written
+    generated_stored: bool = True  # STORED (PostgreSQL always) or VIRTUAL (SQLite)
     comment: str | None = None
 
 
@@ -83,6 +86,28 @@ class Index:
     columns: tuple[str, ...]
     unique: bool = False
     expressions: tuple[str, ...] = ()  # functional index parts, kept verbatim
+    where: str | None = None  # partial index predicate: unique only where it holds
+    method: str | None = None  # PostgreSQL access method when not btree (gist, gin, hash, …)
+
+
+@dataclass(frozen=True)
+class ExclusionConstraint:
+    """PostgreSQL EXCLUDE USING method (column WITH operator, …) [WHERE predicate].
+
+    No two rows (where the predicate holds) may have every column pair "match"
+    under its operator: `=` for equality, `&&` for overlapping ranges, ….
+    """
+
+    columns: tuple[str, ...]
+    operators: tuple[str, ...]
+    method: str = "gist"
+    name: str | None = None
+    where: str | None = None
+
+    @property
+    def is_unique(self) -> bool:
+        """Only `=` operators and no predicate: the same rule as UNIQUE over the columns."""
+        return bool(self.columns) and not self.where and all(op == "=" for op in self.operators)
 
 
 @dataclass(frozen=True)
@@ -108,6 +133,8 @@ class ForeignKey:
 class Trigger:
     name: str
     definition: str | None = None
+    function: str | None = None  # PostgreSQL: the trigger function's signature, e.g. public.audit()
+    function_definition: str | None = None  # its pg_get_functiondef text (plpgsql / sql only)
 
 
 @dataclass(frozen=True)
@@ -122,6 +149,7 @@ class Table:
     checks: tuple[CheckConstraint, ...] = ()
     indexes: tuple[Index, ...] = ()
     triggers: tuple[Trigger, ...] = ()
+    exclusions: tuple[ExclusionConstraint, ...] = ()
     parent_table: str | None = None  # for partitions / inheritance children
     view_definition: str | None = None
     row_count: int | None = None
@@ -146,12 +174,24 @@ class Table:
         """Every column set the database keeps unique (PK, UNIQUE, unique indexes)."""
         sets = [self.pk_columns] if self.pk_columns else []
         sets += [u.columns for u in self.unique_constraints]
-        sets += [i.columns for i in self.indexes if i.unique and i.columns and not i.expressions]
+        # a partial unique index binds only the rows its predicate selects: see partial_unique_indexes
+        sets += [i.columns for i in self.indexes if i.unique and i.columns and not i.expressions
+                 and not i.where]
+        # EXCLUDE (a WITH =, b WITH =) without a predicate is a UNIQUE (a, b) under another name
+        sets += [x.columns for x in self.exclusions if x.is_unique]
         out: list[tuple[str, ...]] = []
         for s in sets:
             if s not in out:
                 out.append(s)
         return out
+
+    def partial_unique_indexes(self) -> list[Index]:
+        return [i for i in self.indexes if i.unique and i.columns and not i.expressions and i.where]
+
+    @property
+    def written_columns(self) -> tuple[str, ...]:
+        """Columns a load writes: generated columns are computed by the database."""
+        return tuple(c.name for c in self.columns if not c.generated)
 
     @property
     def is_data_table(self) -> bool:

@@ -20,6 +20,7 @@ _NESTED: dict[type, dict[str, type]] = {
         "checks": m.CheckConstraint,
         "indexes": m.Index,
         "triggers": m.Trigger,
+        "exclusions": m.ExclusionConstraint,
     },
 }
 

@@ -23,6 +23,7 @@ from dbsynth.validate.checks import (KINDS, Keys, KeySet, RuleResult, Violation,
                                      key_at, violation)
 from dbsynth.transform import pgtypes
 from dbsynth.validate.checks_sql import CompiledCheck, UncheckedConstraint, compile_check
+from dbsynth.validate.exclusion import ExclusionValidator
 
 Resample = Callable[[int], pd.DataFrame]
 _COUNTS = ("found", "repaired", "dropped")
@@ -94,6 +95,7 @@ class Validator:
         self._domains: dict[str, dict[str, list[CompiledCheck]]] = {}
         self._summary = ValidationSummary()
         self._warned: set[str] = set()
+        self._exclusions = ExclusionValidator(schema.dialect, self._warn)  # partial unique + EXCLUDE
 
     # ------------------------------------------------------------ public API
     def check(self, chunk: TableChunk) -> ChunkResult:
@@ -167,6 +169,7 @@ class Validator:
                     table, frame, columns=fk.columns, referred_table=fk.referred_table, referred_columns=ref,
                     parent_keys=self._key_set(fk.referred_table, ref)))
         self._check_keys(table, frame, out)
+        out.put("unique", self._exclusions.check(table, frame, candidates=~out.bad))
         self_refs = [fk for fk in table.foreign_keys if fk.referred_table == table.name]
         if self_refs:
             self._check_self_references(table, frame, self_refs, out)
@@ -222,6 +225,7 @@ class Validator:
 
     # ------------------------------------------------------------ state
     def _commit(self, table: Table, valid: pd.DataFrame) -> None:
+        self._exclusions.commit(table, valid)
         for cols in self._tracked.get(table.name, []):
             keys = Keys(valid, cols)
             if len(keys):

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from connectors.base import open_connector
 from connectors.sqlite import SqliteConnector
-from dbsynth.errors import ConnectorError
+from dbsynth.errors import ConnectorError, SchemaError
 from dbsynth.schema.model import LogicalType, TableKind
 
 DDL = """
@@ -161,3 +161,39 @@ def test_not_a_database(tmp_path: Path) -> None:
     junk.write_text("hello, this is not sqlite" * 100)
     with pytest.raises(ConnectorError, match="not a SQLite database"):
         open_connector(f"sqlite:///{junk}").reflect()
+
+
+def test_fk_to_missing_table_or_column_is_a_plain_column_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "partial.sqlite"
+    with sqlite3.connect(path) as con:
+        con.executescript("""
+            CREATE TABLE orders (order_id INTEGER PRIMARY KEY, ship_via INTEGER REFERENCES shippers (shipper_id),
+                                 agent INTEGER REFERENCES agents (nope));
+            CREATE TABLE agents (id INTEGER PRIMARY KEY);
+            CREATE TABLE lines (order_id INTEGER NOT NULL REFERENCES orders (order_id), n INTEGER);
+        """)
+    schema = open_connector(f"sqlite:///{path}").reflect()
+    assert schema.table("orders").foreign_keys == ()
+    assert [fk.referred_table for fk in schema.table("lines").foreign_keys] == ["orders"]
+    text = " ".join(schema.warnings)
+    assert "table 'shippers' does not exist" in text and "'agents' has no column 'nope'" in text
+
+
+def test_generated_columns_and_partial_indexes_are_reflected(tmp_path: Path) -> None:
+    path = tmp_path / "gen.sqlite"
+    with sqlite3.connect(path) as con:
+        con.executescript("""
+            CREATE TABLE t (id INTEGER PRIMARY KEY, a INT, b INT, total INT GENERATED ALWAYS AS (a + b) STORED,
+                            code TEXT, active BOOLEAN);
+            CREATE UNIQUE INDEX ux_active ON t (code) WHERE active;
+        """)
+    table = open_connector(f"sqlite:///{path}").reflect().table("t")
+    assert table.column("total").generated == "a + b" and table.written_columns == ("id", "a", "b", "code", "active")
+    assert [(i.name, i.where) for i in table.indexes] == [("ux_active", "active")]
+
+
+def test_empty_database_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "empty.sqlite"
+    sqlite3.connect(path).close()
+    with pytest.raises(SchemaError, match="has no tables"):
+        open_connector(f"sqlite:///{path}").reflect()

@@ -101,3 +101,18 @@ def test_bad_documents_raise_schema_error(doc: object) -> None:
 def test_invalid_json_raises_schema_error(text: str) -> None:
     with pytest.raises(SchemaError, match="not valid JSON"):
         schema_from_json(text)
+
+
+def test_new_schema_facts_round_trip() -> None:
+    from dbsynth.schema.model import (Column, ExclusionConstraint, Index, LogicalType, Schema, Table,
+                                      Trigger)
+    from dbsynth.schema.serde import schema_from_json, schema_to_json
+
+    cols = (Column("id", LogicalType.INTEGER, "integer", identity="always", autoincrement=True),
+            Column("total", LogicalType.INTEGER, "integer", generated="a + b"),
+            Column("n", LogicalType.INTEGER, "integer", sequence="it's_n_seq", autoincrement=True))
+    table = Table("t", cols, indexes=(Index("ux", ("n",), unique=True, where="n > 0", method="btree"),),
+                  exclusions=(ExclusionConstraint(("n", "id"), ("=", "&&"), name="x", where="id > 1"),),
+                  triggers=(Trigger("tg", "CREATE TRIGGER …", function="public.f()", function_definition="…"),))
+    schema = Schema("postgresql", (table,), name="sales")
+    assert schema_from_json(schema_to_json(schema)) == schema
