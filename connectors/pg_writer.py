@@ -197,6 +197,12 @@ class PgWriter:
             for column, seq in self._exec(_SEQUENCES, (table,)):
                 if not seq:
                     continue
-                self._exec(f"SELECT setval(%s::regclass, COALESCE(MAX({self._q(column)}), 0) + 1, false) "
-                           f"FROM {self._q(table)}", (seq,))
+                # ALTER SEQUENCE ... RESTART is transactional; setval() is not (a rolled-back or killed
+                # load would leave the sequence advanced). The name is re-quoted by the catalog.
+                (name, start), = self._exec(
+                    f"SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), "
+                    f"GREATEST((SELECT COALESCE(MAX({self._q(column)}), 0) FROM {self._q(table)}) + 1, s.seqmin) "
+                    f"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    f"JOIN pg_sequence s ON s.seqrelid = c.oid WHERE c.oid = %s::regclass", (seq,))
+                self._exec(f"ALTER SEQUENCE {name} RESTART WITH {int(start)}")
                 self.sequences_reset.append(seq)
