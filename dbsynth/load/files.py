@@ -32,7 +32,7 @@ def _dir_name(table: str) -> str:
 
 
 def write_chunks(chunks: Iterable[TableChunk], out_dir: Path, *, fmt: Literal["parquet", "csv"],
-                 schema: Schema) -> dict[str, int]:
+                 schema: Schema, source: dict[str, Any] | None = None) -> dict[str, int]:
     """Write every chunk under `out_dir` plus manifest.json; returns rows per table."""
     if fmt not in ("parquet", "csv"):
         raise ConfigError(f"unknown output format {fmt!r}", hint="use parquet or csv")
@@ -56,6 +56,8 @@ def write_chunks(chunks: Iterable[TableChunk], out_dir: Path, *, fmt: Literal["p
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest = {"version": 1, "format": fmt, "order": list(dict.fromkeys(e["table"] for e in entries)),
                 "rows": rows, "chunks": entries, "dtypes": dtypes, "schema": to_dict(schema)}
+    if source:
+        manifest["source"] = source  # the model's source, so `dbsynth load` never writes into it
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2))
     return rows
 
@@ -93,6 +95,12 @@ def _manifest(out_dir: Path) -> dict[str, Any]:
     if data["format"] not in ("parquet", "csv"):
         raise ConfigError(f"{path}: unknown format {data['format']!r}", hint=_HINT)
     return data
+
+
+def folder_source(out_dir: Path) -> dict[str, Any] | None:
+    """The source database a sample folder was learnt from, when its manifest says."""
+    source = _manifest(Path(out_dir)).get("source")
+    return source if isinstance(source, dict) else None
 
 
 def read_chunks(out_dir: Path) -> tuple[Schema, Iterator[TableChunk]]:
