@@ -36,13 +36,18 @@ class InspectFormat(str, Enum):
 def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
           verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details.")) -> None:
     _state["debug"] = debug
+    from dbsynth import interrupts
+    interrupts.install()  # a Ctrl-C is remembered even where Python swallows its exception
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s")
 
 
 def run_guarded(fn: Callable[[], T]) -> T:
     """Run a command body; map failures to a one-line masked error."""
+    from dbsynth import interrupts
     try:
-        return fn()
+        result = fn()
+        interrupts.check()  # a Ctrl-C whose exception was swallowed still ends the command with 130
+        return result
     except KeyboardInterrupt:  # Ctrl-C outside a load: nothing had been written
         _error_line("interrupted: nothing was written")
         raise typer.Exit(code=130)
@@ -200,6 +205,9 @@ def demo(out: Optional[str] = typer.Option(None, "--out", help="SQLite file to w
 def main() -> None:
     try:
         app()
+    except KeyboardInterrupt:  # before a command body ran
+        err_console.print("error: interrupted: nothing was written", markup=False, highlight=False)
+        sys.exit(130)
     except BrokenPipeError:  # `dbsynth inspect … | head`
         sys.exit(0)
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal
 
 import sqlalchemy as sa
 
 from connectors.base import Capabilities, capabilities_for, connect_timeout, dialect_of, mask_url, missing_driver
 from connectors.generic_writer import GenericWriter, Writer, WriterContext
 from connectors.postgresql import psycopg_url
+from dbsynth import interrupts
 from dbsynth.errors import ConfigError, DbsynthError, Interrupted, LoadError
 from dbsynth.load.ddl import add_foreign_key_sql, create_schema, create_triggers, fk_name
 from dbsynth.load.drift import drift_lines, existing_tables
@@ -153,17 +154,17 @@ def load(*, chunks: Iterable["TableChunk"], schema: Schema, target_url: str, mod
     engine = open_target(target_url)
     stage = _Stage()
     try:
-        with _InterruptGuard() as guard:
-            with engine.connect() as conn:
-                trans = conn.begin()
-                try:
-                    _run(conn, _Job(schema, plan, caps, mode, keep_triggers, alembic_config, progress, summary,
-                                    stage), chunks)
-                    guard.defer()  # from here a Ctrl-C waits for the commit, which is atomic
-                except BaseException:
-                    _rollback(trans)
-                    raise
-                trans.commit()
+        with interrupts.guarded(), engine.connect() as conn:
+            trans = conn.begin()
+            try:
+                _run(conn, _Job(schema, plan, caps, mode, keep_triggers, alembic_config, progress, summary,
+                                stage), _watch(chunks))
+                interrupts.hold()  # from here a Ctrl-C waits for the commit, which is atomic
+                interrupts.check()  # one raised where Python swallowed it (a GC callback) is still seen here
+            except BaseException:
+                _rollback(trans)
+                raise
+            trans.commit()
     except KeyboardInterrupt:
         _remove_new_file(new_file)
         raise Interrupted("interrupted: the load was rolled back and the target is unchanged") from None
@@ -189,33 +190,12 @@ def _rollback(trans: Any) -> None:
         pass
 
 
-class _InterruptGuard:
-    """SIGINT raises KeyboardInterrupt until `defer()`; after it, a Ctrl-C is held until the commit is done."""
-
-    def __init__(self) -> None:
-        self._deferred = False
-        self.hit = False
-        self._old: Any = None
-
-    def __enter__(self) -> "_InterruptGuard":
-        import signal
-        import threading
-        if threading.current_thread() is threading.main_thread():
-            self._old = signal.signal(signal.SIGINT, self._handler)
-        return self
-
-    def _handler(self, signum: int, frame: Any) -> None:
-        self.hit = True
-        if not self._deferred:
-            raise KeyboardInterrupt
-
-    def defer(self) -> None:
-        self._deferred = True
-
-    def __exit__(self, *exc: object) -> None:
-        import signal
-        if self._old is not None:
-            signal.signal(signal.SIGINT, self._old)
+def _watch(chunks: Iterable["TableChunk"]) -> Iterator["TableChunk"]:
+    """`chunks`, stopping at the first chunk boundary after a Ctrl-C."""
+    for chunk in chunks:
+        interrupts.check()
+        yield chunk
+    interrupts.check()
 
 
 def _new_sqlite_file(url: str) -> Path | None:
