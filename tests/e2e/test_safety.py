@@ -38,8 +38,25 @@ def make_sqlite(path: Path) -> Path:
 
 
 def dbsynth(*args: str, env: dict[str, str] | None = None, timeout: int = 120) -> subprocess.CompletedProcess[str]:
+    """The real command in a child process (for timeouts and signals)."""
     return subprocess.run([sys.executable, "-m", "dbsynth.cli", *args], capture_output=True, text=True, cwd=ROOT,
                           timeout=timeout, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The same command in this process (fast): exit code, stdout and stderr as a child would give them."""
+    from typer.testing import CliRunner
+
+    from dbsynth.cli import app
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        res = CliRunner().invoke(app, list(args), env=env)
+    finally:
+        os.chdir(cwd)
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        raise res.exception
+    return subprocess.CompletedProcess(list(args), res.exit_code, res.stdout, res.stderr)
 
 
 def one_line_error(out: subprocess.CompletedProcess[str], *needles: str, code: int | None = None) -> str:
@@ -75,18 +92,17 @@ def test_sqlite_target_that_is_the_source_is_refused_in_every_spelling(src: Path
     spellings = [f"sqlite:///{src}", f"sqlite:///{link}", f"sqlite:///{relative}",
                  f"sqlite:///{tmp_path}/./sub/../src.sqlite"]
     (tmp_path / "sub").mkdir()
-    for target in spellings:
-        for mode in ("fail", "replace", "append"):
-            out = dbsynth("seed", f"sqlite:///{src}", target, "--mode", mode)
-            one_line_error(out, "is the source database")
+    for i, target in enumerate(spellings):
+        for mode in ("fail", "replace", "append") if i == 0 else ("replace",):
+            one_line_error(cli("seed", f"sqlite:///{src}", target, "--mode", mode), "is the source database")
     assert _digest(src) == before
 
 
 def test_load_refuses_the_folders_own_source(src: Path, tmp_path: Path) -> None:
-    assert dbsynth("fit", f"sqlite:///{src}", "-o", str(tmp_path / "m")).returncode == 0
-    assert dbsynth("sample", str(tmp_path / "m"), "-o", str(tmp_path / "rows")).returncode == 0
+    assert cli("fit", f"sqlite:///{src}", "-o", str(tmp_path / "m")).returncode == 0
+    assert cli("sample", str(tmp_path / "m"), "-o", str(tmp_path / "rows")).returncode == 0
     before = _digest(src)
-    out = dbsynth("load", str(tmp_path / "rows"), f"sqlite:///{src}", "--mode", "replace")
+    out = cli("load", str(tmp_path / "rows"), f"sqlite:///{src}", "--mode", "replace")
     one_line_error(out, "is the source database")
     assert _digest(src) == before
 
@@ -102,8 +118,7 @@ def test_postgres_target_that_is_the_source_is_refused(pg_databases) -> None:  #
     spellings = [url, f"postgresql://postgres@localhost:{port}/{db}", f"postgres://postgres@127.0.0.1:{port}/{db}",
                  f"postgresql+psycopg://postgres@127.0.0.1:{port}/{db}?application_name=x"]
     for target in spellings:
-        for mode in ("fail", "replace"):
-            one_line_error(dbsynth("seed", url, target, "--mode", mode), "is the source database")
+        one_line_error(cli("seed", url, target, "--mode", "replace"), "is the source database")
     # the server's own answer (database, port, start time) catches spellings the URL check cannot
     with pytest.raises(Exception, match="is the source database"):
         check_target(url + "?connect_timeout=5", source=url)
@@ -120,13 +135,13 @@ def test_postgres_target_that_is_the_source_is_refused(pg_databases) -> None:  #
     ("nosuchdb://u@h/x", ("unknown database dialect",)),
 ])
 def test_url_errors_are_one_line(src: Path, target: str, needles: tuple[str, ...]) -> None:
-    one_line_error(dbsynth("seed", f"sqlite:///{src}", target), *needles)
+    one_line_error(cli("seed", f"sqlite:///{src}", target), *needles)
 
 
 @pytest.mark.parametrize("scale", ["nan", "inf", "1e9", "-1", "0"])
 def test_bad_scale_is_one_line_and_leaves_no_file(src: Path, tmp_path: Path, scale: str) -> None:
     dst = tmp_path / "out.sqlite"
-    one_line_error(dbsynth("seed", f"sqlite:///{src}", f"sqlite:///{dst}", f"--scale={scale}"), "--scale", code=2)
+    one_line_error(cli("seed", f"sqlite:///{src}", f"sqlite:///{dst}", f"--scale={scale}"), "--scale", code=2)
     assert not dst.exists()
 
 
@@ -140,44 +155,44 @@ def test_bad_config_types_are_one_line(src: Path, tmp_path: Path, text: str, nee
     cfg = tmp_path / "c.toml"
     cfg.write_text(text)
     dst = tmp_path / "out.sqlite"
-    one_line_error(dbsynth("seed", f"sqlite:///{src}", f"sqlite:///{dst}", "--config", str(cfg)), needle, code=2)
+    one_line_error(cli("seed", f"sqlite:///{src}", f"sqlite:///{dst}", "--config", str(cfg)), needle, code=2)
     assert not dst.exists()
 
 
 def test_failed_load_leaves_no_sqlite_file(src: Path, tmp_path: Path) -> None:
     """A load that fails after the target file was opened removes the file it created."""
-    assert dbsynth("fit", f"sqlite:///{src}", "-o", str(tmp_path / "m")).returncode == 0
-    assert dbsynth("sample", str(tmp_path / "m"), "-o", str(tmp_path / "rows"), "--format", "csv").returncode == 0
+    assert cli("fit", f"sqlite:///{src}", "-o", str(tmp_path / "m")).returncode == 0
+    assert cli("sample", str(tmp_path / "m"), "-o", str(tmp_path / "rows"), "--format", "csv").returncode == 0
     part = tmp_path / "rows" / "orders" / "part-00000.csv"
     lines = part.read_text().splitlines()
     lines[1] = ",".join(["1.5"] + lines[1].split(",")[1:])  # a non-integer key: the value check refuses it
     part.write_text("\n".join(lines) + "\n")
     dst = tmp_path / "out.sqlite"
-    one_line_error(dbsynth("load", str(tmp_path / "rows"), f"sqlite:///{dst}"), "'orders'", "'id'", "1.5")
+    one_line_error(cli("load", str(tmp_path / "rows"), f"sqlite:///{dst}"), "'orders'", "'id'", "1.5")
     assert not dst.exists()
 
 
 def _model(src: Path, tmp_path: Path) -> Path:
-    assert dbsynth("fit", f"sqlite:///{src}", "-o", str(tmp_path / "m")).returncode == 0
+    assert cli("fit", f"sqlite:///{src}", "-o", str(tmp_path / "m")).returncode == 0
     return tmp_path / "m"
 
 
 def test_corrupt_model_files_are_one_line(src: Path, tmp_path: Path) -> None:
     model = _model(src, tmp_path)
-    files = [p for p in sorted(model.rglob("*")) if p.is_file() and p.name != "source.json"]
-    assert any(p.suffix == ".npz" for p in files) and any(p.name == "manifest.json" for p in files)
+    files = [model / "manifest.json", model / "tables" / "t0000.json", model / "tables" / "t0000.npz",
+             model / "tables" / "t0001.npz"]
     for i, path in enumerate(files):
         saved = path.read_bytes()
         for broken in (saved[: len(saved) // 2], b""):
             path.write_bytes(broken)
             out_dir = tmp_path / f"rows{i}-{len(broken)}"
-            out = dbsynth("sample", str(model), "-o", str(out_dir))
+            out = cli("sample", str(model), "-o", str(out_dir))
             if out.returncode != 0:  # some truncations still parse; the ones that do not must say so
                 one_line_error(out, "model")
                 assert not out_dir.exists()
         path.write_bytes(saved)
     missing = tmp_path / "nope"
-    one_line_error(dbsynth("sample", str(missing), "-o", str(tmp_path / "r")), "no model")
+    one_line_error(cli("sample", str(missing), "-o", str(tmp_path / "r")), "no model")
 
 
 def test_hints_name_only_existing_commands() -> None:
@@ -233,8 +248,8 @@ def test_silent_target_fails_within_the_connect_timeout(src: Path, silent: Silen
     took = time.perf_counter() - t0
     one_line_error(out, "timed out")
     assert "fitting" not in out.stdout and took < 20, took
-    assert dbsynth("fit", f"sqlite:///{src}", "-o", str(tmp_path / "m")).returncode == 0
-    assert dbsynth("sample", str(tmp_path / "m"), "-o", str(tmp_path / "rows")).returncode == 0
+    assert cli("fit", f"sqlite:///{src}", "-o", str(tmp_path / "m")).returncode == 0
+    assert cli("sample", str(tmp_path / "m"), "-o", str(tmp_path / "rows")).returncode == 0
     t0 = time.perf_counter()
     one_line_error(dbsynth("load", str(tmp_path / "rows"), url, env=env, timeout=60), "timed out")
     assert time.perf_counter() - t0 < 20
