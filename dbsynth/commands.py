@@ -224,6 +224,8 @@ def demo(*, out: str | None, console: Console) -> None:
         raise ConfigError(f"the demo database {src} is missing",
                           hint="run the demo from a clone of the dbsynth repository (examples/ holds it)")
     target = Path(out or "demo-output/chinook-synthetic.sqlite").resolve()
+    from dbsynth.load.preflight import check_not_source
+    check_not_source(f"sqlite:///{src}", f"sqlite:///{target}")  # before the old output is removed
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         target.unlink()

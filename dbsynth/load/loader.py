@@ -167,6 +167,7 @@ def load(*, chunks: Iterable["TableChunk"], schema: Schema, target_url: str, mod
             trans.commit()
     except KeyboardInterrupt:
         _remove_new_file(new_file)
+        interrupts.reset()  # handled here: a later load in this process starts clean
         raise Interrupted("interrupted: the load was rolled back and the target is unchanged") from None
     except DbsynthError:
         _remove_new_file(new_file)

@@ -98,6 +98,13 @@ def test_sqlite_target_that_is_the_source_is_refused_in_every_spelling(src: Path
     assert _digest(src) == before
 
 
+def test_demo_never_overwrites_the_bundled_database() -> None:
+    bundled = ROOT / "examples" / "chinook" / "chinook.sqlite"
+    before = bundled.stat().st_size
+    one_line_error(cli("demo", "--out", str(bundled)), "is the source database")
+    assert bundled.stat().st_size == before
+
+
 def test_load_refuses_the_folders_own_source(src: Path, tmp_path: Path) -> None:
     assert cli("fit", f"sqlite:///{src}", "-o", str(tmp_path / "m")).returncode == 0
     assert cli("sample", str(tmp_path / "m"), "-o", str(tmp_path / "rows")).returncode == 0
