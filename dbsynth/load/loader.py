@@ -109,10 +109,11 @@ def _hint(message: str) -> str:
     low = message.lower()
     if "unique" in low or "duplicate" in low:
         return "the rows repeat a key: re-sample, or use --mode replace if the target already holds rows"
-    if "foreign key" in low:
+    violated = any(w in low for w in ("violat", "constraint failed", "is not present"))
+    if "foreign key" in low and violated:
         return ("a foreign key points at a missing row: the rows do not match this target's tables; "
                 "re-sample with `dbsynth sample` from a model of this schema, or use --mode replace")
-    if "check" in low or "null" in low:
+    if violated or "not-null" in low or "null value" in low:
         return ("a row breaks a column rule of the target: compare the target with the source "
                 "(`dbsynth inspect TARGET`) and re-sample with `dbsynth sample`")
     return "the load was rolled back and the target is unchanged; fix the cause and re-run"
