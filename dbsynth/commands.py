@@ -119,8 +119,7 @@ def sample(*, model_dir: str, out: str, fmt: str, config_path: str | None, conso
         if fresh:  # a half-written folder would load as if it were whole
             shutil.rmtree(out_path, ignore_errors=True)
         raise
-    print_summary(console, rows=counts, seconds=dict(timer.seconds), validation=validator.summary(),
-                  planned=getattr(validator, "planned", None))
+    print_summary(console, rows=counts, seconds=dict(timer.seconds), validation=validator.summary())
     console.print(f"synthetic rows written to [bold]{out}[/bold]")
 
 
@@ -189,8 +188,7 @@ def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_co
     _print_engine(console, result.model)
     seconds = dict(timer.seconds)
     seconds["load"] = max(total - seconds.get("sample", 0) - seconds.get("validate", 0), 0.0)
-    print_summary(console, rows=summary.rows, seconds=seconds, validation=validator.summary(),
-                  planned=getattr(validator, "planned", None))
+    print_summary(console, rows=summary.rows, seconds=seconds, validation=validator.summary())
     print_load_summary(console, summary)
     if report_prefix:
         report(real=source, synthetic=target, json_path=f"{report_prefix}.json", html_path=f"{report_prefix}.html",

@@ -278,8 +278,9 @@ def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mappi
         t0 = time.perf_counter()
         validator.finish()
         timer.add("validate", t0)
-        validator.planned = planned_rows(model)  # type: ignore[attr-defined]
-        losses = loss_lines(validator.summary(), validator.planned)  # type: ignore[attr-defined]
+        summary = validator.summary()
+        summary.planned = planned_rows(model)
+        losses = loss_lines(summary, summary.planned)
         if losses and not allow_drops:
             from dbsynth.errors import ConstraintError
             more = f" (and {len(losses) - 1} more table(s))" if len(losses) > 1 else ""

@@ -8,7 +8,7 @@ from rich.table import Table as RichTable
 
 
 def print_summary(console: Console, *, rows: Mapping[str, int], seconds: Mapping[str, float],
-                  validation: Any, planned: Mapping[str, float] | None = None) -> None:
+                  validation: Any) -> None:
     table = RichTable(title="Synthetic rows")
     table.add_column("table")
     table.add_column("rows", justify="right")
@@ -21,7 +21,7 @@ def print_summary(console: Console, *, rows: Mapping[str, int], seconds: Mapping
     console.print("Constraint checks: " + _validation_line(data))
     if hasattr(validation, "rows_in"):  # never silent: every table that lost rows is named
         from dbsynth.pipeline import loss_lines
-        for line in loss_lines(validation, planned or {}):
+        for line in loss_lines(validation, getattr(validation, "planned", {})):
             console.print(f"[yellow]rows lost[/yellow]: {line}", highlight=False)
 
 

@@ -49,6 +49,7 @@ class ValidationSummary:
     warnings: list[str] = field(default_factory=list)
     deferred: list[Violation] = field(default_factory=list)
     details: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, kind) -> first rule seen failing
+    planned: dict[str, float] = field(default_factory=dict)  # rows the sampler planned per table (set by the caller)
 
     @property
     def ok(self) -> bool:
