@@ -139,7 +139,7 @@ def load(*, folder: str, target: str, mode: str, keep_triggers: bool, alembic_co
         preflight.check_not_source(source, target)
     with stage_progress(console) as progress:
         summary = load_rows(chunks=progress.count_rows(chunks), schema=schema, target_url=target, mode=mode,
-                            keep_triggers=keep_triggers,
+                            keep_triggers=keep_triggers, check_values=True,
                             alembic_config=Path(alembic_config) if alembic_config else None)
     print_load_summary(console, summary)
 

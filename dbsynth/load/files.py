@@ -137,7 +137,7 @@ def conform_frame(frame: "pd.DataFrame", table: Table, *, where: str, check: boo
             continue
         series = frame[col.name]
         if col.logical_type == LogicalType.INTEGER and series.dtype.kind not in "iu":
-            fixed = _integers(series, table.name, col, where)
+            fixed = integers(series, table=table.name, column=col.name, type_sql=col.type_sql, where=where)
             if out is frame:
                 out = frame.copy()
             out[col.name] = fixed
@@ -148,7 +148,8 @@ def conform_frame(frame: "pd.DataFrame", table: Table, *, where: str, check: boo
     return out
 
 
-def _integers(series: "pd.Series", table: str, col: Column, where: str) -> "pd.Series":
+def integers(series: "pd.Series", *, table: str, column: str, type_sql: str, where: str) -> "pd.Series":
+    """Whole numbers as Python ints (None for NULL), or a LoadError naming the table, column and value."""
     import pandas as pd
 
     values: list[Any] = []
@@ -162,7 +163,7 @@ def _integers(series: "pd.Series", table: str, col: Column, where: str) -> "pd.S
                 raise ValueError
             values.append(int(number))
         except (ValueError, ArithmeticError):
-            raise LoadError(f"{where}: table {table!r} column {col.name!r} is {col.type_sql or 'an integer'} "
+            raise LoadError(f"{where}: table {table!r} column {column!r} is {type_sql or 'an integer'} "
                             f"but holds {v!r}",
                             hint="re-sample the folder from a model of this schema (`dbsynth sample`)") from None
     return pd.Series(values, index=series.index, dtype=object, name=series.name)

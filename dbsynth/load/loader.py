@@ -24,6 +24,7 @@ from dbsynth.schema.graph import LoadPlan, build_plan
 from dbsynth.schema.model import LogicalType, Schema
 
 if TYPE_CHECKING:
+    import pandas as pd
     from sqlalchemy.engine import Connection, Engine
 
     from dbsynth.sample.types import TableChunk
@@ -136,8 +137,12 @@ def translate_error(exc: BaseException, stage: _Stage) -> LoadError:
 
 def load(*, chunks: Iterable["TableChunk"], schema: Schema, target_url: str, mode: Mode = "fail",
          keep_triggers: bool = False, alembic_config: Path | None = None,
-         progress: Callable[[str, int], None] | None = None) -> LoadSummary:
+         progress: Callable[[str, int], None] | None = None, check_values: bool = False) -> LoadSummary:
     """Load `chunks` (in plan order) into `target_url` in one all-or-nothing transaction.
+
+    `check_values` (rows from a folder) checks each chunk against the target's
+    own columns before writing it: a value the target would refuse is named
+    with its table and column.
 
     Ctrl-C before the commit rolls back (an `Interrupted` error); a SQLite file
     this load created is removed again when the load fails.
@@ -159,7 +164,7 @@ def load(*, chunks: Iterable["TableChunk"], schema: Schema, target_url: str, mod
             trans = conn.begin()
             try:
                 _run(conn, _Job(schema, plan, caps, mode, keep_triggers, alembic_config, progress, summary,
-                                stage), _watch(chunks))
+                                stage, check_values), _watch(chunks))
                 interrupts.hold()  # from here a Ctrl-C waits for the commit, which is atomic
                 interrupts.check()  # one raised where Python swallowed it (a GC callback) is still seen here
             except BaseException:
@@ -231,6 +236,8 @@ class _Job:
     progress: Callable[[str, int], None] | None
     summary: LoadSummary
     stage: _Stage
+    check_values: bool = False
+    target_columns: dict[str, dict[str, tuple[bool, bool, str]]] = field(default_factory=dict)
 
 
 def _run(conn: "Connection", job: _Job, chunks: Iterable["TableChunk"]) -> None:
@@ -269,6 +276,8 @@ def _prepare_target(conn: "Connection", job: _Job) -> list[tuple[str, Any]]:
                         hint="point at an empty database, or create the missing tables first")
     if present:
         job.summary.schema_action = job.summary.schema_action or "existing"
+        if job.check_values:
+            job.target_columns = _target_columns(conn, present)
         job.summary.drift = drift_lines(conn, schema=job.schema, target_dialect=conn.dialect.name)
         return []
     result = create_schema(conn, schema=job.schema, target_dialect=conn.dialect.name,
@@ -324,10 +333,48 @@ def _write_all(writer: Writer, job: _Job, chunks: Iterable["TableChunk"]) -> Non
             raise LoadError(f"table {table.name!r} has no column {unknown[0]!r}",
                             hint="sample and load with the same schema")
         job.stage.table = table.name
-        n = writer.write(table, chunk.frame)
+        frame = _check_target_values(table.name, chunk.frame, job) if job.check_values else chunk.frame
+        n = writer.write(table, frame)
         job.summary.rows[table.name] = job.summary.rows.get(table.name, 0) + n
         if job.progress:
             job.progress(table.name, n)
+
+
+def _target_columns(conn: "Connection", tables: list[str]) -> dict[str, dict[str, tuple[bool, bool, str]]]:
+    """Per existing target table: column -> (integer type, may be left NULL, type as text)."""
+    inspector = sa.inspect(conn)
+    out: dict[str, dict[str, tuple[bool, bool, str]]] = {}
+    for name in tables:
+        out[name] = {}
+        for c in inspector.get_columns(name):
+            integer = isinstance(c["type"], sa.Integer)
+            may_be_null = bool(c.get("nullable", True)) or c.get("autoincrement") is True
+            out[name][c["name"]] = (integer, may_be_null, str(c["type"]))
+    return out
+
+
+def _check_target_values(table: str, frame: "pd.DataFrame", job: _Job) -> "pd.DataFrame":
+    """A folder's chunk against the existing target table's columns (names, integers, NOT NULL)."""
+    from dbsynth.load.files import integers
+    columns = job.target_columns.get(table)
+    if not columns:
+        return frame
+    where = "the sample folder"
+    out = frame
+    for name in frame.columns:
+        if name not in columns:
+            raise LoadError(f"{where}: target table {table!r} has no column {name!r}",
+                            hint="load into a target with the source's schema, or an empty database")
+        integer, may_be_null, type_text = columns[name]
+        if integer and frame[name].dtype.kind not in "iu":
+            if out is frame:
+                out = frame.copy()
+            out[name] = integers(frame[name], table=table, column=name, type_sql=type_text, where=where)
+        if not may_be_null and frame[name].isna().any():
+            raise LoadError(f"{where}: target column {table}.{name} is NOT NULL but "
+                            f"{int(frame[name].isna().sum())} row(s) hold NULL",
+                            hint="load into a target with the source's schema, or an empty database")
+    return out
 
 
 def _verify(conn: "Connection", job: _Job) -> None:

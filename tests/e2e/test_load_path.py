@@ -367,3 +367,20 @@ def test_drops_over_one_percent_fail_with_table_constraint_and_count(tmp_path: P
     assert 0 < summary.rows["t"] < 300
     lines = pipeline.loss_lines(validator.summary(), {})
     assert len(lines) == 1 and "'t'" in lines[0] and "not null" in lines[0]
+
+
+@pytest.mark.postgres
+def test_folder_values_are_checked_against_an_existing_target_table(small_src: Path, tmp_path: Path,
+                                                                    pg_databases) -> None:  # type: ignore[no-untyped-def]
+    """The target's own columns decide: a NOT NULL there that the folder's schema did not have is named."""
+    import psycopg
+
+    from tests.e2e.test_safety import SMALL_SQL
+    _ok(cli("fit", f"sqlite:///{small_src}", "-o", str(tmp_path / "m")))
+    _ok(cli("sample", str(tmp_path / "m"), "-o", str(tmp_path / "rows"), "--format", "csv"))
+    url = pg_databases.create("strict", sql=SMALL_SQL.replace("qty INTEGER NULL", "qty INTEGER NOT NULL"))
+    one_line_error(cli("load", str(tmp_path / "rows"), url), "orders.qty is NOT NULL")
+    with psycopg.connect(url) as con:
+        assert con.execute("SELECT COUNT(*) FROM customer").fetchone()[0] == 0
+    ok_url = pg_databases.create("same", sql=SMALL_SQL)
+    _ok(cli("load", str(tmp_path / "rows"), ok_url))
