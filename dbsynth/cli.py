@@ -46,10 +46,8 @@ def run_guarded(fn: Callable[[], T]) -> T:
     from dbsynth import interrupts
     try:
         result = fn()
-        interrupts.check()  # a Ctrl-C whose exception was swallowed still ends the command with 130
-        return result
     except KeyboardInterrupt:  # Ctrl-C outside a load: nothing had been written
-        _error_line("interrupted: nothing was written")
+        _error_line("interrupted (Ctrl-C); no database was changed")
         raise typer.Exit(code=130)
     except DbsynthError as exc:
         if _state["debug"]:
@@ -68,6 +66,10 @@ def run_guarded(fn: Callable[[], T]) -> T:
         err_console.print(f"error: unexpected failure: {msg} (re-run with --debug for the traceback)",
                           markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(code=1)
+    if interrupts.hit():  # a Ctrl-C swallowed somewhere, or one held while a load committed
+        _error_line("interrupted (Ctrl-C) as the command finished; what it wrote is complete")
+        raise typer.Exit(code=130)
+    return result
 
 
 def _error_line(text: str) -> None:
@@ -206,7 +208,7 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:  # before a command body ran
-        err_console.print("error: interrupted: nothing was written", markup=False, highlight=False)
+        err_console.print("error: interrupted (Ctrl-C); no database was changed", markup=False, highlight=False)
         sys.exit(130)
     except BrokenPipeError:  # `dbsynth inspect … | head`
         sys.exit(0)
