@@ -117,6 +117,53 @@ def missing_driver(url: str, exc: BaseException) -> ConnectorError:
                           hint=hint)
 
 
+_SSL_REQUEST = (8).to_bytes(4, "big") + (80877103).to_bytes(4, "big")  # PostgreSQL's first packet
+_PROBED: set[tuple[str, int]] = set()
+
+
+def probe_postgres(url: str) -> None:
+    """Fail within the connect timeout when a PostgreSQL server accepts TCP but never answers.
+
+    libpq may try twice (with and without SSL), each time waiting the whole
+    timeout; this probe sends the 8-byte SSL request itself and waits once.
+    Refused connections and unknown hosts are left to the driver's message.
+    """
+    import socket
+    from contextlib import closing
+
+    from sqlalchemy.engine import make_url
+    try:
+        u = make_url(url)
+    except Exception:  # the driver names a malformed URL itself
+        return
+    host = u.host or dict(u.query).get("host") or os.environ.get("PGHOST")
+    if not host or str(host).startswith("/") or "," in str(host):
+        return  # a Unix socket or several hosts: the driver handles them
+    port = int(u.port or dict(u.query).get("port") or os.environ.get("PGPORT") or 5432)
+    if (str(host), port) in _PROBED:  # once per server and process: an SSL server logs the short visit
+        return
+    timeout = connect_timeout()
+    try:
+        sock = socket.create_connection((str(host), port), timeout=timeout)
+    except socket.timeout:
+        raise ConnectorError(f"cannot connect to {mask_url(url)}: connection timed out after {timeout}s",
+                             hint="check host/port, firewalls, and that the server is running") from None
+    except OSError:
+        return
+    with closing(sock):
+        try:
+            sock.sendall(_SSL_REQUEST)
+            sock.recv(1)
+            _PROBED.add((str(host), port))
+        except socket.timeout:
+            raise ConnectorError(f"cannot connect to {mask_url(url)}: the server accepted the connection but did "
+                                 f"not answer within {timeout}s (connection timed out)",
+                                 hint="check that host:port is a PostgreSQL server and that it is not overloaded; "
+                                      "DBSYNTH_CONNECT_TIMEOUT sets the wait") from None
+        except OSError:
+            return
+
+
 def connect_timeout() -> int:
     """Seconds to wait for a database to answer a connection, for sources and targets alike."""
     raw = os.environ.get("DBSYNTH_CONNECT_TIMEOUT", "10")
@@ -152,6 +199,8 @@ def open_connector(url: str, *, read_only: bool = True) -> Connector:
     """Open `url` with the connector registered for its dialect (generic otherwise)."""
     _ensure_builtin()
     dialect = dialect_of(url)
+    if dialect == "postgresql":
+        probe_postgres(url)  # a silent server fails within the timeout, once
     try:
         if dialect in _REGISTRY:
             return _REGISTRY[dialect](url, read_only=read_only)

@@ -253,8 +253,11 @@ def test_silent_target_fails_within_the_connect_timeout(src: Path, silent: Silen
     t0 = time.perf_counter()
     out = dbsynth("seed", f"sqlite:///{src}", url, env=env, timeout=60)
     took = time.perf_counter() - t0
-    one_line_error(out, "timed out")
+    one_line_error(out, "timed out", "did not answer within 2s")
     assert "fitting" not in out.stdout and took < 20, took
+    t0 = time.perf_counter()  # a silent source: the same timeout, the same line
+    one_line_error(dbsynth("seed", url, f"sqlite:///{tmp_path / 'out.sqlite'}", env=env, timeout=60), "timed out")
+    assert time.perf_counter() - t0 < 20 and not (tmp_path / "out.sqlite").exists()
     assert cli("fit", f"sqlite:///{src}", "-o", str(tmp_path / "m")).returncode == 0
     assert cli("sample", str(tmp_path / "m"), "-o", str(tmp_path / "rows")).returncode == 0
     t0 = time.perf_counter()
