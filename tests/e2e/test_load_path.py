@@ -384,3 +384,20 @@ def test_folder_values_are_checked_against_an_existing_target_table(small_src: P
         assert con.execute("SELECT COUNT(*) FROM customer").fetchone()[0] == 0
     ok_url = pg_databases.create("same", sql=SMALL_SQL)
     _ok(cli("load", str(tmp_path / "rows"), ok_url))
+
+
+@pytest.mark.postgres
+def test_append_into_postgres_never_collides_and_advances_sequences(small_src: Path, pg_databases) -> None:  # type: ignore[no-untyped-def]
+    import psycopg
+    url = pg_databases.create("append")
+    for mode in ("fail", "append"):
+        _seed(f"sqlite:///{small_src}", url, mode)
+    frames = _pg_frames(url)
+    customers = frames["customer"]
+    assert len(customers) == 120 and customers["id"].is_unique and customers["email"].is_unique
+    first, second = (customers.sort_values("id").iloc[i * 60:(i + 1) * 60] for i in range(2))
+    assert sorted(first["email"]) != sorted(second["email"])
+    with psycopg.connect(url) as con:
+        orphans = con.execute("SELECT COUNT(*) FROM orders o LEFT JOIN customer c ON c.id = o.customer_id "
+                              "WHERE c.id IS NULL").fetchone()[0]
+    assert orphans == 0
