@@ -185,6 +185,9 @@ def validate(config: Config) -> Config:
         value = getattr(config, key)
         if not (value is None and key == "max_training_time") and not ok(value):
             raise ConfigError(f"{key} must be {label}, got {value!r}")
+    if config.seed < 0:
+        raise ConfigError(f"--seed must be zero or a positive whole number, got {config.seed}", hint="e.g. --seed 42")
+    _check_locale(config.locale)
     if not math.isfinite(config.scale) or config.scale <= 0:
         raise ConfigError(f"--scale must be a positive number, got {config.scale}", hint="e.g. --scale 0.5 or --scale 3")
     if config.scale > MAX_SCALE:
@@ -202,3 +205,16 @@ def validate(config: Config) -> Config:
     if config.device not in ("auto", "cpu", "cuda") and not config.device.startswith("cuda:"):
         raise ConfigError(f"unknown device {config.device!r}", hint="use --device auto, cpu or cuda")
     return config
+
+
+def _check_locale(locale: str) -> None:
+    """A Faker locale that does not exist would only fail deep inside fitting."""
+    try:
+        from faker.config import AVAILABLE_LOCALES
+    except ImportError:  # pragma: no cover - Faker is a dependency
+        return
+    if locale not in AVAILABLE_LOCALES:
+        import difflib
+        close = difflib.get_close_matches(locale, AVAILABLE_LOCALES, n=1)
+        raise ConfigError(f"unknown locale {locale!r}",
+                          hint=f"did you mean {close[0]!r}?" if close else "e.g. en_US, de_DE, fr_FR")

@@ -66,6 +66,8 @@ def test_missing_file_and_bad_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     ('max_training_time = "60"\n', "max_training_time must be a number of seconds"),
     ('batch_rows = 2.5\n', "batch_rows must be a positive whole number"),
     ('tables = 3\n', "tables must be a table"),
+    ('seed = -1\n', "--seed must be zero or a positive"),
+    ('locale = "xx_YY"\n', "unknown locale"),
 ])
 def test_config_values_are_type_checked(tmp_path: Path, text: str, needle: str) -> None:
     """A quoted boolean is an error, never truthy (copy = "false" used to copy PII verbatim)."""
