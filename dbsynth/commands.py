@@ -12,6 +12,7 @@ from dbsynth.schema.graph import build_plan
 
 if TYPE_CHECKING:
     from dbsynth.config import Config
+    from dbsynth.engines.base import FittedModel
     from dbsynth.schema.model import Schema
 
 
@@ -78,7 +79,7 @@ def fit(*, source: str, out: str, config_path: str | None, schema: str | None, c
                   f"({len(result.schema.data_tables)} tables, fit {result.seconds.get('fit', 0):.1f}s)")
 
 
-def _load_model(model_dir: str) -> object:
+def _load_model(model_dir: str) -> "FittedModel":
     """The saved model, or one ModelError line for a missing, truncated or corrupt directory."""
     from pathlib import Path
 
@@ -111,9 +112,9 @@ def sample(*, model_dir: str, out: str, fmt: str, config_path: str | None, conso
     fresh = not out_path.exists() or (out_path.is_dir() and not any(out_path.iterdir()))
     try:
         with stage_progress(console) as progress:
-            chunks, validator = pipeline.validated_chunks(model, config=config, timer=timer,  # type: ignore[arg-type]
+            chunks, validator = pipeline.validated_chunks(model, config=config, timer=timer,
                                                           allow_drops=allow_drops)
-            counts = write_chunks(progress.count_rows(chunks), out_path, fmt=fmt, schema=model.schema,  # type: ignore[attr-defined]
+            counts = write_chunks(progress.count_rows(chunks), out_path, fmt=fmt, schema=model.schema,
                                   source=pipeline.model_source(Path(model_dir)))
     except BaseException:
         if fresh:  # a half-written folder would load as if it were whole

@@ -189,7 +189,8 @@ def validate(config: Config) -> Config:
         raise ConfigError(f"--seed must be zero or a positive whole number, got {config.seed}", hint="e.g. --seed 42")
     _check_locale(config.locale)
     if not math.isfinite(config.scale) or config.scale <= 0:
-        raise ConfigError(f"--scale must be a positive number, got {config.scale}", hint="e.g. --scale 0.5 or --scale 3")
+        raise ConfigError(f"--scale must be a positive number, got {config.scale}",
+                          hint="e.g. --scale 0.5 or --scale 3")
     if config.scale > MAX_SCALE:
         raise ConfigError(f"--scale {config.scale:g} is beyond the largest supported ({MAX_SCALE:g})",
                           hint="set [tables.NAME] rows in the config for a very large root table")
