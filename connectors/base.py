@@ -6,11 +6,12 @@ client): drivers are imported when a connection is opened.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Protocol, runtime_checkable
 
-from dbsynth.errors import ConfigError
+from dbsynth.errors import ConfigError, ConnectorError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -75,7 +76,104 @@ def dialect_of(url: str) -> str:
         raise ConfigError(f"not a database URL: {mask_url(url)!r}",
                           hint="use e.g. sqlite:///path/to/file.db or postgresql://user@host/dbname")
     name = match.group(1).lower()
+    _check_port(url)
     return {"postgres": "postgresql", "sqlite3": "sqlite"}.get(name, name)
+
+
+_NETLOC = re.compile(r"^[^:/]+://(?P<netloc>[^/?#]*)")
+
+
+def _check_port(url: str) -> None:
+    """A port that is not 1-65535 is named here, before any driver sees it."""
+    netloc = _NETLOC.match(url)
+    host = (netloc["netloc"] if netloc else "").rsplit("@", 1)[-1]
+    for part in host.split(","):  # libpq accepts several hosts
+        port = part.rsplit("]", 1)[-1].rpartition(":")[2] if ":" in part.rsplit("]", 1)[-1] else ""
+        if port and (not port.isdigit() or not 0 < int(port) < 65536):
+            raise ConfigError(f"bad port {port!r} in URL {mask_url(url)!r}",
+                              hint="a port is a number from 1 to 65535, e.g. postgresql://user@host:5432/db")
+
+
+# dialect -> what to install when SQLAlchemy has the dialect but the driver is missing
+_DRIVERS = {
+    "postgresql": "pip install 'psycopg[binary]'",
+    "mysql": "pip install mysqlclient, or use mysql+pymysql:// with pip install pymysql",
+    "mariadb": "pip install mariadb, or use mariadb+pymysql:// with pip install pymysql",
+    "mssql": "pip install pyodbc (and the ODBC driver), or use mssql+pymssql:// with pip install pymssql",
+    "oracle": "pip install oracledb and use oracle+oracledb://",
+    "duckdb": "pip install duckdb-engine",
+    "snowflake": "pip install snowflake-sqlalchemy",
+    "cockroachdb": "pip install sqlalchemy-cockroachdb 'psycopg[binary]'",
+}
+
+
+def missing_driver(url: str, exc: BaseException) -> ConnectorError:
+    """The one line for a database driver that is not installed, naming what to pip install."""
+    dialect = dialect_of(url)
+    found = re.search(r"'([^']+)'", str(exc))
+    module = getattr(exc, "name", None) or (found.group(1) if found else "?")
+    hint = _DRIVERS.get(dialect, f"install the Python driver for {dialect} (the module {module!r})")
+    return ConnectorError(f"the {dialect} driver is not installed (no module {module!r}) for {mask_url(url)}",
+                          hint=hint)
+
+
+_SSL_REQUEST = (8).to_bytes(4, "big") + (80877103).to_bytes(4, "big")  # PostgreSQL's first packet
+_PROBED: set[tuple[str, int]] = set()
+
+
+def probe_postgres(url: str) -> None:
+    """Fail within the connect timeout when a PostgreSQL server accepts TCP but never answers.
+
+    libpq may try twice (with and without SSL), each time waiting the whole
+    timeout; this probe sends the 8-byte SSL request itself and waits once.
+    Refused connections and unknown hosts are left to the driver's message.
+    """
+    import socket
+    from contextlib import closing
+
+    from sqlalchemy.engine import make_url
+    try:
+        u = make_url(url)
+    except Exception:  # the driver names a malformed URL itself
+        return
+    host = u.host or dict(u.query).get("host") or os.environ.get("PGHOST")
+    if not host or str(host).startswith("/") or "," in str(host):
+        return  # a Unix socket or several hosts: the driver handles them
+    port = int(u.port or dict(u.query).get("port") or os.environ.get("PGPORT") or 5432)
+    if (str(host), port) in _PROBED:  # once per server and process: an SSL server logs the short visit
+        return
+    timeout = connect_timeout()
+    try:
+        sock = socket.create_connection((str(host), port), timeout=timeout)
+    except socket.timeout:
+        raise ConnectorError(f"cannot connect to {mask_url(url)}: connection timed out after {timeout}s",
+                             hint="check host/port, firewalls, and that the server is running") from None
+    except OSError:
+        return
+    with closing(sock):
+        try:
+            sock.sendall(_SSL_REQUEST)
+            sock.recv(1)
+            _PROBED.add((str(host), port))
+        except socket.timeout:
+            raise ConnectorError(f"cannot connect to {mask_url(url)}: the server accepted the connection but did "
+                                 f"not answer within {timeout}s (connection timed out)",
+                                 hint="check that host:port is a PostgreSQL server and that it is not overloaded; "
+                                      "DBSYNTH_CONNECT_TIMEOUT sets the wait") from None
+        except OSError:
+            return
+
+
+def connect_timeout() -> int:
+    """Seconds to wait for a database to answer a connection, for sources and targets alike."""
+    raw = os.environ.get("DBSYNTH_CONNECT_TIMEOUT", "10")
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"environment variable DBSYNTH_CONNECT_TIMEOUT={raw!r} is not a whole number of seconds")
+    if value <= 0:
+        raise ConfigError(f"DBSYNTH_CONNECT_TIMEOUT must be a positive number of seconds, got {value}")
+    return value
 
 
 ConnectorFactory = Callable[..., Connector]
@@ -101,14 +199,28 @@ def open_connector(url: str, *, read_only: bool = True) -> Connector:
     """Open `url` with the connector registered for its dialect (generic otherwise)."""
     _ensure_builtin()
     dialect = dialect_of(url)
-    if dialect in _REGISTRY:
-        return _REGISTRY[dialect](url, read_only=read_only)
-    if not _sqlalchemy_knows(dialect):
-        known = sorted(set(_REGISTRY) | set(_KNOWN_SQLALCHEMY))
-        close = difflib.get_close_matches(dialect, known, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"supported: {', '.join(known)}"
-        raise ConfigError(f"unknown database dialect {dialect!r} in URL {mask_url(url)!r}", hint=hint)
-    return _REGISTRY["generic"](url, read_only=read_only)
+    if dialect == "postgresql":
+        probe_postgres(url)  # a silent server fails within the timeout, once
+    try:
+        if dialect in _REGISTRY:
+            return _REGISTRY[dialect](url, read_only=read_only)
+        if not _sqlalchemy_knows(dialect):
+            raise _unknown_dialect(url, dialect)
+        return _REGISTRY["generic"](url, read_only=read_only)
+    except ImportError as exc:  # SQLAlchemy knows the dialect; its DBAPI module is not installed
+        raise missing_driver(url, exc) from None
+    except ValueError as exc:  # SQLAlchemy's URL parser (e.g. several hosts)
+        raise ConfigError(f"cannot parse the URL {mask_url(url)!r}: {mask_url(str(exc))}",
+                          hint="use e.g. postgresql://user@host:5432/dbname") from None
+
+
+def _unknown_dialect(url: str, dialect: str) -> ConfigError | ConnectorError:
+    if dialect in _DRIVERS:
+        return ConnectorError(f"the {dialect} dialect is not installed for {mask_url(url)}", hint=_DRIVERS[dialect])
+    known = sorted(set(_REGISTRY) | set(_KNOWN_SQLALCHEMY))
+    close = difflib.get_close_matches(dialect, known, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"supported: {', '.join(known)}"
+    return ConfigError(f"unknown database dialect {dialect!r} in URL {mask_url(url)!r}", hint=hint)
 
 
 def capabilities_for(url: str) -> Capabilities:

@@ -218,6 +218,12 @@ class PgWriter:
                 value = int(found[0][0]) if found and found[0][0] is not None else 0
                 top[seq] = max(top.get(seq, 0), value)
         for seq, value in top.items():
-            name = self._exec("SELECT setval(%(seq)s::oid::regclass, %(next)s, false), %(seq)s::oid::regclass::text",
-                              {"seq": seq, "next": value + 1})
-            self.sequences_reset.append(str(name[0][1]) if name else str(seq))
+            # ALTER SEQUENCE ... RESTART is transactional; setval() is not (a rolled-back or killed
+            # load would leave the sequence advanced). The name is quoted by the catalog.
+            (name, start), = self._exec(
+                "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), GREATEST(%(next)s, s.seqmin) "
+                "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "JOIN pg_sequence s ON s.seqrelid = c.oid WHERE c.oid = %(seq)s::oid",
+                {"seq": seq, "next": value + 1})
+            self._exec(f"ALTER SEQUENCE {name} RESTART WITH {int(start)}")
+            self.sequences_reset.append(name)

@@ -6,7 +6,7 @@ import warnings
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from connectors.base import Capabilities, register
+from connectors.base import Capabilities, connect_timeout, register
 from connectors.sqla import Catalog, ErrorRule, SqlaConnector, _COMMON_RULES
 from dbsynth.schema.model import Column, ExclusionConstraint, Schema, Trigger
 
@@ -50,7 +50,7 @@ class PostgresConnector(SqlaConnector):
 
     def _create_engine(self) -> "Engine":
         from sqlalchemy import create_engine
-        args: dict[str, Any] = {"connect_timeout": 10, "application_name": "dbsynth"}
+        args: dict[str, Any] = {"connect_timeout": connect_timeout(), "application_name": "dbsynth"}
         if self.read_only:
             args["options"] = "-c default_transaction_read_only=on"  # any write fails server-side
         return create_engine(psycopg_url(self.url), connect_args=args, pool_pre_ping=True)

@@ -36,20 +36,29 @@ class InspectFormat(str, Enum):
 def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
           verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details.")) -> None:
     _state["debug"] = debug
+    from dbsynth import interrupts
+    interrupts.install()  # a Ctrl-C is remembered even where Python swallows its exception
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s")
 
 
 def run_guarded(fn: Callable[[], T]) -> T:
     """Run a command body; map failures to a one-line masked error."""
+    from dbsynth import interrupts
     try:
-        return fn()
+        result = fn()
+    except KeyboardInterrupt:  # Ctrl-C outside a load: nothing had been written
+        _error_line("interrupted (Ctrl-C); no database was changed")
+        raise typer.Exit(code=130)
     except DbsynthError as exc:
         if _state["debug"]:
             raise
-        err_console.print(f"error: {mask_url(str(exc))}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(code=2 if exc.__class__.__name__ == "ConfigError" else 1)
-    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        _error_line(str(exc))
+        raise typer.Exit(code=_exit_code(exc))
+    except (typer.Exit, typer.Abort):
         raise
+    except MemoryError:
+        _error_line("out of memory (re-run with a smaller --scale, or set batch_rows lower in the config)")
+        raise typer.Exit(code=1)
     except Exception as exc:  # a bug or an untranslated driver error: still one line
         if _state["debug"]:
             raise
@@ -57,6 +66,22 @@ def run_guarded(fn: Callable[[], T]) -> T:
         err_console.print(f"error: unexpected failure: {msg} (re-run with --debug for the traceback)",
                           markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(code=1)
+    if interrupts.hit():  # a Ctrl-C swallowed somewhere, or one held while a load committed
+        _error_line("interrupted (Ctrl-C) as the command finished; what it wrote is complete")
+        raise typer.Exit(code=130)
+    return result
+
+
+def _error_line(text: str) -> None:
+    line = " ".join(mask_url(text).split())  # one line, whatever the message held
+    err_console.print(f"error: {line}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _exit_code(exc: DbsynthError) -> int:
+    from dbsynth.errors import ConfigError, Interrupted
+    if isinstance(exc, Interrupted):
+        return 130  # 128 + SIGINT, as shells expect
+    return 2 if isinstance(exc, ConfigError) else 1
 
 
 @app.command()
@@ -93,6 +118,8 @@ _ALEMBIC = typer.Option(None, "--alembic-config", help="Run `alembic upgrade hea
 _STRICT = typer.Option(False, "--strict", help="Fail (rolled back) when a source trigger cannot be re-created.")
 _DEVICE = typer.Option(None, "--device", help="Neural engine: auto (CUDA when present) | cpu | cuda.")
 _MAX_TRAIN = typer.Option(None, "--max-training-time", help="Neural engine: training time budget in seconds.")
+_ALLOW_DROPS = typer.Option(False, "--allow-drops", help="Accept tables that lost more than 1% of their rows "
+                            "to constraint checks (or ended short of their planned count); named either way.")
 
 
 @app.command()
@@ -114,11 +141,11 @@ def sample(model_dir: str = typer.Argument(..., help="Model directory written by
            out: str = typer.Option(..., "--out", "-o", help="Folder for the synthetic rows."),
            fmt: SampleFormat = typer.Option(SampleFormat.parquet, "--format", help="parquet or csv."),
            scale: Optional[float] = _SCALE, seed: Optional[int] = _SEED,
-           config: Optional[str] = _CONFIG) -> None:
+           config: Optional[str] = _CONFIG, allow_drops: bool = _ALLOW_DROPS) -> None:
     """Sample and validate synthetic rows into a folder."""
     from dbsynth import commands
     run_guarded(lambda: commands.sample(model_dir=model_dir, out=out, fmt=fmt.value, config_path=config,
-                                        console=console, scale=scale, seed=seed))
+                                        console=console, scale=scale, seed=seed, allow_drops=allow_drops))
 
 
 @app.command()
@@ -144,14 +171,14 @@ def seed(source: str = typer.Argument(..., help="Source database URL (read only)
          device: Optional[str] = _DEVICE, max_training_time: Optional[float] = _MAX_TRAIN,
          report: Optional[str] = typer.Option(None, "--report", help="After the load, write PREFIX.json and "
                                               "PREFIX.html (see `dbsynth report`)."),
-         strict: bool = _STRICT) -> None:
+         strict: bool = _STRICT, allow_drops: bool = _ALLOW_DROPS) -> None:
     """Fit, sample, validate and load in one go."""
     from dbsynth import commands
     run_guarded(lambda: commands.seed(source=source, target=target, mode=mode.value, keep_triggers=keep_triggers,
                                       alembic_config=alembic_config, config_path=config, schema=schema,
                                       model_dir=model_dir, console=console, scale=scale, seed=seed, engine=engine,
                                       device=device, max_training_time=max_training_time, report_prefix=report,
-                                      strict=strict))
+                                      strict=strict, allow_drops=allow_drops))
 
 
 @app.command("report")
@@ -181,6 +208,9 @@ def demo(out: Optional[str] = typer.Option(None, "--out", help="SQLite file to w
 def main() -> None:
     try:
         app()
+    except KeyboardInterrupt:  # before a command body ran
+        err_console.print("error: interrupted (Ctrl-C); no database was changed", markup=False, highlight=False)
+        sys.exit(130)
     except BrokenPipeError:  # `dbsynth inspect … | head`
         sys.exit(0)
 

@@ -12,6 +12,7 @@ from dbsynth.schema.graph import build_plan
 
 if TYPE_CHECKING:
     from dbsynth.config import Config
+    from dbsynth.engines.base import FittedModel
     from dbsynth.schema.model import Schema
 
 
@@ -71,29 +72,54 @@ def fit(*, source: str, out: str, config_path: str | None, schema: str | None, c
     config = _config(config_path, **cli)
     with stage_progress(console) as progress:
         result = pipeline.fit(source, config=config, schema_name=schema, progress=progress.note)
-        pipeline.save_model(result.model, Path(out))
+        pipeline.save_model(result.model, Path(out), source_url=source)
     _print_warnings(console, result.warnings)
     _print_engine(console, result.model)
     console.print(f"model saved to [bold]{out}[/bold] "
                   f"({len(result.schema.data_tables)} tables, fit {result.seconds.get('fit', 0):.1f}s)")
 
 
+def _load_model(model_dir: str) -> "FittedModel":
+    """The saved model, or one ModelError line for a missing, truncated or corrupt directory."""
+    from pathlib import Path
+
+    from dbsynth.engines.registry import load_model
+    from dbsynth.errors import DbsynthError, ModelError
+    try:
+        return load_model(Path(model_dir))
+    except DbsynthError:
+        raise
+    except Exception as exc:  # a damaged file any reader may trip on differently
+        first = (str(exc).splitlines() or [""])[0]
+        raise ModelError(f"model in {model_dir} is corrupt ({type(exc).__name__}: {first})",
+                         hint="re-run `dbsynth fit` to write it again") from None
+
+
 def sample(*, model_dir: str, out: str, fmt: str, config_path: str | None, console: Console,
-           **cli: object) -> None:
-    """Sample + validate from a saved model into a parquet/csv folder."""
+           allow_drops: bool = False, **cli: object) -> None:
+    """Sample + validate from a saved model into a parquet/csv folder (removed again if this fails)."""
+    import shutil
     from pathlib import Path
 
     from dbsynth import pipeline
-    from dbsynth.engines.registry import load_model
     from dbsynth.load.files import write_chunks
     from dbsynth.progress import stage_progress
     from dbsynth.summary import print_summary
     config = _config(config_path, **cli)
-    model = load_model(Path(model_dir))
+    model = _load_model(model_dir)
     timer = pipeline.StageTimer()
-    with stage_progress(console) as progress:
-        chunks, validator = pipeline.validated_chunks(model, config=config, timer=timer)
-        counts = write_chunks(progress.count_rows(chunks), Path(out), fmt=fmt, schema=model.schema)
+    out_path = Path(out)
+    fresh = not out_path.exists() or (out_path.is_dir() and not any(out_path.iterdir()))
+    try:
+        with stage_progress(console) as progress:
+            chunks, validator = pipeline.validated_chunks(model, config=config, timer=timer,
+                                                          allow_drops=allow_drops)
+            counts = write_chunks(progress.count_rows(chunks), out_path, fmt=fmt, schema=model.schema,
+                                  source=pipeline.model_source(Path(model_dir)))
+    except BaseException:
+        if fresh:  # a half-written folder would load as if it were whole
+            shutil.rmtree(out_path, ignore_errors=True)
+        raise
     print_summary(console, rows=counts, seconds=dict(timer.seconds), validation=validator.summary())
     console.print(f"synthetic rows written to [bold]{out}[/bold]")
 
@@ -103,36 +129,57 @@ def load(*, folder: str, target: str, mode: str, keep_triggers: bool, alembic_co
     """Load a sample folder into `target` in one transaction."""
     from pathlib import Path
 
-    from dbsynth.load.files import read_chunks
+    from dbsynth.load import preflight
+    from dbsynth.load.files import folder_source, read_chunks
     from dbsynth.load.loader import load as load_rows
     from dbsynth.progress import stage_progress
     from dbsynth.summary import print_load_summary
     schema, chunks = read_chunks(Path(folder))
+    source = preflight.identity_url(folder_source(Path(folder)))
+    if source:  # the folder remembers the database it was learnt from: never load into it
+        preflight.check_not_source(source, target)
     with stage_progress(console) as progress:
         summary = load_rows(chunks=progress.count_rows(chunks), schema=schema, target_url=target, mode=mode,
-                            keep_triggers=keep_triggers, strict=strict,
+                            keep_triggers=keep_triggers, strict=strict, check_values=True,
                             alembic_config=Path(alembic_config) if alembic_config else None)
     print_load_summary(console, summary)
 
 
 def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_config: str | None,
          config_path: str | None, schema: str | None, model_dir: str | None, console: Console,
-         report_prefix: str | None = None, strict: bool = False, **cli: object) -> dict:
-    """fit → sample → validate → load, streaming the rows straight into the target."""
+         report_prefix: str | None = None, allow_drops: bool = False, strict: bool = False, **cli: object) -> dict:
+    """fit → sample → validate → load, streaming the rows straight into the target.
+
+    Before the source is read: the target is not the source, it answers, and
+    (`--mode fail`) its tables are empty.
+    """
+    from dataclasses import replace
     from pathlib import Path
 
     from dbsynth import pipeline
-    from dbsynth.load.loader import key_offsets, load as load_rows
+    from dbsynth.load import preflight
+    from dbsynth.load.loader import append_state, load as load_rows
     from dbsynth.progress import stage_progress
     from dbsynth.summary import print_load_summary, print_summary
     config = _config(config_path, **cli)
+    preflight.check_not_source(source, target)
+    preflight.check_target(target, source=source)
+    on_schema = (lambda s: preflight.check_mode_fail(target, s)) if mode == "fail" else None
     timer = pipeline.StageTimer()
     with stage_progress(console) as progress:
-        result = pipeline.fit(source, config=config, schema_name=schema, progress=progress.note, timer=timer)
+        result = pipeline.fit(source, config=config, schema_name=schema, progress=progress.note, timer=timer,
+                              on_schema=on_schema)
         if model_dir:
-            pipeline.save_model(result.model, Path(model_dir))
-        offsets = key_offsets(target_url=target, schema=result.schema) if mode == "append" else {}
-        chunks, validator = pipeline.validated_chunks(result.model, config=config, key_offsets=offsets, timer=timer)
+            pipeline.save_model(result.model, Path(model_dir), source_url=source)
+        offsets: dict[str, int] = {}
+        existing: dict = {}
+        if mode == "append":
+            state = append_state(target_url=target, schema=result.schema)
+            offsets, existing = state.offsets, state.keys
+            # the same seed on a target that already holds rows would clone the rows appended before
+            config = replace(config, seed=state.seed_for(config.seed))
+        chunks, validator = pipeline.validated_chunks(result.model, config=config, key_offsets=offsets, timer=timer,
+                                                      allow_drops=allow_drops, existing=existing)
         t0 = time.perf_counter()
         summary = load_rows(chunks=progress.count_rows(chunks), schema=result.schema, target_url=target,
                             mode=mode, keep_triggers=keep_triggers, strict=strict,
@@ -176,6 +223,8 @@ def demo(*, out: str | None, console: Console) -> None:
         raise ConfigError(f"the demo database {src} is missing",
                           hint="run the demo from a clone of the dbsynth repository (examples/ holds it)")
     target = Path(out or "demo-output/chinook-synthetic.sqlite").resolve()
+    from dbsynth.load.preflight import check_not_source
+    check_not_source(f"sqlite:///{src}", f"sqlite:///{target}")  # before the old output is removed
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         target.unlink()

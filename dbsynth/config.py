@@ -22,6 +22,7 @@ Example (`dbsynth.toml`)::
 """
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -31,6 +32,7 @@ from typing import Any, Mapping
 from dbsynth.errors import ConfigError
 
 _TABLE_KEYS = {"rows", "context", "copy", "skip", "columns"}
+MAX_SCALE = 100_000.0  # beyond this a typo (1e9) would only exhaust memory; planned rows are also capped
 
 
 @dataclass(frozen=True)
@@ -81,11 +83,46 @@ def _table_config(name: str, raw: Any) -> TableConfig:
     if unknown:
         raise ConfigError(f"config [tables.{name}] has unknown key(s) {sorted(unknown)}",
                           hint=f"valid keys: {', '.join(sorted(_TABLE_KEYS))}")
+    where = f"config [tables.{name}]"
     rows = raw.get("rows")
-    if rows is not None and (not isinstance(rows, int) or rows < 0):
-        raise ConfigError(f"config [tables.{name}] rows must be a non-negative integer, got {rows!r}")
-    return TableConfig(rows=rows, context=raw.get("context"), copy=bool(raw.get("copy", False)),
-                       skip=bool(raw.get("skip", False)), columns=dict(raw.get("columns", {})))
+    if rows is not None and (not _is_int(rows) or rows < 0):
+        raise ConfigError(f"{where} rows must be a non-negative integer, got {rows!r}", hint="e.g. rows = 100")
+    for key in ("copy", "skip"):  # a string "false" would be truthy: copy = "false" copied PII verbatim
+        if key in raw and not isinstance(raw[key], bool):
+            raise ConfigError(f"{where} {key} must be true or false (no quotes), got {raw[key]!r}",
+                              hint=f"write {key} = true or {key} = false")
+    context = raw.get("context")
+    if context is not None and not isinstance(context, str):
+        raise ConfigError(f"{where} context must be a text (a column or a table name), got {context!r}",
+                          hint='e.g. context = "CustomerId"')
+    columns = raw.get("columns", {})
+    if not isinstance(columns, dict):
+        raise ConfigError(f"{where} columns must be a table of column = \"type\"", hint='e.g. Email = "pii:email"')
+    for col, kind in columns.items():
+        if not isinstance(kind, str):
+            raise ConfigError(f"{where} column {col!r} must be given as a text, got {kind!r}",
+                              hint=f'e.g. {col} = "categorical"')
+    return TableConfig(rows=rows, context=context, copy=raw.get("copy", False), skip=raw.get("skip", False),
+                       columns=dict(columns))
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# the type each top-level key must have in the file (TOML integers are accepted where a float is asked)
+_TYPES: dict[str, tuple[str, Any]] = {
+    "seed": ("a whole number", _is_int), "scale": ("a number", _is_number),
+    "locale": ("a text", lambda v: isinstance(v, str)), "engine": ("a text", lambda v: isinstance(v, str)),
+    "batch_rows": ("a positive whole number of rows", _is_int),
+    "max_fit_rows": ("a positive whole number of rows", _is_int),
+    "device": ("a text", lambda v: isinstance(v, str)),
+    "max_training_time": ("a number of seconds", _is_number),
+}
 
 
 def _from_mapping(raw: Mapping[str, Any], source: str) -> Config:
@@ -93,12 +130,24 @@ def _from_mapping(raw: Mapping[str, Any], source: str) -> Config:
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"{source}: unknown key(s) {sorted(unknown)}", hint=f"valid keys: {', '.join(sorted(known))}")
+    if not isinstance(raw.get("tables", {}), dict):
+        raise ConfigError(f"{source}: tables must be a table of [tables.NAME] sections", hint="e.g. [tables.Customer]")
     tables = {name: _table_config(name, t) for name, t in dict(raw.get("tables", {})).items()}
     values = {k: v for k, v in raw.items() if k != "tables"}
+    for key, value in values.items():
+        label, ok = _TYPES[key]
+        if not ok(value):
+            raise ConfigError(f"{source}: {key} must be {label}, got {value!r}",
+                              hint=f"e.g. {key} = {_example(key)}")
     try:
         return Config(tables=tables, **values)
     except TypeError as exc:
         raise ConfigError(f"{source}: {exc}") from exc
+
+
+def _example(key: str) -> str:
+    default = Config.__dataclass_fields__[key].default
+    return f'"{default}"' if isinstance(default, str) else ("60" if default is None else str(default))
 
 
 def _from_env() -> dict[str, Any]:
@@ -132,8 +181,21 @@ def load_config(path: str | Path | None = None) -> Config:
 
 def validate(config: Config) -> Config:
     """Range checks that the types alone do not make."""
-    if config.scale <= 0:
-        raise ConfigError(f"--scale must be positive, got {config.scale}", hint="e.g. --scale 0.5 or --scale 3")
+    for key, (label, ok) in _TYPES.items():  # CLI and library callers too, not only the file
+        value = getattr(config, key)
+        if not (value is None and key == "max_training_time") and not ok(value):
+            raise ConfigError(f"{key} must be {label}, got {value!r}")
+    if config.seed < 0:
+        raise ConfigError(f"--seed must be zero or a positive whole number, got {config.seed}", hint="e.g. --seed 42")
+    _check_locale(config.locale)
+    if not math.isfinite(config.scale) or config.scale <= 0:
+        raise ConfigError(f"--scale must be a positive number, got {config.scale}",
+                          hint="e.g. --scale 0.5 or --scale 3")
+    if config.scale > MAX_SCALE:
+        raise ConfigError(f"--scale {config.scale:g} is beyond the largest supported ({MAX_SCALE:g})",
+                          hint="set [tables.NAME] rows in the config for a very large root table")
+    if config.max_training_time is not None and not math.isfinite(config.max_training_time):
+        raise ConfigError(f"--max-training-time must be a finite number of seconds, got {config.max_training_time}")
     if config.max_training_time is not None and config.max_training_time <= 0:
         raise ConfigError(f"--max-training-time must be a positive number of seconds, got {config.max_training_time}")
     for key in ("batch_rows", "max_fit_rows"):
@@ -144,3 +206,16 @@ def validate(config: Config) -> Config:
     if config.device not in ("auto", "cpu", "cuda") and not config.device.startswith("cuda:"):
         raise ConfigError(f"unknown device {config.device!r}", hint="use --device auto, cpu or cuda")
     return config
+
+
+def _check_locale(locale: str) -> None:
+    """A Faker locale that does not exist would only fail deep inside fitting."""
+    try:
+        from faker.config import AVAILABLE_LOCALES
+    except ImportError:  # pragma: no cover - Faker is a dependency
+        return
+    if locale not in AVAILABLE_LOCALES:
+        import difflib
+        close = difflib.get_close_matches(locale, AVAILABLE_LOCALES, n=1)
+        raise ConfigError(f"unknown locale {locale!r}",
+                          hint=f"did you mean {close[0]!r}?" if close else "e.g. en_US, de_DE, fr_FR")

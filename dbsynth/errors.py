@@ -7,7 +7,8 @@
      ├── SchemaError        the schema cannot be reflected or planned
      ├── ModelError         fitting, saving or loading a model failed
      ├── ConstraintError    rows still violate constraints after repair
-     └── LoadError          the target database refused the rows (rolled back)
+     ├── LoadError          the target database refused the rows (rolled back)
+     └── Interrupted        Ctrl-C: stopped, the load rolled back (exit 130)
 
 The CLI prints ``error: <message>`` and exits non-zero; messages name the
 table/column at fault and what to do next. Context lives in attributes so
@@ -58,3 +59,7 @@ class ConstraintError(DbsynthError):
 
 class LoadError(DbsynthError):
     """The target refused the rows; the load transaction was rolled back."""
+
+
+class Interrupted(DbsynthError):
+    """The user pressed Ctrl-C (SIGINT); any load in progress was rolled back."""

@@ -200,8 +200,13 @@ def _orphan_warnings(schema: "Schema", table: Any, frame: "pd.DataFrame",
 
 
 def fit(source_url: str, *, config: Config, schema_name: str | None = None,
-        progress: Progress | None = None, timer: StageTimer | None = None) -> FitResult:
-    """Reflect, read, profile and fit the configured engine on the source."""
+        progress: Progress | None = None, timer: StageTimer | None = None,
+        on_schema: Callable[["Schema"], None] | None = None) -> FitResult:
+    """Reflect, read, profile and fit the configured engine on the source.
+
+    `on_schema` sees the reflected schema before any row is read (seed checks
+    the target against it there: `--mode fail` refuses early).
+    """
     from connectors.base import open_connector
     from dbsynth.engines.base import FitOptions
     from dbsynth.engines.registry import get_engine
@@ -211,6 +216,8 @@ def fit(source_url: str, *, config: Config, schema_name: str | None = None,
     with closing(open_connector(source_url, read_only=True)) as conn:
         schema = conn.reflect(schema=schema_name)
     _check_table_names(schema, config)
+    if on_schema is not None:
+        on_schema(schema)
     plan = build_plan(schema)
     timer.add("reflect", t0)
     t0 = time.perf_counter()
@@ -242,8 +249,16 @@ def _check_table_names(schema: "Schema", config: Config) -> None:
 
 
 def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mapping[str, int] | None = None,
-                     timer: StageTimer | None = None) -> tuple[Iterator["TableChunk"], "Validator"]:
-    """Sample and validate as one stream; invalid rows are repaired or dropped, never yielded."""
+                     timer: StageTimer | None = None, allow_drops: bool = True,
+                     existing: Mapping[str, Any] | None = None) -> tuple[Iterator["TableChunk"], "Validator"]:
+    """Sample and validate as one stream; invalid rows are repaired or dropped, never yielded.
+
+    With `allow_drops=False` the stream ends in a ConstraintError (so a load
+    consuming it rolls back) when a table lost more than DROP_SHARE of its
+    rows to the validator or ended short of its planned count.
+    `existing` ({(table, columns): values}) seeds the validator with keys
+    already in an append target, so new rows never collide with them.
+    """
     from dbsynth.engines.base import SampleOptions
     from dbsynth.sample.types import TableChunk
     from dbsynth.validate.runner import Validator
@@ -251,6 +266,8 @@ def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mappi
     options = SampleOptions(seed=config.seed, scale=config.scale, row_counts=config.row_counts(),
                             batch_rows=config.batch_rows, key_offsets=dict(key_offsets or {}))
     validator = Validator(model.schema, build_plan(model.schema))
+    for (table, cols), values in (existing or {}).items():
+        validator.seed_keys(table, tuple(cols), values)
 
     def stream() -> Iterator[TableChunk]:
         for i, chunk in enumerate(timer.timed("sample", model.sample(options=options))):
@@ -261,8 +278,56 @@ def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mappi
         t0 = time.perf_counter()
         validator.finish()
         timer.add("validate", t0)
+        summary = validator.summary()
+        summary.planned = planned_rows(model)
+        losses = loss_lines(summary, summary.planned)
+        if losses and not allow_drops:
+            from dbsynth.errors import ConstraintError
+            more = f" (and {len(losses) - 1} more table(s))" if len(losses) > 1 else ""
+            raise ConstraintError(f"{losses[0]}{more}; nothing was written",
+                                  hint="re-run with --allow-drops to accept fewer rows")
 
     return stream(), validator
+
+
+DROP_SHARE = 0.01  # more than this share of a table dropped is an error unless --allow-drops
+SHORT_SHARE = 0.05  # ending more than this (plus sampling noise) below the plan is one too
+
+
+def planned_rows(model: "FittedModel") -> dict[str, float]:
+    """Rows the sampler planned per table (after a sample run), empty when the engine does not say."""
+    state = getattr(model, "_state", None)
+    planned = dict(getattr(state, "expected", None) or {})
+    for name, tp in getattr(model, "tables", {}).items():
+        if getattr(tp, "copy_rows", None) is not None:
+            planned[name] = float(len(tp.copy_rows))
+    return planned
+
+
+def loss_lines(summary: Any, planned: Mapping[str, float]) -> list[str]:
+    """One line per table that lost rows beyond tolerance, naming the constraints and counts."""
+    out: list[str] = []
+    tables = sorted(set(summary.rows_in) | set(planned))
+    for table in tables:
+        rows_in = summary.rows_in.get(table, 0)
+        valid = summary.rows_valid.get(table, 0)
+        kinds = {k: c["dropped"] for k, c in summary.counts.get(table, {}).items() if c["dropped"]}
+        dropped = rows_in - valid
+        want = planned.get(table)
+        short = want is not None and valid < want * (1 - SHORT_SHARE) - 3 * want ** 0.5 - 1
+        if dropped > DROP_SHARE * max(rows_in, 1) and kinds:
+            why = ", ".join(f"{n:,} by {k.replace('_', ' ')}" + _rule(summary, table, k) for k, n in kinds.items())
+            out.append(f"table {table!r}: {dropped:,} of {rows_in:,} rows ({dropped / max(rows_in, 1):.1%}) "
+                       f"dropped: {why}")
+        elif short:
+            out.append(f"table {table!r}: {valid:,} rows, fewer than the {want:,.0f} planned")
+    return out
+
+
+def _rule(summary: Any, table: str, kind: str) -> str:
+    """The constraint behind a kind of drop, when the validator named it."""
+    details = getattr(summary, "details", {}).get((table, kind))
+    return f" ({details})" if details else ""
 
 
 def _resampler(model: "FittedModel", table: str, base_seed: int) -> Callable[[int], "pd.DataFrame"]:
@@ -271,6 +336,24 @@ def _resampler(model: "FittedModel", table: str, base_seed: int) -> Callable[[in
     return lambda n: model.resample(table=table, n=n, seed=base_seed * 101 + next(attempt))
 
 
-def save_model(model: "FittedModel", directory: Path) -> None:
+SOURCE_FILE = "source.json"  # beside the model: which database it was learnt from (no password)
+
+
+def save_model(model: "FittedModel", directory: Path, *, source_url: str | None = None) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     model.save(directory)
+    if source_url:
+        import json
+
+        from dbsynth.load.preflight import source_identity
+        (directory / SOURCE_FILE).write_text(json.dumps(source_identity(source_url)))
+
+
+def model_source(directory: Path) -> dict[str, Any] | None:
+    """The source a saved model remembers (None for older models or an unreadable file)."""
+    import json
+    try:
+        data = json.loads((Path(directory) / SOURCE_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None

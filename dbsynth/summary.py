@@ -19,6 +19,10 @@ def print_summary(console: Console, *, rows: Mapping[str, int], seconds: Mapping
     console.print("Seconds per stage: " + ", ".join(f"{k} {v:.2f}" for k, v in seconds.items()))
     data = validation.to_dict() if hasattr(validation, "to_dict") else dict(validation or {})
     console.print("Constraint checks: " + _validation_line(data))
+    if hasattr(validation, "rows_in"):  # never silent: every table that lost rows is named
+        from dbsynth.pipeline import loss_lines
+        for line in loss_lines(validation, getattr(validation, "planned", {})):
+            console.print(f"[yellow]rows lost[/yellow]: {line}", highlight=False)
 
 
 def _validation_line(data: Mapping[str, Any]) -> str:

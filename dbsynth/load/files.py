@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Literal
 
-from dbsynth.errors import ConfigError
+from dbsynth.errors import ConfigError, LoadError
 from dbsynth.sample.types import TableChunk
 from dbsynth.schema.model import Column, LogicalType, Schema
 from dbsynth.schema.serde import schema_from_dict, to_dict
@@ -32,7 +32,7 @@ def _dir_name(table: str) -> str:
 
 
 def write_chunks(chunks: Iterable[TableChunk], out_dir: Path, *, fmt: Literal["parquet", "csv"],
-                 schema: Schema) -> dict[str, int]:
+                 schema: Schema, source: dict[str, Any] | None = None) -> dict[str, int]:
     """Write every chunk under `out_dir` plus manifest.json; returns rows per table."""
     if fmt not in ("parquet", "csv"):
         raise ConfigError(f"unknown output format {fmt!r}", hint="use parquet or csv")
@@ -46,6 +46,9 @@ def write_chunks(chunks: Iterable[TableChunk], out_dir: Path, *, fmt: Literal["p
         rel = f"{_dir_name(chunk.table)}/part-{sum(e['table'] == chunk.table for e in entries):05d}.{fmt}"
         path = out_dir / rel
         path.parent.mkdir(parents=True, exist_ok=True)
+        frame = conform_frame(chunk.frame, schema.table(chunk.table), where="sample", check=False) \
+            if schema.has_table(chunk.table) else chunk.frame
+        chunk = TableChunk(table=chunk.table, frame=frame, batch=chunk.batch)
         _write_frame(chunk.frame, path, fmt=fmt)
         entries.append({"table": chunk.table, "batch": chunk.batch, "file": rel, "rows": len(chunk.frame)})
         rows[chunk.table] = rows.get(chunk.table, 0) + len(chunk.frame)
@@ -53,18 +56,22 @@ def write_chunks(chunks: Iterable[TableChunk], out_dir: Path, *, fmt: Literal["p
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest = {"version": 1, "format": fmt, "order": list(dict.fromkeys(e["table"] for e in entries)),
                 "rows": rows, "chunks": entries, "dtypes": dtypes, "schema": to_dict(schema)}
+    if source:
+        manifest["source"] = source  # the model's source, so `dbsynth load` never writes into it
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2))
     return rows
 
 
 def _write_frame(frame: "pd.DataFrame", path: Path, *, fmt: str) -> None:
+    import pandas as pd
+
     if fmt == "parquet":
         frame.to_parquet(path, index=False)
         return
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype == object:
-            out[col] = out[col].map(_csv_cell)
+        if out[col].dtype == object:  # not Series.map: it re-infers [None, 1] as floats and writes "1.0"
+            out[col] = pd.Series([_csv_cell(v) for v in out[col].tolist()], index=out.index, dtype=object)
     out.to_csv(path, index=False, na_rep=_CSV_NULL)
 
 
@@ -90,6 +97,12 @@ def _manifest(out_dir: Path) -> dict[str, Any]:
     return data
 
 
+def folder_source(out_dir: Path) -> dict[str, Any] | None:
+    """The source database a sample folder was learnt from, when its manifest says."""
+    source = _manifest(Path(out_dir)).get("source")
+    return source if isinstance(source, dict) else None
+
+
 def read_chunks(out_dir: Path) -> tuple[Schema, Iterator[TableChunk]]:
     """The schema and the chunks of a sample folder, lazily, in load order."""
     manifest = _manifest(Path(out_dir))
@@ -105,7 +118,55 @@ def _iter_chunks(out_dir: Path, manifest: dict[str, Any], schema: Schema) -> Ite
         table = entry["table"]
         frame = _read_frame(out_dir / entry["file"], fmt=manifest["format"],
                             dtypes=manifest["dtypes"].get(table, {}), schema=schema, table=table)
+        if schema.has_table(table):  # every value checked against the column it goes into
+            frame = conform_frame(frame, schema.table(table), where=str(out_dir / entry["file"]))
         yield TableChunk(table=table, frame=frame, batch=int(entry.get("batch", 0)))
+
+
+def conform_frame(frame: "pd.DataFrame", table: Table, *, where: str, check: bool = True) -> "pd.DataFrame":
+    """`frame` with each column's values in its logical type, or a LoadError naming the table and column.
+
+    A nullable integer column often arrives as floats (1.0 beside NaN, from
+    parquet or pandas); PostgreSQL refuses "1.0" for a bigint, so whole floats
+    become ints here and anything else is named before a row is written.
+    `check` also refuses NULL in a NOT NULL column (loading a folder).
+    """
+    out = frame
+    for col in table.columns:
+        if col.name not in frame.columns:
+            continue
+        series = frame[col.name]
+        if col.logical_type == LogicalType.INTEGER and series.dtype.kind not in "iu":
+            fixed = integers(series, table=table.name, column=col.name, type_sql=col.type_sql, where=where)
+            if out is frame:
+                out = frame.copy()
+            out[col.name] = fixed
+        if check and not col.nullable and not col.autoincrement and series.isna().any():
+            raise LoadError(f"{where}: table {table.name!r} column {col.name!r} is NOT NULL but "
+                            f"{int(series.isna().sum())} row(s) hold NULL",
+                            hint="re-sample the folder from a model of this schema (`dbsynth sample`)")
+    return out
+
+
+def integers(series: "pd.Series", *, table: str, column: str, type_sql: str, where: str) -> "pd.Series":
+    """Whole numbers as Python ints (None for NULL), or a LoadError naming the table, column and value."""
+    import pandas as pd
+
+    values: list[Any] = []
+    for v in series.tolist():
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            values.append(None)
+            continue
+        try:
+            number = decimal.Decimal(str(v).strip()) if not isinstance(v, bool) else decimal.Decimal(int(v))
+            if number != number.to_integral_value():
+                raise ValueError
+            values.append(int(number))
+        except (ValueError, ArithmeticError):
+            raise LoadError(f"{where}: table {table!r} column {column!r} is {type_sql or 'an integer'} "
+                            f"but holds {v!r}",
+                            hint="re-sample the folder from a model of this schema (`dbsynth sample`)") from None
+    return pd.Series(values, index=series.index, dtype=object, name=series.name)
 
 
 def _read_frame(path: Path, *, fmt: str, dtypes: dict[str, str], schema: Schema, table: str) -> "pd.DataFrame":
@@ -158,5 +219,4 @@ _OBJECT_PARSERS: dict[LogicalType, Any] = {
     LogicalType.DECIMAL: decimal.Decimal,
     LogicalType.BINARY: bytes.fromhex,
     LogicalType.JSON: json.loads,
-    LogicalType.INTEGER: int,
 }

@@ -9,20 +9,22 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal
 
 import sqlalchemy as sa
 
-from connectors.base import Capabilities, capabilities_for, dialect_of, mask_url
+from connectors.base import Capabilities, capabilities_for, connect_timeout, dialect_of, mask_url, missing_driver
 from connectors.generic_writer import GenericWriter, Writer, WriterContext
 from connectors.postgresql import psycopg_url
-from dbsynth.errors import ConfigError, DbsynthError, LoadError
+from dbsynth import interrupts
+from dbsynth.errors import ConfigError, DbsynthError, Interrupted, LoadError
 from dbsynth.load.ddl import add_foreign_key_sql, create_schema, create_triggers, fk_name, use_target_schema
 from dbsynth.load.drift import drift_lines, existing_tables
 from dbsynth.schema.graph import LoadPlan, build_plan
 from dbsynth.schema.model import LogicalType, Schema
 
 if TYPE_CHECKING:
+    import pandas as pd
     from sqlalchemy.engine import Connection, Engine
 
     from dbsynth.sample.types import TableChunk
@@ -67,7 +69,15 @@ def target_capabilities(url: str) -> Capabilities:
 
 def open_target(url: str) -> "Engine":
     """Engine whose transactions really are transactions (also for SQLite DDL)."""
-    engine = sa.create_engine(psycopg_url(url))
+    args: dict[str, Any] = {}
+    if dialect_of(url) == "postgresql":  # a server that accepts and stays silent fails like a source does
+        args = {"connect_timeout": connect_timeout(), "application_name": "dbsynth"}
+    try:
+        engine = sa.create_engine(psycopg_url(url), connect_args=args)
+    except ImportError as exc:
+        raise missing_driver(url, exc) from None
+    except (ValueError, sa.exc.ArgumentError) as exc:
+        raise ConfigError(f"cannot parse the target URL {mask_url(url)!r}: {mask_url(str(exc))}") from None
     if engine.dialect.name == "sqlite":
         @sa.event.listens_for(engine, "connect")
         def _connect(dbapi_conn: Any, _record: Any) -> None:
@@ -100,10 +110,13 @@ def _hint(message: str) -> str:
     low = message.lower()
     if "unique" in low or "duplicate" in low:
         return "the rows repeat a key: re-sample, or use --mode replace if the target already holds rows"
-    if "foreign key" in low:
-        return "a foreign key points at a missing row: run `dbsynth validate` on the sample"
-    if "check" in low or "null" in low:
-        return "a row breaks a column rule: run `dbsynth validate` on the sample"
+    violated = any(w in low for w in ("violat", "constraint failed", "is not present"))
+    if "foreign key" in low and violated:
+        return ("a foreign key points at a missing row: the rows do not match this target's tables; "
+                "re-sample with `dbsynth sample` from a model of this schema, or use --mode replace")
+    if violated or "not-null" in low or "null value" in low:
+        return ("a row breaks a column rule of the target: compare the target with the source "
+                "(`dbsynth inspect TARGET`) and re-sample with `dbsynth sample`")
     return "the load was rolled back and the target is unchanged; fix the cause and re-run"
 
 
@@ -124,10 +137,17 @@ def translate_error(exc: BaseException, stage: _Stage) -> LoadError:
 
 def load(*, chunks: Iterable["TableChunk"], schema: Schema, target_url: str, mode: Mode = "fail",
          keep_triggers: bool = False, alembic_config: Path | None = None,
-         progress: Callable[[str, int], None] | None = None, strict: bool = False) -> LoadSummary:
+         progress: Callable[[str, int], None] | None = None, check_values: bool = False,
+         strict: bool = False) -> LoadSummary:
     """Load `chunks` (in plan order) into `target_url` in one all-or-nothing transaction.
 
     strict: a source trigger that cannot be re-created fails the load (rolled back).
+    `check_values` (rows from a folder) checks each chunk against the target's
+    own columns before writing it: a value the target would refuse is named
+    with its table and column.
+
+    Ctrl-C before the commit rolls back (an `Interrupted` error); a SQLite file
+    this load created is removed again when the load fails.
     """
     if mode not in ("append", "replace", "fail"):
         raise ConfigError(f"unknown load mode {mode!r}", hint="use --mode fail, replace or append")
@@ -135,15 +155,33 @@ def load(*, chunks: Iterable["TableChunk"], schema: Schema, target_url: str, mod
     plan = build_plan(schema, capabilities=caps, target_dialect=dialect_of(target_url))
     summary = LoadSummary(target=mask_url(target_url), mode=mode)
     started = time.perf_counter()
+    new_file = _new_sqlite_file(target_url)
+    if dialect_of(target_url) != "sqlite":
+        from dbsynth.load.preflight import check_target
+        check_target(target_url)  # one line for a wrong password or a silent server, not a "rolled back"
     engine = open_target(target_url)
     stage = _Stage()
     try:
-        with engine.connect() as conn, conn.begin():
-            _run(conn, _Job(schema, plan, caps, mode, keep_triggers, alembic_config, progress, summary, stage,
-                            strict=strict), chunks)
+        with interrupts.guarded(), engine.connect() as conn:
+            trans = conn.begin()
+            try:
+                _run(conn, _Job(schema, plan, caps, mode, keep_triggers, alembic_config, progress, summary,
+                                stage, check_values, strict=strict), _watch(chunks))
+                interrupts.hold()  # from here a Ctrl-C waits for the commit, which is atomic
+                interrupts.check()  # one raised where Python swallowed it (a GC callback) is still seen here
+            except BaseException:
+                _rollback(trans)
+                raise
+            trans.commit()
+    except KeyboardInterrupt:
+        _remove_new_file(new_file)
+        interrupts.reset()  # handled here: a later load in this process starts clean
+        raise Interrupted("interrupted: the load was rolled back and the target is unchanged") from None
     except DbsynthError:
+        _remove_new_file(new_file)
         raise
     except Exception as exc:
+        _remove_new_file(new_file)
         if _is_db_error(exc):
             raise translate_error(exc, stage) from None
         raise
@@ -152,6 +190,41 @@ def load(*, chunks: Iterable["TableChunk"], schema: Schema, target_url: str, mod
     summary.seconds = round(time.perf_counter() - started, 3)
     summary.warnings = list(dict.fromkeys(summary.warnings))
     return summary
+
+
+def _rollback(trans: Any) -> None:
+    try:
+        trans.rollback()
+    except Exception:  # a cancelled query can leave the connection unusable: closing it rolls back too
+        pass
+
+
+def _watch(chunks: Iterable["TableChunk"]) -> Iterator["TableChunk"]:
+    """`chunks`, stopping at the first chunk boundary after a Ctrl-C."""
+    for chunk in chunks:
+        interrupts.check()
+        yield chunk
+    interrupts.check()
+
+
+def _new_sqlite_file(url: str) -> Path | None:
+    """The SQLite target file when this load is about to create it (to remove it if the load fails)."""
+    if dialect_of(url) != "sqlite":
+        return None
+    from dbsynth.load.preflight import sqlite_path
+    path = sqlite_path(url)
+    return path if path is not None and not path.exists() else None
+
+
+def _remove_new_file(path: Path | None) -> None:
+    """No 0-byte (or rolled-back, empty) SQLite file is left behind by a failed load."""
+    if path is None:
+        return
+    for p in (path, Path(f"{path}-journal"), Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            p.unlink()
+        except OSError:
+            pass
 
 
 @dataclass
@@ -165,6 +238,8 @@ class _Job:
     progress: Callable[[str, int], None] | None
     summary: LoadSummary
     stage: _Stage
+    check_values: bool = False
+    target_columns: dict[str, dict[str, tuple[bool, bool, str]]] = field(default_factory=dict)
     strict: bool = False
 
 
@@ -208,6 +283,8 @@ def _prepare_target(conn: "Connection", job: _Job) -> list[tuple[str, Any]]:
                         hint="point at an empty database, or create the missing tables first")
     if present:
         job.summary.schema_action = job.summary.schema_action or "existing"
+        if job.check_values:
+            job.target_columns = _target_columns(conn, present)
         job.summary.drift = drift_lines(conn, schema=job.schema, target_dialect=conn.dialect.name)
         return []
     result = create_schema(conn, schema=job.schema, target_dialect=conn.dialect.name,
@@ -263,10 +340,48 @@ def _write_all(writer: Writer, job: _Job, chunks: Iterable["TableChunk"]) -> Non
             raise LoadError(f"table {table.name!r} has no column {unknown[0]!r}",
                             hint="sample and load with the same schema")
         job.stage.table = table.name
-        n = writer.write(table, chunk.frame)
+        frame = _check_target_values(table.name, chunk.frame, job) if job.check_values else chunk.frame
+        n = writer.write(table, frame)
         job.summary.rows[table.name] = job.summary.rows.get(table.name, 0) + n
         if job.progress:
             job.progress(table.name, n)
+
+
+def _target_columns(conn: "Connection", tables: list[str]) -> dict[str, dict[str, tuple[bool, bool, str]]]:
+    """Per existing target table: column -> (integer type, may be left NULL, type as text)."""
+    inspector = sa.inspect(conn)
+    out: dict[str, dict[str, tuple[bool, bool, str]]] = {}
+    for name in tables:
+        out[name] = {}
+        for c in inspector.get_columns(name):
+            integer = isinstance(c["type"], sa.Integer)
+            may_be_null = bool(c.get("nullable", True)) or c.get("autoincrement") is True
+            out[name][c["name"]] = (integer, may_be_null, str(c["type"]))
+    return out
+
+
+def _check_target_values(table: str, frame: "pd.DataFrame", job: _Job) -> "pd.DataFrame":
+    """A folder's chunk against the existing target table's columns (names, integers, NOT NULL)."""
+    from dbsynth.load.files import integers
+    columns = job.target_columns.get(table)
+    if not columns:
+        return frame
+    where = "the sample folder"
+    out = frame
+    for name in frame.columns:
+        if name not in columns:
+            raise LoadError(f"{where}: target table {table!r} has no column {name!r}",
+                            hint="load into a target with the source's schema, or an empty database")
+        integer, may_be_null, type_text = columns[name]
+        if integer and frame[name].dtype.kind not in "iu":
+            if out is frame:
+                out = frame.copy()
+            out[name] = integers(frame[name], table=table, column=name, type_sql=type_text, where=where)
+        if not may_be_null and frame[name].isna().any():
+            raise LoadError(f"{where}: target column {table}.{name} is NOT NULL but "
+                            f"{int(frame[name].isna().sum())} row(s) hold NULL",
+                            hint="load into a target with the source's schema, or an empty database")
+    return out
 
 
 def _verify(conn: "Connection", job: _Job) -> None:
@@ -282,7 +397,8 @@ def _verify(conn: "Connection", job: _Job) -> None:
     if bad and job.caps.defer_foreign_keys_pragma:  # the deferred check would fail the commit
         key, count = next(iter(bad.items()))
         raise LoadError(f"{count} row(s) of {key} point at missing parent rows; rolled back",
-                        hint="a foreign key points at a missing row: run `dbsynth validate` on the sample")
+                        hint="the target's foreign keys differ from the sampled schema; "
+                             "check them with `dbsynth inspect TARGET`")
 
 
 def _orphans(conn: "Connection", table: str, fk: Any) -> int:
@@ -320,3 +436,67 @@ def key_offsets(*, target_url: str, schema: Schema) -> dict[str, int]:
         engine.dispose()
     return out
 
+
+
+def target_rows(target_url: str, schema: Schema) -> dict[str, bool]:
+    """For each data table of `schema` present in the target: does it hold a row? (reads only)"""
+    engine = open_target(target_url)
+    out: dict[str, bool] = {}
+    try:
+        with engine.connect() as conn:
+            present, _ = existing_tables(conn, schema=schema)
+            for name in present:
+                out[name] = conn.exec_driver_sql(f"SELECT 1 FROM {_q(conn, name)} LIMIT 1").first() is not None
+            conn.rollback()
+    except sa.exc.SQLAlchemyError as exc:
+        raise translate_error(exc, _Stage()) from None
+    finally:
+        engine.dispose()
+    return out
+
+
+@dataclass
+class AppendState:
+    """What an append target already holds: integer key maxima, unique keys, row counts."""
+
+    offsets: dict[str, int] = field(default_factory=dict)
+    keys: dict[tuple[str, tuple[str, ...]], Any] = field(default_factory=dict)  # -> DataFrame of key values
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def seed_for(self, seed: int) -> int:
+        """`seed` moved by the target's row counts: a second append differs from the first, reproducibly."""
+        import hashlib
+        if not any(self.counts.values()):
+            return seed
+        text = repr((seed, sorted(self.counts.items()))).encode()
+        return int.from_bytes(hashlib.sha256(text).digest()[:4], "big")
+
+
+def append_state(*, target_url: str, schema: Schema) -> AppendState:
+    """Read the existing keys of the target's tables (append mode): new rows must not collide with them."""
+    import pandas as pd
+    if dialect_of(target_url) == "sqlite":
+        from dbsynth.load.preflight import sqlite_path
+        path = sqlite_path(target_url)
+        if path is not None and not path.exists():
+            return AppendState()
+    state = AppendState(offsets=key_offsets(target_url=target_url, schema=schema))
+    engine = open_target(target_url)
+    try:
+        with engine.connect() as conn:
+            present, _ = existing_tables(conn, schema=schema)
+            for name in present:
+                table = schema.table(name)
+                state.counts[name] = int(conn.exec_driver_sql(f"SELECT COUNT(*) FROM {_q(conn, name)}").scalar_one())
+                if not state.counts[name]:
+                    continue
+                for cols in table.unique_column_sets():
+                    names = ", ".join(_q(conn, c) for c in cols)
+                    rows = conn.exec_driver_sql(f"SELECT {names} FROM {_q(conn, name)}").fetchall()
+                    state.keys[(name, tuple(cols))] = pd.DataFrame([tuple(r) for r in rows], columns=list(cols))
+            conn.rollback()
+    except sa.exc.SQLAlchemyError as exc:
+        raise translate_error(exc, _Stage()) from None
+    finally:
+        engine.dispose()
+    return state

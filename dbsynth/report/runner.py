@@ -59,6 +59,9 @@ class Report:
         if self.violations:
             kinds = ", ".join(f"{k} {n}" for k, n in self.data["validity"]["violations"].items() if n)
             out.append(f"{self.violations} constraint violation(s): {kinds}")
+        for lost in self.data["validity"].get("shrunken_tables", []):  # rows lost are a validity failure too
+            out.append(f"table {lost['table']!r} is {lost['reason']}: {lost['synthetic_rows']:,} rows "
+                       f"where about {lost['expected_rows']:,} were expected ({lost['real_rows']:,} in the source)")
         return out
 
 
@@ -116,7 +119,8 @@ def build_report(*, real: str | Side, synthetic: str | Side, target: str | None 
     seconds["read"] = _lap(t0)
     sections: dict[str, Any] = {}
     steps: list[tuple[str, Callable[[], Any]]] = [
-        ("validity", lambda: validity.validity(real_side.schema, sf).to_dict()),
+        ("validity", lambda: validity.validity(real_side.schema, sf,
+                                               real_rows={t: len(f) for t, f in rf.items()}).to_dict()),
         ("quality", lambda: quality.quality(real_side.schema, rf, sf, kinds, seed=SEED)),
         ("detection", lambda: detection.detection(real_side.schema, rf, sf, kinds, seed=SEED, progress=note)),
         ("privacy", lambda: privacy.privacy(real_side.schema, rf, sf, kinds, profiles, seed=SEED)),
@@ -214,6 +218,9 @@ def print_summary(console: Any, report: Report) -> None:
     bad = {k: n for k, n in v["violations"].items() if n}
     if bad:
         console.print("violations: " + ", ".join(f"{k} {n}" for k, n in bad.items()), highlight=False)
+    for lost in v.get("shrunken_tables", []):
+        console.print(f"rows lost: {lost['table']} {lost['reason']} ({lost['synthetic_rows']:,} rows, "
+                      f"about {lost['expected_rows']:,} expected)", highlight=False)
 
 
 def _fmt(value: Any) -> str:

@@ -31,6 +31,7 @@ class Validity:
     violations: list[Violation] = field(default_factory=list)
     unchecked: list[dict[str, str]] = field(default_factory=list)
     missing_tables: list[str] = field(default_factory=list)
+    shrunken: list[dict[str, Any]] = field(default_factory=list)  # empty or shrunken tables (see `row_losses`)
 
     def totals(self) -> dict[str, int]:
         out = dict.fromkeys(KINDS, 0)
@@ -41,18 +42,50 @@ class Validity:
 
     @property
     def ok(self) -> bool:
-        return not any(self.totals().values())
+        return not any(self.totals().values()) and not self.shrunken
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "violations": self.totals(), "total": sum(self.totals().values()),
                 "tables": {t: dict(k) for t, k in sorted(self.counts.items()) if any(k.values())},
                 "details": [v.to_dict() for v in self.violations[:MAX_LISTED]],
-                "unchecked": self.unchecked, "missing_tables": self.missing_tables}
+                "unchecked": self.unchecked, "missing_tables": self.missing_tables,
+                "shrunken_tables": self.shrunken}
 
 
-def validity(schema: Schema, synthetic: Mapping[str, pd.DataFrame]) -> Validity:
-    """Every constraint of `schema` checked on the synthetic tables."""
+SHRUNK_FACTOR = 0.5  # a table below half the rows its siblings' scale predicts has lost rows
+
+
+def row_losses(real_rows: Mapping[str, int], synthetic_rows: Mapping[str, int]) -> list[dict[str, Any]]:
+    """Tables that came out empty, or far smaller than the other tables' scale predicts.
+
+    The scale (synthetic / real rows) is the median over the tables, so
+    `--scale` is no loss; a table is shrunken below SHRUNK_FACTOR of it, when
+    it also holds fewer rows than the source and the gap is beyond sampling
+    noise. Tables empty in the source are never flagged.
+    """
+    import statistics
+    pairs = {t: (n, synthetic_rows.get(t, 0)) for t, n in real_rows.items() if n}
+    if not pairs:
+        return []
+    scale = statistics.median(s / r for r, s in pairs.values())
+    out = []
+    for table, (real, syn) in sorted(pairs.items()):
+        expected = real * scale
+        if syn == 0 and expected >= 0.5:
+            out.append({"table": table, "real_rows": real, "synthetic_rows": 0, "expected_rows": round(expected),
+                        "reason": "empty"})
+        elif syn < SHRUNK_FACTOR * expected and syn < real and expected - syn > 3 * expected ** 0.5 + 2:
+            out.append({"table": table, "real_rows": real, "synthetic_rows": syn, "expected_rows": round(expected),
+                        "reason": "shrunken"})
+    return out
+
+
+def validity(schema: Schema, synthetic: Mapping[str, pd.DataFrame],
+             real_rows: Mapping[str, int] | None = None) -> Validity:
+    """Every constraint of `schema` checked on the synthetic tables; with `real_rows`, lost rows too."""
     out = Validity()
+    if real_rows is not None:
+        out.shrunken = row_losses(real_rows, {t: len(f) for t, f in synthetic.items()})
     parents = _parent_keys(schema, synthetic)
     for table in schema.data_tables:
         frame = synthetic.get(table.name)

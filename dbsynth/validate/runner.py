@@ -50,6 +50,8 @@ class ValidationSummary:
     unchecked: list[dict[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     deferred: list[Violation] = field(default_factory=list)
+    details: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, kind) -> first rule seen failing
+    planned: dict[str, float] = field(default_factory=dict)  # rows the sampler planned per table (set by the caller)
 
     @property
     def ok(self) -> bool:
@@ -107,6 +109,8 @@ class Validator:
         table = self._table(chunk.table)
         frame = chunk.frame.reset_index(drop=True)
         result = self._evaluate(table, frame)
+        for v in result.violations:  # so a drop can name its constraint
+            self._summary.details.setdefault((v.table, v.kind), v.detail)
         now = _first_kind(result)
         self._count(table.name, now, now != "", "found")
         label = now.copy()  # the kind that first condemned the row a replacement stands in for
@@ -143,6 +147,11 @@ class Validator:
             raise ConstraintError(f"{sum(v.rows for v in found)} row(s) violate deferred foreign keys",
                                   violations=found, hint="the cycle's parents were dropped or never sampled")
         return found
+
+    def seed_keys(self, table: str, columns: tuple[str, ...], values: pd.DataFrame) -> None:
+        """Keys already in the target (append mode): new rows repeating one count as duplicates."""
+        if table in self._tables and len(values):
+            self._key_set(table, tuple(columns)).add(Keys(values.reset_index(drop=True), tuple(columns)))
 
     def summary(self) -> ValidationSummary:
         return self._summary

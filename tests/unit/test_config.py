@@ -25,7 +25,7 @@ def test_file_env_cli_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ("sede = 1\n", "unknown key"),
     ("[tables.A]\nrowz = 1\n", "tables.A"),
     ("[tables.A]\nrows = -1\n", "non-negative"),
-    ("scale = -2\n", "--scale must be positive"),
+    ("scale = -2\n", "--scale must be a positive number"),
     ("device = 'tpu'\n", "unknown device"),
     ("batch_rows = 0\n", "batch_rows must be a positive whole number"),
     ("max_fit_rows = 'many'\n", "max_fit_rows must be a positive whole number"),
@@ -45,3 +45,49 @@ def test_missing_file_and_bad_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("DBSYNTH_SCALE", "lots")
     with pytest.raises(ConfigError, match="DBSYNTH_SCALE"):
         load_config(None)
+
+
+@pytest.mark.parametrize("text, needle", [
+    ('[tables.Customer]\ncopy = "false"\n', "copy must be true or false"),
+    ('[tables.Customer]\nskip = "no"\n', "skip must be true or false"),
+    ('[tables.Customer]\ncopy = 1\n', "copy must be true or false"),
+    ('[tables.Customer]\nrows = "100"\n', "rows must be a non-negative integer"),
+    ('[tables.Customer]\nrows = true\n', "rows must be a non-negative integer"),
+    ('[tables.Customer]\ncontext = 3\n', "context must be a text"),
+    ('[tables.Customer.columns]\nEmail = 3\n', "column 'Email' must be given as a text"),
+    ('seed = "42"\n', "seed must be a whole number"),
+    ('seed = 4.2\n', "seed must be a whole number"),
+    ('scale = "2"\n', "scale must be a number"),
+    ('scale = nan\n', "--scale must be a positive number"),
+    ('scale = inf\n', "--scale must be a positive number"),
+    ('scale = 1e9\n', "beyond the largest supported"),
+    ('locale = 5\n', "locale must be a text"),
+    ('engine = true\n', "engine must be a text"),
+    ('max_training_time = "60"\n', "max_training_time must be a number of seconds"),
+    ('batch_rows = 2.5\n', "batch_rows must be a positive whole number"),
+    ('tables = 3\n', "tables must be a table"),
+    ('seed = -1\n', "--seed must be zero or a positive"),
+    ('locale = "xx_YY"\n', "unknown locale"),
+])
+def test_config_values_are_type_checked(tmp_path: Path, text: str, needle: str) -> None:
+    """A quoted boolean is an error, never truthy (copy = "false" used to copy PII verbatim)."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_config(cfg)
+    assert needle in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_booleans_and_integer_scale_are_kept(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('scale = 2\nmax_training_time = 5\n[tables.A]\ncopy = false\n[tables.B]\ncopy = true\nskip = false\n')
+    config = load_config(cfg)
+    assert config.copy_tables() == frozenset({"B"}) and config.skip_tables() == frozenset()
+    assert config.scale == 2 and config.max_training_time == 5
+
+
+@pytest.mark.parametrize("scale", [float("nan"), float("inf"), -1.0, 0.0, 1e9])
+def test_cli_scale_is_range_checked(scale: float) -> None:
+    with pytest.raises(ConfigError, match="--scale"):
+        load_config(None).with_overrides(scale=scale)
