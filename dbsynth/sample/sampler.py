@@ -52,6 +52,9 @@ class Sampler:
             for spec in tp.keys:
                 if spec.kind in ("fk", "deferred") and spec.referred_table in self.m.tables:
                     out.setdefault(spec.referred_table, []).append((name, spec))
+                for other, cols in spec.also:  # their keys are kept to intersect with, no quotas
+                    if other in self.m.tables:
+                        out.setdefault(other, []).append((name, _also_spec(spec, other, cols)))
         return out
 
     def run(self) -> Iterator[TableChunk]:
@@ -270,7 +273,9 @@ class Sampler:
         quotas = self.quotas.get((tp.name, ",".join(spec.columns)))
         nulls = rng.uniform(size=n) < spec.null_rate
         pick = np.full(n, -1)
-        if pool is not None and len(pool) and quotas is not None:
+        if spec.also and pool is not None and quotas is not None:
+            pick[~nulls] = self._assign_shared(spec, pool, quotas, int((~nulls).sum()), rng)
+        elif pool is not None and len(pool) and quotas is not None:
             live = np.flatnonzero(~nulls)
             feature = self._match_feature(spec, own, len(pool))
             score = None
@@ -292,6 +297,21 @@ class Sampler:
             cols[c] = vals
         nullable = all(self.m.schema.table(tp.name).column(c).nullable for c in spec.columns)
         return (pick >= 0) | (nulls & nullable) | (nullable & (pick < 0))
+
+    def _assign_shared(self, spec: "KeySpec", pool: pd.DataFrame, quotas: np.ndarray, n: int,
+                       rng: np.random.Generator) -> np.ndarray:
+        """Pool rows for a column that refers to several parents: only keys every parent holds."""
+        ok = np.ones(len(pool), dtype=bool)
+        mine = list(pool[spec.referred_columns].itertuples(index=False, name=None))
+        for other, cols in spec.also:
+            theirs = self.pools.get(other)
+            held = set() if theirs is None else set(theirs[list(cols)].itertuples(index=False, name=None))
+            ok &= np.array([k in held for k in mine], dtype=bool)
+        rows = np.flatnonzero(ok)
+        sub = quotas[rows].copy()
+        pick = K.assign_by_quota(n=n, quotas=sub, rng=rng, unique=spec.unique)
+        quotas[rows] = sub
+        return np.where(pick >= 0, rows[np.clip(pick, 0, None)] if len(rows) else -1, -1)
 
     def _match_feature(self, spec: "KeySpec", own: np.ndarray | None, pool_size: int) -> np.ndarray | None:
         if spec.match_feature is None or own is None or own.shape[1] != len(spec.match_beta):
@@ -392,6 +412,8 @@ class Sampler:
         keys = frame[cols].reset_index(drop=True)
         self.pools[table] = pd.concat([self.pools[table], keys], ignore_index=True) if table in self.pools else keys
         for child, spec in inbound:
+            if spec.kind == "also":
+                continue
             key = (child, ",".join(spec.columns))
             new = draw_quotas(spec.grid or [1.0], len(frame), rng)
             self.quotas[key] = np.concatenate([self.quotas.get(key, np.zeros(0)), new])
@@ -465,6 +487,12 @@ class Sampler:
             frames[tp.context.referred_table] = parent
         frame, _, _ = self._generate(tp, n, pidx, frames, {}, rng)
         return self._finish(table, frame)
+
+
+def _also_spec(spec: "KeySpec", table: str, columns: list[str]) -> "KeySpec":
+    from dbsynth.engines.copula.engine import KeySpec
+
+    return KeySpec(kind="also", columns=list(spec.columns), referred_table=table, referred_columns=list(columns))
 
 
 def _kind(value: str | None) -> Any:

@@ -37,8 +37,10 @@ def choose_context(*, table: Table, schema: Schema, plan: LoadPlan, frames: Mapp
     """
     deferred = {(e.table, e.columns) for e in plan.deferred}
     order = {t: i for i, t in enumerate(plan.order)}
+    shared = _shared_fk_columns(table)
     cands = [fk for fk in table.foreign_keys
              if fk.referred_table != table.name and fk.referred_table in eligible
+             and not set(fk.columns) & shared
              and (table.name, fk.columns) not in deferred
              and order.get(fk.referred_table, math.inf) < order.get(table.name, -1)]
     if override:
@@ -57,6 +59,20 @@ def choose_context(*, table: Table, schema: Schema, plan: LoadPlan, frames: Mapp
 
     best = max(cands, key=score)
     return best if len(frames.get(best.referred_table, ())) else None
+
+
+def _shared_fk_columns(table: Table) -> set[str]:
+    """Columns in more than one FK (one column referring to two parents).
+
+    Such a column is filled from keys every parent holds, which the sampler
+    does for FK specs; a context FK would take its parent's key unchecked.
+    """
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for fk in table.foreign_keys:
+        shared |= seen & set(fk.columns)
+        seen |= set(fk.columns)
+    return shared
 
 
 def _override(table: Table, cands: list[ForeignKey], spec: str) -> ForeignKey | None:

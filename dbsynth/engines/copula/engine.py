@@ -12,8 +12,8 @@ import pandas as pd
 from dbsynth import artifacts
 from dbsynth.engines.base import FitOptions, SampleOptions
 from dbsynth.engines.copula import cardinality as card
-from dbsynth.engines.copula.table import (CountSpec, TableModel, column_role, find_orderings, fit_joint,
-                                          inherited_columns,
+from dbsynth.engines.copula.table import (CountSpec, TableModel, column_role, dirty_note, find_orderings,
+                                          fit_joint, inherited_columns,
                                           make_transform, placeholder, profile_of)
 from dbsynth.engines.copula.traits import find_donors
 from dbsynth.errors import ModelError
@@ -47,6 +47,8 @@ class KeySpec:
     match_feature: int | None = None
     match_beta: list[float] = field(default_factory=list)
     match_r2: float = 0.0
+    # other parents the same columns refer to ([table, [columns]]): keys are drawn from those all hold
+    also: list[list[Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -247,6 +249,9 @@ class _Fitter:
                 if role == "datetime" and prof is not None and prof.semantic in (SemanticType.DATE, SemanticType.TIME):
                     tr.unit = prof.semantic.value  # type: ignore[attr-defined]
                 model.transforms.append(tr.fit(values))
+                note = dirty_note(table.name, tr)
+                if note:
+                    self.warnings.append(note)
             elif role == "fake":
                 model.fakes.append(self._fake_spec(col, prof, values, table))
             elif role == "natural_key":
@@ -288,12 +293,18 @@ class _Fitter:
         if len(pk) == 1 and pk[0] not in fk_cols:
             specs.append(self._pk_spec(table, frame, pk[0]))
         deferred = {(e.table, e.columns) for e in self.plan.deferred}
+        by_columns: dict[tuple[str, ...], KeySpec] = {}
         for fk in table.foreign_keys:
             if ctx is not None and fk is ctx:
+                continue
+            first = by_columns.get(tuple(fk.columns))
+            if first is not None:  # one column, two parents: the first spec draws keys both hold
+                first.also.append([fk.referred_table, list(fk.referred_columns)])
                 continue
             spec = self._fk_spec(table, frame, fk, ctx, deferred)
             if spec is not None:
                 specs.append(spec)
+                by_columns[tuple(fk.columns)] = spec
         return specs
 
     def _pk_spec(self, table: Table, frame: pd.DataFrame, name: str) -> KeySpec:
@@ -328,9 +339,10 @@ class _Fitter:
     def _fit_matching(self, table: Table, frame: pd.DataFrame, spec: KeySpec, own: np.ndarray) -> None:
         """Learn which parent feature a non-context FK's children follow (Track.UnitPrice → InvoiceLine.UnitPrice)."""
         parent = spec.referred_table or ""
-        if spec.kind != "fk" or spec.unique or parent == table.name or parent not in self.scores:
+        if spec.kind != "fk" or spec.unique or spec.also or parent == table.name or parent not in self.scores:
             return
-        fk = next(f for f in table.foreign_keys if list(f.columns) == spec.columns)
+        fk = next(f for f in table.foreign_keys
+                  if list(f.columns) == spec.columns and f.referred_table == parent)
         idx = card.parent_index(frame, self.frames[parent], fk)
         valid = np.flatnonzero(idx >= 0)
         pscores = self.scores[parent]
