@@ -3,7 +3,8 @@
 Decision order (first hit wins; ``reason`` records which rule fired):
 
 1. override from config;
-2. KEY: PK / FK / autoincrement columns, and unique integer ``*_id``/``*Id`` columns;
+2. KEY: PK / FK / autoincrement columns, and unique integer ``*_id``/``*Id`` columns; a
+   repeating column of a composite PK with no FK in it is a value (profiled below);
 3. OTHER: json, array, interval, binary (bytes) values;
 4. CONSTANT when every value is NULL;
 5. BOOLEAN by logical type;
@@ -181,7 +182,7 @@ def _decide(table: Table, col: Column, s: pd.Series, st: dict) -> tuple[Semantic
 
 
 def _key_reason(table: Table, col: Column, st: dict) -> str | None:
-    if col.name in table.pk_columns:
+    if col.name in table.pk_columns and not _value_part_of_key(table, col, st):
         return "primary key"
     if any(col.name in fk.columns for fk in table.foreign_keys):
         return "foreign key"
@@ -192,6 +193,20 @@ def _key_reason(table: Table, col: Column, st: dict) -> str | None:
     if col.logical_type == LogicalType.INTEGER and st["unique"] and _ID_NAME.search(col.name):
         return "unique integer named like an id"
     return None
+
+
+def _value_part_of_key(table: Table, col: Column, st: dict) -> bool:
+    """A repeating column of a composite PK without FKs (time_slot's day, start_hr): a value.
+
+    It keeps its type, domain and CHECKs by being modelled like any column;
+    the sampler makes the combination unique. A composite key that includes
+    an FK (order, line number) keeps its key generators.
+    """
+    pk = table.pk_columns
+    if len(pk) < 2 or st["unique"] or col.autoincrement:
+        return False
+    fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
+    return not fk_cols & set(pk)
 
 
 def _value_kind(col: Column, non_null: pd.Series) -> str:

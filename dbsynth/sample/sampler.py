@@ -239,7 +239,7 @@ class Sampler:
         keep = self._fill_keys(tp, cols, n, pidx, rng, own)
         self._fill_extras(tp, cols, n, rng)
         frame = pd.DataFrame({c: pd.Series(cols.get(c, [None] * n), dtype=object) for c in self._columns(tp.name)})
-        keep &= self._dedupe(tp, frame)
+        keep &= self._dedupe(tp, frame, rng)
         return frame[keep].reset_index(drop=True), own[keep], counts[keep]
 
     def _columns(self, table: str) -> list[str]:
@@ -363,7 +363,7 @@ class Sampler:
         return K.pattern_keys(pattern=spec["pattern"], n=n, rng=rng, max_length=spec["max_length"],
                               seen=self.seen.setdefault((table, spec["column"]), set()))
 
-    def _dedupe(self, tp: "TablePlan", frame: pd.DataFrame) -> np.ndarray:
+    def _dedupe(self, tp: "TablePlan", frame: pd.DataFrame, rng: np.random.Generator | None = None) -> np.ndarray:
         """Drop rows repeating a multi-column unique set; suffix/bump single modelled columns."""
         keep = np.ones(len(frame), dtype=bool)
         generated = {c for s in tp.keys if s.kind in ("pk_int", "uuid", "pattern") for c in s.columns}
@@ -376,8 +376,46 @@ class Sampler:
                 seen = self.seen.setdefault((tp.name, cols[0]), set())
                 frame[cols[0]] = K.make_unique(frame[cols[0]].to_numpy(dtype=object), seen=seen)
                 continue
+            if rng is not None:
+                self._spread_keys(tp, frame, cols, rng)
             keep &= self._new_keys(tp.name, frame, cols)
         return keep
+
+    def _spread_keys(self, tp: "TablePlan", frame: pd.DataFrame, cols: list[str], rng: np.random.Generator) -> None:
+        """Move rows repeating a key of modelled columns to an unused combination of observed values.
+
+        A composite key of values (time_slot: id, day, start_hr) repeats often
+        in a small table; changing one column to another value it holds keeps
+        the type, the domain and the CHECKs, where dropping would lose rows.
+        """
+        from dbsynth.validate.checks import Keys, KeySet
+
+        domains = {c: _domain(tp, c) for c in cols}
+        free = [c for c in cols if domains[c] is not None and len(domains[c]) > 1]
+        if not free or not len(frame):
+            return
+        seen = self.key_sets.get((tp.name, ",".join(cols)), KeySet())
+        keys = Keys(frame, cols)
+        dup = frame[cols].duplicated(keep="first").to_numpy() & keys.valid
+        if len(seen) and len(keys):
+            dup[keys.valid] |= seen.contains(keys)
+        if not dup.any():
+            return
+        taken = set(frame.loc[~dup, cols].itertuples(index=False, name=None))
+        for i in np.flatnonzero(dup)[:SPREAD_MAX_ROWS]:
+            row = list(frame.loc[i, cols])
+            for _ in range(SPREAD_TRIES):
+                c = free[int(rng.integers(len(free)))]
+                cand = list(row)
+                dom = domains[c]
+                cand[cols.index(c)] = dom[int(rng.integers(len(dom)))]
+                key = tuple(cand)
+                if key in taken or (len(seen) and seen.contains(Keys(pd.DataFrame([cand], columns=cols), cols)).any()):
+                    continue
+                for c2, v in zip(cols, cand):
+                    frame.at[i, c2] = v
+                taken.add(key)
+                break
 
     def _new_keys(self, table: str, frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
         """Rows whose key (all columns filled) is new to the table; the new keys are remembered.
@@ -487,6 +525,24 @@ class Sampler:
             frames[tp.context.referred_table] = parent
         frame, _, _ = self._generate(tp, n, pidx, frames, {}, rng)
         return self._finish(table, frame)
+
+
+SPREAD_MAX_ROWS = 10_000
+SPREAD_TRIES = 50
+
+
+def _domain(tp: "TablePlan", column: str) -> list[Any] | None:
+    """The values a modelled column may take (categories, or a small numeric support), else None."""
+    from dbsynth.transform.columns import CategoricalTransform, NumericTransform
+
+    for t in tp.model.transforms:
+        if t.column != column:
+            continue
+        if isinstance(t, CategoricalTransform):
+            return [c for c in t.categories if c is not None]
+        if isinstance(t, NumericTransform) and not isinstance(t, DatetimeTransform) and t.support is not None:
+            return [v for v in t._finish(np.asarray(t.support, dtype=float)) if v is not None]
+    return None
 
 
 def _also_spec(spec: "KeySpec", table: str, columns: list[str]) -> "KeySpec":
