@@ -46,7 +46,8 @@ def choose_context(*, table: Table, schema: Schema, plan: LoadPlan, frames: Mapp
     if override:
         return _override(table, cands, override)
     frame = frames.get(table.name, pd.DataFrame())
-    cands = [fk for fk in cands if fill_rate(frame, fk) >= 0.999]
+    cands = [fk for fk in cands if fill_rate(frame, fk) >= 0.999
+             and usable(frame, frames.get(fk.referred_table), fk)]
     if not cands:
         return None
     child_rows = max(len(frame), 1)
@@ -96,6 +97,26 @@ def parent_index(child: pd.DataFrame, parent: pd.DataFrame, fk: ForeignKey) -> n
             parent[list(fk.referred_columns)].astype(object))).groupby(level=list(range(len(fk.columns)))).first()
         return lookup.reindex(probe).fillna(-1).to_numpy(dtype=int)
     return keys.get_indexer(probe)
+
+
+USABLE_MATCH = 0.5  # an FK whose filled values mostly miss their parent teaches no family shape
+
+
+def match_rate(child: pd.DataFrame, parent: pd.DataFrame | None, fk: ForeignKey) -> float:
+    """Share of the child's filled FK values that find their parent row (1.0 when none are filled)."""
+    cols = list(fk.columns)
+    if parent is None or not len(child) or not set(cols) <= set(child.columns) \
+            or not set(fk.referred_columns) <= set(parent.columns):
+        return 1.0
+    filled = child[cols].notna().all(axis=1).to_numpy()
+    if not filled.any():
+        return 1.0
+    return float((parent_index(child[filled], parent, fk) >= 0).mean())
+
+
+def usable(child: pd.DataFrame, parent: pd.DataFrame | None, fk: ForeignKey) -> bool:
+    """Dirty FKs (' AAA' against 'AAA': every child an orphan) are not learned from."""
+    return match_rate(child, parent, fk) >= USABLE_MATCH
 
 
 def child_counts(child: pd.DataFrame, parent: pd.DataFrame, fk: ForeignKey) -> np.ndarray:

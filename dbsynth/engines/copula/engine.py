@@ -333,6 +333,13 @@ class _Fitter:
         unique = set(fk.columns) in sets
         grouped = ctx is not None and set(fk.columns) | set(ctx.columns) in sets
         grid = card.degree_grid(card.child_counts(frame, parent, fk))
+        rate = card.match_rate(frame, parent, fk)
+        if rate < card.USABLE_MATCH:
+            # keep the relationship (the target declares it) without the source's shape
+            self.warnings.append(f"{table.name}: FK {fk.label}: only {rate:.0%} of the source's values find "
+                                 f"their {fk.referred_table} row (dirty keys); synthetic rows refer to "
+                                 "existing parents, spread evenly")
+            grid = [1.0]
         kind = "deferred" if (table.name, fk.columns) in deferred else "fk"
         return KeySpec(kind=kind, grid=grid, unique=unique, grouped_unique=grouped, **common)
 
