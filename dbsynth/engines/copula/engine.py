@@ -230,6 +230,8 @@ class _Fitter:
         return np.sort(self.rng.choice(n, size=cap, replace=False))
 
     def _copy_plan(self, table: Table, frame: pd.DataFrame) -> TablePlan:
+        frame = frame.assign(**{c.name: self._within_length(table, c, frame[c.name])
+                                for c in table.columns if c.name in frame and c.name not in table.pk_columns})
         rows = [{c: _jsonable(to_python(v)) for c, v in rec.items()} for rec in frame.to_dict("records")]
         keys = [KeySpec(kind="copy", columns=list(table.pk_columns))]
         return TablePlan(name=table.name, model=TableModel(name=table.name, rows=len(frame)),
@@ -245,6 +247,7 @@ class _Fitter:
             prof = profile_of(profile, col.name)
             role = column_role(col, prof, values)
             if role in ("numeric", "datetime", "categorical", "constant"):
+                values = self._within_length(table, col, values)
                 tr = make_transform(col, role)
                 if role == "datetime" and prof is not None and prof.semantic in (SemanticType.DATE, SemanticType.TIME):
                     tr.unit = prof.semantic.value  # type: ignore[attr-defined]
@@ -261,6 +264,18 @@ class _Fitter:
                 self.warnings.append(f"{table.name}.{col.name}: {col.logical_type.value} column filled with "
                                      f"{'NULL' if col.nullable else 'a placeholder'} (not modelled)")
         return model
+
+    def _within_length(self, table: Table, col: Any, values: pd.Series) -> pd.Series:
+        """Text longer than the declared length (SQLite does not enforce it) is cut to fit, said once."""
+        if col.logical_type != LogicalType.TEXT or not col.length or not len(values):
+            return values
+        long = values.map(lambda v: isinstance(v, str) and len(v) > col.length).to_numpy(dtype=bool)
+        if not long.any():
+            return values
+        self.warnings.append(f"{table.name}.{col.name}: {int(long.sum())} source value(s) are longer than its "
+                             f"declared {col.type_sql or col.length} (e.g. {values[long].iloc[0]!r}); "
+                             f"synthetic values are cut to {col.length} characters")
+        return values.map(lambda v: v[:col.length] if isinstance(v, str) else v)
 
     def _fake_spec(self, col: Any, prof: Any, values: pd.Series, table: Table) -> dict[str, Any]:
         from dbsynth.transform.fake import source_hashes
