@@ -8,7 +8,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-_CLASSES = {"U": string.ascii_uppercase, "L": string.ascii_lowercase, "D": string.digits}
+_CLASSES = {"U": string.ascii_uppercase, "L": string.ascii_lowercase, "D": string.digits, "N": "123456789"}
 
 
 def integer_keys(*, start: int, n: int) -> np.ndarray:
@@ -30,6 +30,18 @@ def learn_pattern(values: Iterable[Any]) -> dict[str, Any]:
     width = int(lengths.max())
     classes = [_position_class([t[i] for t in texts if len(t) > i]) for i in range(width)]
     return {"lengths": lengths.tolist(), "length_p": (counts / counts.sum()).tolist(), "classes": classes}
+
+
+def numeric_text_pattern(pattern: dict[str, Any]) -> dict[str, Any]:
+    """Digits only, no leading zero: the key is equal as text and as a number ('301' and 301).
+
+    Lengths stay the source's (at least 2 when it had several, so there is room for
+    distinct keys); an INTEGER FK referring to a text key then matches in both types.
+    """
+    lengths = [max(1, int(x)) for x in pattern.get("lengths", [3])]
+    width = max(lengths)
+    return {"lengths": lengths, "length_p": list(pattern.get("length_p", [1.0])),
+            "classes": ["N"] + ["D"] * (width - 1), "numeric": True}
 
 
 def _position_class(chars: list[str]) -> str:
@@ -237,6 +249,24 @@ def _suffixed(text: str, seen: set[Any], max_length: int | None) -> str:
         if cand not in seen:
             return cand
         k += 1
+
+
+def as_column_type(values: np.ndarray, logical: Any) -> np.ndarray:
+    """Key values taken from a parent column of another type, in the child column's type.
+
+    An INTEGER FK to a text key gets 301 for '301'; a text FK to an integer key gets '301'.
+    """
+    from dbsynth.schema.model import LogicalType
+
+    if logical == LogicalType.INTEGER:
+        convert = (lambda v: int(v) if isinstance(v, str) and v.isdigit() and (v == "0" or v[0] != "0") else v)
+    elif logical == LogicalType.TEXT:
+        convert = (lambda v: str(v) if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else v)
+    else:
+        return values
+    out = np.empty(len(values), dtype=object)
+    out[:] = [convert(v) for v in values]
+    return out
 
 
 def key_frame(values: dict[str, np.ndarray]) -> pd.DataFrame:

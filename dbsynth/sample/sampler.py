@@ -294,7 +294,7 @@ class Sampler:
             if pool is not None and len(pool):
                 src = pool[rc].to_numpy(dtype=object)
                 vals[pick >= 0] = src[pick[pick >= 0]]
-            cols[c] = vals
+            cols[c] = K.as_column_type(vals, self.m.schema.table(tp.name).column(c).logical_type)
         nullable = all(self.m.schema.table(tp.name).column(c).nullable for c in spec.columns)
         return (pick >= 0) | (nulls & nullable) | (nullable & (pick < 0))
 

@@ -18,7 +18,7 @@ from dbsynth.engines.copula.table import (CountSpec, TableModel, column_role, di
 from dbsynth.engines.copula.traits import find_donors
 from dbsynth.errors import ModelError
 from dbsynth.profile.types import SemanticType, TableProfile
-from dbsynth.sample.keys import learn_pattern
+from dbsynth.sample.keys import learn_pattern, numeric_text_pattern
 from dbsynth.sample.types import TableChunk
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import LogicalType, Schema, Table
@@ -329,7 +329,20 @@ class _Fitter:
         if col.logical_type == LogicalType.UUID:
             return KeySpec(kind="uuid", columns=[name])
         pattern = learn_pattern(frame[name].tolist()) if name in frame else learn_pattern([])
+        if self._referred_by_integer(table, name):
+            # an INTEGER FK refers to this text key: keys must read the same as text and as numbers
+            pattern = numeric_text_pattern(pattern)
         return KeySpec(kind="pattern", columns=[name], pattern=pattern, max_length=col.length)
+
+    def _referred_by_integer(self, table: Table, name: str) -> bool:
+        for child in self.schema.data_tables:
+            for fk in child.foreign_keys:
+                if fk.referred_table != table.name or name not in fk.referred_columns:
+                    continue
+                col = child.column(fk.columns[list(fk.referred_columns).index(name)])
+                if col.logical_type in (LogicalType.INTEGER, LogicalType.DECIMAL, LogicalType.FLOAT):
+                    return True
+        return False
 
     def _fk_spec(self, table: Table, frame: pd.DataFrame, fk: Any, ctx: Any, deferred: set) -> KeySpec | None:
         if fk.referred_table not in self.frames or fk.referred_table in self.options.skip_tables:
