@@ -336,6 +336,9 @@ class Sampler:
 
         table = self.m.schema.table(tp.name)
         for i, f in enumerate(tp.model.fakes):
+            if f.get("code"):
+                cols[f["column"]] = self._codes(tp.name, f, n, rng)
+                continue
             lengths = np.interp(rng.uniform(size=n), np.linspace(0, 1, len(f["lengths"])), f["lengths"])
             vals = fake_values(kind=_kind(f["kind"]), n=n, seed=int(rng.integers(2**31)), locale=self.m.options.locale,
                                max_length=f["max_length"], unique=f["unique"], avoid_hashes=f.get("avoid", frozenset()),
@@ -348,6 +351,16 @@ class Sampler:
             cols[f["column"]] = arr
         for o in tp.model.others:
             cols[o["column"]] = self._other(tp.name, o, table.column(o["column"]).logical_type, n, rng)
+
+    def _codes(self, table: str, f: dict[str, Any], n: int, rng: np.random.Generator) -> np.ndarray:
+        from dbsynth.transform.codes import draw_codes
+
+        seen = self.seen.setdefault((table, f["column"]), set())
+        arr = draw_codes(f["code"], n=n, rng=rng, unique=f["unique"], seen=seen, column=f"{table}.{f['column']}")
+        if f["unique"]:
+            seen.update(arr.tolist())
+        arr[rng.uniform(size=n) < f["null_rate"]] = None
+        return arr
 
     def _other(self, table: str, spec: dict[str, Any], lt: LogicalType, n: int, rng: np.random.Generator) -> np.ndarray:
         if spec["kind"] == "placeholder":

@@ -22,6 +22,7 @@ from dbsynth.sample.keys import learn_pattern, numeric_text_pattern
 from dbsynth.sample.types import TableChunk
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import LogicalType, Schema, Table
+from dbsynth.transform.codes import is_code_column, learn_codes
 from dbsynth.transform.columns import NumericTransform, to_python
 
 NAME = "copula"
@@ -285,9 +286,13 @@ class _Fitter:
         grid = np.quantile(lengths, np.linspace(0, 1, min(50, max(len(lengths), 2)))).tolist() if len(lengths) else [10.0]
         unique = any(s == (col.name,) for s in table.unique_column_sets()) or bool(prof and prof.unique)
         kind = prof.pii_kind.value if prof is not None and prof.pii_kind is not None else None
-        return {"column": col.name, "kind": kind, "max_length": col.length, "unique": unique,
+        spec = {"column": col.name, "kind": kind, "max_length": col.length, "unique": unique,
                 "null_rate": float(values.isna().mean()) if len(values) else 0.0, "lengths": grid,
                 "avoid": source_hashes(present.tolist())}
+        if kind is None and is_code_column(values.dropna()):
+            # short codes are drawn from the code space, not cut from faked words
+            spec.update(code=learn_codes(values, max_length=col.length), avoid=frozenset())
+        return spec
 
     def _natural_key(self, col: Any, values: pd.Series) -> dict[str, Any]:
         present = values.dropna()
