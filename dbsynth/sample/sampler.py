@@ -45,6 +45,7 @@ class Sampler:
         self.resident = resident_tables(self.m, self.expected, batch_rows=self.o.batch_rows)
         self.kept: dict[str, tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray]]] = {}  # resident frames
         self.spread: dict[str, np.ndarray] = {}  # children per resident parent row, over all batches
+        self.rules: dict[str, dict[str, list[Any]]] = {}  # one-column CHECK rules per table
 
     def _inbound(self) -> dict[str, list[tuple[str, "KeySpec"]]]:
         out: dict[str, list[tuple[str, KeySpec]]] = {}
@@ -238,6 +239,7 @@ class Sampler:
                 cols[c] = parent[rc].to_numpy(dtype=object)[pidx]
         keep = self._fill_keys(tp, cols, n, pidx, rng, own)
         self._fill_extras(tp, cols, n, rng)
+        self._apply_rules(tp, cols, rng)
         frame = pd.DataFrame({c: pd.Series(cols.get(c, [None] * n), dtype=object) for c in self._columns(tp.name)})
         keep &= self._dedupe(tp, frame, rng)
         return frame[keep].reset_index(drop=True), own[keep], counts[keep]
@@ -330,6 +332,36 @@ class Sampler:
             if not nullable:  # NOT NULL self-reference: roots point at themselves
                 vals[parents < 0] = ref[parents < 0]
             cols[c] = vals
+
+    def _apply_rules(self, tp: "TablePlan", cols: dict[str, Any], rng: np.random.Generator) -> None:
+        """Rebuild values that break a LIKE / regex / IN CHECK (transform/rules.py)."""
+        from dbsynth.transform.rules import conform
+
+        table = self.m.schema.table(tp.name)
+        unique = {s[0] for s in table.unique_column_sets() if len(s) == 1}
+        for column, rules in self._rules(tp).items():
+            if column not in cols or cols[column] is None:
+                continue
+            values = conform(np.asarray(cols[column], dtype=object), rules, rng=rng,
+                             max_length=table.column(column).length, unique=column in unique)
+            if column in unique:
+                self.seen.setdefault((tp.name, column), set()).update(v for v in values if v is not None)
+            cols[column] = values
+
+    def _rules(self, tp: "TablePlan") -> dict[str, list[Any]]:
+        if tp.name not in self.rules:
+            from dbsynth.transform.rules import column_rules
+
+            table = self.m.schema.table(tp.name)
+            linked = {c for s in tp.keys if s.kind not in ("pk_int", "uuid", "pattern") for c in s.columns}
+            linked |= set(tp.context.columns if tp.context else ())
+            found: dict[str, list[Any]] = {}
+            for rule in column_rules([c.sqltext for c in table.checks], dialect=self.m.schema.dialect,
+                                     columns=list(table.column_names)):
+                if rule.column not in linked:  # an FK value comes from its parent row
+                    found.setdefault(rule.column, []).append(rule)
+            self.rules[tp.name] = found
+        return self.rules[tp.name]
 
     def _fill_extras(self, tp: "TablePlan", cols: dict[str, Any], n: int, rng: np.random.Generator) -> None:
         from dbsynth.transform.fake import fake_values
