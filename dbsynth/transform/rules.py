@@ -113,8 +113,9 @@ def _rule(term: Any, by_lower: dict[str, str], source: str) -> Rule | None:
     if not isinstance(col, exp.Column) or col.name.lower() not in by_lower:
         return None
     name = by_lower[col.name.lower()]
-    if isinstance(term, exp.In) and term.expressions:
-        values = [_literal(_bare(v)) for v in term.expressions]
+    listed = _any_array(term)
+    if listed is not None or (isinstance(term, exp.In) and term.expressions):
+        values = [_literal(_bare(v)) for v in (listed if listed is not None else term.expressions)]
         if all(v is not _NO for v in values):
             return Rule(column=name, kind="in", values=tuple(values), source=source)
         return None
@@ -125,6 +126,18 @@ def _rule(term: Any, by_lower: dict[str, str], source: str) -> Rule | None:
     if kind is None or not isinstance(pattern, str):
         return None
     return Rule(column=name, kind=kind[0], pattern=pattern, ignore_case=kind[1], source=source)
+
+
+def _any_array(term: Any) -> list[Any] | None:
+    """PostgreSQL reflects ``x IN ('a', 'b')`` as ``x = ANY (ARRAY['a', 'b'])``: the array's items."""
+    from sqlglot import exp
+
+    if not isinstance(term, exp.EQ) or not isinstance(term.expression, exp.Any):
+        return None
+    inner = term.expression.this
+    while isinstance(inner, (exp.Paren, exp.Cast)):
+        inner = inner.this
+    return list(inner.expressions) if isinstance(inner, exp.Array) else None
 
 
 _NO = object()

@@ -322,6 +322,8 @@ def _found_as_other_type(frame: pd.DataFrame, column: str, valid: np.ndarray, fo
 def _other_type_key(value: Any) -> Any:
     if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
         return str(int(value))
+    if isinstance(value, (float, np.floating)) and np.isfinite(value) and value == int(value):
+        return str(int(value))  # an integer column with NULLs arrives as floats
     if isinstance(value, str) and value.isdigit() and (value == "0" or value[0] != "0"):
         return int(value)
     return None
