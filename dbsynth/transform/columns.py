@@ -50,6 +50,8 @@ def codes_from_scores(z: np.ndarray, cdf: np.ndarray) -> np.ndarray:
 
 
 DIRTY_POLICIES = ("keep", "null", "drop")
+DIRTY_KEEP_MAX = 20  # distinct dirty values kept as categories, most frequent first
+DIRTY_MARKER_LENGTH = 4  # a value seen once is kept only when this short ('', 'T', 'NULL')
 
 
 class ColumnTransform:
@@ -107,7 +109,10 @@ class ColumnTransform:
             return values.where(~dirty, None), nulls | dirty
         if self.dirty == "keep":
             counts = values[dirty].map(str).value_counts(sort=False)
-            pairs = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            # markers ('', 'N/A', repeated values) are a category; one-off values are data in
+            # another format, never copied
+            pairs = sorted(((k, v) for k, v in counts.items() if v > 1 or len(k.strip()) <= DIRTY_MARKER_LENGTH),
+                           key=lambda kv: (-kv[1], kv[0]))[:DIRTY_KEEP_MAX]
             self.dirty_values = [k for k, _ in pairs]
             self.dirty_p = [float(v) / len(values) for _, v in pairs]
         keep = ~dirty  # keep: the shares above; drop: forgotten

@@ -59,3 +59,12 @@ def test_policy_follows_the_column_type() -> None:
     tr = NumericTransform(column="n", dirty="null").fit(pd.Series([1, 2, "x"], dtype=object))
     assert "t.n: 1 value(s)" in (dirty_note("t", tr) or "")
     assert dirty_note("t", NumericTransform(column="m").fit(pd.Series([1.0, 2.0]))) is None
+
+
+def test_many_distinct_dirty_values_are_not_copied() -> None:
+    odd = [f"{d:02d}.01.2020" for d in range(1, 29)]  # another format: data, not a marker
+    values = pd.Series(["2020-01-01", "2020-02-01"] * 50 + odd, dtype=object)
+    tr = DatetimeTransform(column="d", unit="date", dirty="keep").fit(values)
+    assert tr.dirty_count == 28 and tr.dirty_values == []
+    many = pd.Series(["1", "2"] * 50 + [f"x{i}" for i in range(30)] * 2, dtype=object)
+    assert len(NumericTransform(column="n", dirty="keep").fit(many).dirty_values) == 20
