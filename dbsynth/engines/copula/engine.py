@@ -249,6 +249,8 @@ class _Fitter:
             role = column_role(col, prof, values)
             if role in ("numeric", "datetime", "categorical", "constant"):
                 values = self._within_length(table, col, values)
+                if role == "categorical":
+                    values = self._typed_categories(table, col, values)
                 tr = make_transform(col, role)
                 if role == "datetime" and prof is not None and prof.semantic in (SemanticType.DATE, SemanticType.TIME):
                     tr.unit = prof.semantic.value  # type: ignore[attr-defined]
@@ -265,6 +267,19 @@ class _Fitter:
                 self.warnings.append(f"{table.name}.{col.name}: {col.logical_type.value} column filled with "
                                      f"{'NULL' if col.nullable else 'a placeholder'} (not modelled)")
         return model
+
+    def _typed_categories(self, table: Table, col: Any, values: pd.Series) -> pd.Series:
+        """Categories of a numeric column that are not numbers ('T', 'NULL' in SQLite): NULL, or left
+        out when the column is NOT NULL; copied, they would break the column's type in the target."""
+        if col.logical_type not in (LogicalType.INTEGER, LogicalType.FLOAT, LogicalType.DECIMAL) or not len(values):
+            return values
+        bad = (values.notna() & pd.to_numeric(values, errors="coerce").isna()).to_numpy()
+        if not bad.any():
+            return values
+        what = "generated as NULL" if col.nullable else "left out (the column is NOT NULL)"
+        self.warnings.append(f"{table.name}.{col.name}: {int(bad.sum())} value(s) that are not numbers "
+                             f"(e.g. {values[bad].iloc[0]!r}) {what}")
+        return values.where(~bad, None) if col.nullable else values[~bad]
 
     def _within_length(self, table: Table, col: Any, values: pd.Series) -> pd.Series:
         """Text longer than the declared length (SQLite does not enforce it) is cut to fit, said once."""

@@ -103,3 +103,18 @@ def test_integer_fk_to_text_key_gets_keys_of_both_types() -> None:
     assert len(out["reg"]) == 90
     assert all(isinstance(v, int) and str(v) in parents for v in out["reg"]["course_id"])
     assert np.all(out["reg"]["course_id"].notna())
+
+
+def test_text_in_a_categorical_integer_column_never_reaches_the_rows() -> None:
+    stars = [1 + i % 5 for i in range(400)]
+    rating = [1 + i % 3 for i in range(400)]
+    for i in range(0, 400, 40):
+        stars[i], rating[i] = "T", ""
+    tables = (Table("r", (_col("id"), _col("stars", nullable=True), _col("rating")), primary_key=PrimaryKey(("id",))),)
+    frame = pd.DataFrame({"id": range(1, 401), "stars": pd.Series(stars, dtype=object),
+                          "rating": pd.Series(rating, dtype=object)})
+    model, out = _seed(Schema(dialect="sqlite", tables=tables), {"r": frame})
+    assert len(out["r"]) == 400
+    assert all(v is None or isinstance(v, int) for v in out["r"]["stars"])
+    assert all(isinstance(v, int) for v in out["r"]["rating"])
+    assert any("r.stars: 10 value(s)" in w for w in model.warnings)
