@@ -382,6 +382,9 @@ class Sampler:
                                     max_length=f["max_length"])
             cols[f["column"]] = arr
         for o in tp.model.others:
+            if o.get("group") and all(g in cols for g in o["group"]):
+                cols[o["column"]] = _numbered(cols, o["group"], int(o.get("first", 1)), n)
+                continue
             cols[o["column"]] = self._other(tp.name, o, table.column(o["column"]).logical_type, n, rng)
 
     def _codes(self, table: str, f: dict[str, Any], n: int, rng: np.random.Generator) -> np.ndarray:
@@ -570,6 +573,14 @@ class Sampler:
             frames[tp.context.referred_table] = parent
         frame, _, _ = self._generate(tp, n, pidx, frames, {}, rng)
         return self._finish(table, frame)
+
+
+def _numbered(cols: dict[str, Any], group: list[str], first: int, n: int) -> np.ndarray:
+    """first, first+1, … within each group of equal context keys (line numbers of one order)."""
+    keys = pd.DataFrame({g: pd.Series(np.asarray(cols[g], dtype=object)).astype(str) for g in group})
+    out = np.empty(n, dtype=object)
+    out[:] = (keys.groupby(group, sort=False).cumcount().to_numpy() + first).tolist() if n else []
+    return out
 
 
 SPREAD_MAX_ROWS = 10_000

@@ -191,6 +191,7 @@ class _Fitter:
         keys = self._key_specs(table, frame, ctx)
         key_cols = {c for k in keys for c in k.columns} | set(ctx.columns if ctx else ())
         model = self._table_model(table, frame, key_cols)
+        self._number_within_family(table, frame, model, ctx)
         sub = self._subset(len(frame))
         own = self.scores[table.name] = model.own_scores(frame, self.rng)
         self.models[table.name] = model
@@ -309,12 +310,26 @@ class _Fitter:
             spec.update(code=learn_codes(values, max_length=col.length), avoid=frozenset())
         return spec
 
+    def _number_within_family(self, table: Table, frame: pd.DataFrame, model: TableModel, ctx: Any) -> None:
+        """(order, line_no) keys: line_no counts within each order from the source's first number,
+        so it stays small and inside CHECKs such as line_no BETWEEN 1 AND 99."""
+        pk = set(table.pk_columns)
+        if ctx is None or not set(ctx.columns) <= pk:
+            return
+        for spec in model.others:
+            if spec["kind"] != "int" or pk - set(ctx.columns) != {spec["column"]}:
+                continue
+            numbers = pd.to_numeric(frame[spec["column"]], errors="coerce").dropna() if len(frame) else pd.Series([])
+            spec["group"] = list(ctx.columns)
+            spec["first"] = int(numbers.min()) if len(numbers) else 1
+
     def _natural_key(self, col: Any, values: pd.Series) -> dict[str, Any]:
         present = values.dropna()
         if col.logical_type == LogicalType.UUID:
             kind = "uuid"
-        elif col.logical_type in (LogicalType.INTEGER,) or pd.api.types.is_integer_dtype(present.dtype):
-            kind = "int"
+        elif col.logical_type in (LogicalType.INTEGER, LogicalType.DECIMAL) or \
+                pd.api.types.is_integer_dtype(present.dtype):
+            kind = "int"  # a number keeps its type: never zero-padded text
         else:
             kind = "pattern"
         pattern = learn_pattern(present.tolist()) if kind == "pattern" else {}

@@ -118,3 +118,21 @@ def test_text_in_a_categorical_integer_column_never_reaches_the_rows() -> None:
     assert all(v is None or isinstance(v, int) for v in out["r"]["stars"])
     assert all(isinstance(v, int) for v in out["r"]["rating"])
     assert any("r.stars: 10 value(s)" in w for w in model.warnings)
+
+
+def test_line_numbers_count_within_their_parent() -> None:
+    tables = (Table("orders", (_col("id"), _col("total", LogicalType.FLOAT)), primary_key=PrimaryKey(("id",))),
+              Table("lines", (_col("order_id"), Column(name="line_no", logical_type=LogicalType.DECIMAL,
+                                                        type_sql="NUMERIC(2)", nullable=False, precision=2, scale=0),
+                              _col("qty")),
+                    primary_key=PrimaryKey(("order_id", "line_no")),
+                    foreign_keys=(ForeignKey(("order_id",), "orders", ("id",)),),
+                    checks=(CheckConstraint("line_no BETWEEN 1 AND 20"),)))
+    frames = {"orders": pd.DataFrame({"id": range(1, 201), "total": np.arange(200) * 1.5}),
+              "lines": pd.DataFrame({"order_id": [1 + i // 4 for i in range(800)],
+                                     "line_no": [1 + i % 4 for i in range(800)], "qty": [i % 9 for i in range(800)]})}
+    _, out = _seed(Schema(dialect="sqlite", tables=tables), frames)
+    lines = out["lines"]
+    assert len(lines) == 800 and not lines.duplicated(["order_id", "line_no"]).any()
+    assert all(isinstance(v, int) and 1 <= v <= 20 for v in lines["line_no"])
+    assert (lines.groupby("order_id")["line_no"].min() == 1).all()
