@@ -257,6 +257,13 @@ class Sampler:
                 self.counters[tp.name] += n
             elif spec.kind == "uuid":
                 cols[spec.columns[0]] = K.uuid_keys(n=n, rng=rng)
+            elif spec.kind == "pattern" and spec.pattern.get("code"):
+                from dbsynth.transform.codes import draw_codes
+
+                seen = self.seen.setdefault((tp.name, spec.columns[0]), set())
+                cols[spec.columns[0]] = draw_codes(spec.pattern["code"], n=n, rng=rng, unique=True, seen=seen,
+                                                   column=f"{tp.name}.{spec.columns[0]}")
+                seen.update(cols[spec.columns[0]].tolist())
             elif spec.kind == "pattern":
                 cols[spec.columns[0]] = K.pattern_keys(pattern=spec.pattern, n=n, rng=rng, max_length=spec.max_length,
                                                        seen=self.seen.setdefault((tp.name, spec.columns[0]), set()))
@@ -583,8 +590,8 @@ def _numbered(cols: dict[str, Any], group: list[str], first: int, n: int) -> np.
     return out
 
 
-SPREAD_MAX_ROWS = 10_000
-SPREAD_TRIES = 50
+SPREAD_MAX_ROWS = 2_000  # beyond this, repeats are dropped (and counted) as before
+SPREAD_TRIES = 30
 
 
 def _domain(tp: "TablePlan", column: str) -> list[Any] | None:

@@ -364,6 +364,8 @@ class _Fitter:
         if col.logical_type == LogicalType.UUID:
             return KeySpec(kind="uuid", columns=[name])
         pattern = learn_pattern(frame[name].tolist()) if name in frame else learn_pattern([])
+        if name in frame and is_code_column(frame[name].dropna()):
+            pattern["code"] = learn_codes(frame[name], max_length=col.length)  # short codes: the code space
         if self._referred_by_integer(table, name):
             # an INTEGER FK refers to this text key: keys must read the same as text and as numbers
             pattern = numeric_text_pattern(pattern)
