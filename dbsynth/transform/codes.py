@@ -18,17 +18,22 @@ import pandas as pd
 
 from dbsynth.errors import ConfigError
 
-CODE_MAX_LENGTH = 4  # text no longer than this, of letters and digits, is a code
+CODE_MAX_LENGTH = 8  # tokens no longer than this, of letters, digits and a few separators, are codes
+_SEPARATORS = frozenset("-_./#")
 MAX_ENUMERATED = 10_000_000  # spaces up to this size are drawn exactly without replacement
 _CLASSES = (string.ascii_uppercase, string.ascii_lowercase, string.digits)
 
 
 def is_code_column(values: Iterable[Any]) -> bool:
-    """Short values of letters and digits only (at least one non-null value)."""
+    """Short tokens of letters and digits (separators allowed, never only separators)."""
     texts = [v for v in values if isinstance(v, str)]
     if not texts:
         return False
-    return all(0 < len(t) <= CODE_MAX_LENGTH and t.isascii() and t.isalnum() for t in texts)
+    tokens = all(0 < len(t) <= CODE_MAX_LENGTH and t.isascii() and any(ch.isalnum() for ch in t)
+                 and all(ch.isalnum() or ch in _SEPARATORS for ch in t) for t in texts)
+    # words ('Eastern', 'blue') are better faked; codes have digits, capitals only, or are tiny
+    return tokens and (max(map(len, texts)) <= 3 or any(ch.isdigit() for t in texts for ch in t)
+                       or all(t.upper() == t for t in texts))
 
 
 def learn_codes(values: pd.Series, *, max_length: int | None) -> dict[str, Any]:

@@ -15,7 +15,8 @@ def _two_letter(n: int) -> pd.Series:
 
 def test_code_columns_are_short_letters_and_digits() -> None:
     assert is_code_column(["AB", "C1", "ZZZ"])
-    assert not is_code_column(["hello world"]) and not is_code_column(["A-B"]) and not is_code_column([])
+    assert is_code_column(["A-B", "x.1"]) and not is_code_column(["--"])
+    assert not is_code_column(["Eastern", "Western"]) and not is_code_column(["hello world"]) and not is_code_column(["much-too-long"]) and not is_code_column([])
 
 
 def test_unique_codes_from_the_observed_alphabet() -> None:
