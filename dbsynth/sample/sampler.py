@@ -17,6 +17,7 @@ from dbsynth.engines.base import SampleOptions
 from dbsynth.engines.copula.cardinality import draw_quotas, rescale_counts
 from dbsynth.engines.copula.traits import assign_donors, value_keys
 from dbsynth.sample import keys as K
+from dbsynth.sample import values as V
 from dbsynth.sample.batching import batch_share, expected_rows, parent_of, resident_tables
 from dbsynth.sample.types import TableChunk
 from dbsynth.schema.model import LogicalType
@@ -55,7 +56,7 @@ class Sampler:
                     out.setdefault(spec.referred_table, []).append((name, spec))
                 for other, cols in spec.also:  # their keys are kept to intersect with, no quotas
                     if other in self.m.tables:
-                        out.setdefault(other, []).append((name, _also_spec(spec, other, cols)))
+                        out.setdefault(other, []).append((name, V.also_spec(spec, other, cols)))
         return out
 
     def run(self) -> Iterator[TableChunk]:
@@ -310,13 +311,7 @@ class Sampler:
     def _assign_shared(self, spec: "KeySpec", pool: pd.DataFrame, quotas: np.ndarray, n: int,
                        rng: np.random.Generator) -> np.ndarray:
         """Pool rows for a column that refers to several parents: only keys every parent holds."""
-        ok = np.ones(len(pool), dtype=bool)
-        mine = list(pool[spec.referred_columns].itertuples(index=False, name=None))
-        for other, cols in spec.also:
-            theirs = self.pools.get(other)
-            held = set() if theirs is None else set(theirs[list(cols)].itertuples(index=False, name=None))
-            ok &= np.array([k in held for k in mine], dtype=bool)
-        rows = np.flatnonzero(ok)
+        rows = V.shared_rows(pool, spec.referred_columns, [(self.pools.get(t), c) for t, c in spec.also])
         sub = quotas[rows].copy()
         pick = K.assign_by_quota(n=n, quotas=sub, rng=rng, unique=spec.unique)
         quotas[rows] = sub
@@ -390,7 +385,7 @@ class Sampler:
             cols[f["column"]] = arr
         for o in tp.model.others:
             if o.get("group") and all(g in cols for g in o["group"]):
-                cols[o["column"]] = _numbered(cols, o["group"], int(o.get("first", 1)), n)
+                cols[o["column"]] = V.numbered(cols, o["group"], int(o.get("first", 1)), n)
                 continue
             cols[o["column"]] = self._other(tp.name, o, table.column(o["column"]).logical_type, n, rng)
 
@@ -437,40 +432,10 @@ class Sampler:
         return keep
 
     def _spread_keys(self, tp: "TablePlan", frame: pd.DataFrame, cols: list[str], rng: np.random.Generator) -> None:
-        """Move rows repeating a key of modelled columns to an unused combination of observed values.
+        from dbsynth.validate.checks import KeySet
 
-        A composite key of values (time_slot: id, day, start_hr) repeats often
-        in a small table; changing one column to another value it holds keeps
-        the type, the domain and the CHECKs, where dropping would lose rows.
-        """
-        from dbsynth.validate.checks import Keys, KeySet
-
-        domains = {c: _domain(tp, c) for c in cols}
-        free = [c for c in cols if domains[c] is not None and len(domains[c]) > 1]
-        if not free or not len(frame):
-            return
-        seen = self.key_sets.get((tp.name, ",".join(cols)), KeySet())
-        keys = Keys(frame, cols)
-        dup = frame[cols].duplicated(keep="first").to_numpy() & keys.valid
-        if len(seen) and len(keys):
-            dup[keys.valid] |= seen.contains(keys)
-        if not dup.any():
-            return
-        taken = set(frame.loc[~dup, cols].itertuples(index=False, name=None))
-        for i in np.flatnonzero(dup)[:SPREAD_MAX_ROWS]:
-            row = list(frame.loc[i, cols])
-            for _ in range(SPREAD_TRIES):
-                c = free[int(rng.integers(len(free)))]
-                cand = list(row)
-                dom = domains[c]
-                cand[cols.index(c)] = dom[int(rng.integers(len(dom)))]
-                key = tuple(cand)
-                if key in taken or (len(seen) and seen.contains(Keys(pd.DataFrame([cand], columns=cols), cols)).any()):
-                    continue
-                for c2, v in zip(cols, cand):
-                    frame.at[i, c2] = v
-                taken.add(key)
-                break
+        V.spread_keys(frame, cols, domains={c: V.domain_of(tp.model.transforms, c) for c in cols},
+                      seen=self.key_sets.get((tp.name, ",".join(cols)), KeySet()), rng=rng)
 
     def _new_keys(self, table: str, frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
         """Rows whose key (all columns filled) is new to the table; the new keys are remembered.
@@ -580,38 +545,6 @@ class Sampler:
             frames[tp.context.referred_table] = parent
         frame, _, _ = self._generate(tp, n, pidx, frames, {}, rng)
         return self._finish(table, frame)
-
-
-def _numbered(cols: dict[str, Any], group: list[str], first: int, n: int) -> np.ndarray:
-    """first, first+1, … within each group of equal context keys (line numbers of one order)."""
-    keys = pd.DataFrame({g: pd.Series(np.asarray(cols[g], dtype=object)).astype(str) for g in group})
-    out = np.empty(n, dtype=object)
-    out[:] = (keys.groupby(group, sort=False).cumcount().to_numpy() + first).tolist() if n else []
-    return out
-
-
-SPREAD_MAX_ROWS = 2_000  # beyond this, repeats are dropped (and counted) as before
-SPREAD_TRIES = 30
-
-
-def _domain(tp: "TablePlan", column: str) -> list[Any] | None:
-    """The values a modelled column may take (categories, or a small numeric support), else None."""
-    from dbsynth.transform.columns import CategoricalTransform, NumericTransform
-
-    for t in tp.model.transforms:
-        if t.column != column:
-            continue
-        if isinstance(t, CategoricalTransform):
-            return [c for c in t.categories if c is not None]
-        if isinstance(t, NumericTransform) and not isinstance(t, DatetimeTransform) and t.support is not None:
-            return [v for v in t._finish(np.asarray(t.support, dtype=float)) if v is not None]
-    return None
-
-
-def _also_spec(spec: "KeySpec", table: str, columns: list[str]) -> "KeySpec":
-    from dbsynth.engines.copula.engine import KeySpec
-
-    return KeySpec(kind="also", columns=list(spec.columns), referred_table=table, referred_columns=list(columns))
 
 
 def _kind(value: str | None) -> Any:
