@@ -8,6 +8,7 @@ remaining in-degree quotas of FK targets are kept. Batch b draws from
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
@@ -358,8 +359,12 @@ class Sampler:
             linked = {c for s in tp.keys if s.kind not in ("pk_int", "uuid", "pattern") for c in s.columns}
             linked |= set(tp.context.columns if tp.context else ())
             found: dict[str, list[Any]] = {}
-            for rule in column_rules([c.sqltext for c in table.checks], dialect=self.m.schema.dialect,
-                                     columns=list(table.column_names)):
+            dialect = self.m.schema.dialect
+            rules = column_rules([c.sqltext for c in table.checks], dialect=dialect, columns=list(table.column_names))
+            for col in table.columns:  # a DOMAIN's CHECKs speak of VALUE
+                rules += [replace(r, column=col.name)
+                          for r in column_rules(list(col.domain_checks), dialect=dialect, columns=["VALUE"])]
+            for rule in rules:
                 if rule.column not in linked:  # an FK value comes from its parent row
                     found.setdefault(rule.column, []).append(rule)
             self.rules[tp.name] = found

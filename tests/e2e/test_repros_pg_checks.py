@@ -42,3 +42,16 @@ def test_check_satisfied_by_construction(name: str, pg_databases: PgDatabases) -
     # values vary: not one constant that happens to pass
     column = CASES[name].split()[0]
     assert int(_query(dst, f"SELECT count(DISTINCT {column}) FROM m")[0]) >= 3
+
+
+@pytest.mark.postgres
+def test_domain_regex_check_is_satisfied(pg_databases: PgDatabases) -> None:
+    src = pg_databases.create("src", sql="""
+        CREATE DOMAIN sku AS text CHECK (VALUE ~ '^SKU-[0-9]{5}$');
+        CREATE TABLE item (id int PRIMARY KEY, code sku NOT NULL UNIQUE, kind text CHECK (kind LIKE 'k\\_%'));
+        INSERT INTO item SELECT g, 'SKU-' || lpad(g::text, 5, '0'), 'k_' || (g % 40) FROM generate_series(1, 200) g;
+    """)
+    dst = pg_databases.create("dst")
+    ok(dbsynth("seed", src, dst, "--seed", "2"))
+    assert _query(dst, "SELECT count(*) FROM item") == ["200"]
+    assert _query(dst, "SELECT count(*) FROM item WHERE code !~ '^SKU-[0-9]{5}$' OR kind NOT LIKE 'k\\_%'") == ["0"]
