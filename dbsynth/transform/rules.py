@@ -78,7 +78,9 @@ def column_rules(checks: Sequence[str], *, dialect: str, columns: Sequence[str])
         for term in _conjuncts(tree):
             rule = _rule(term, by_lower, text)
             if rule is not None and rule.kind == "like" and dialect == "sqlite":
-                rule = Rule(column=rule.column, kind="like", pattern=rule.pattern, ignore_case=True, source=text)
+                # SQLite's LIKE ignores ASCII case and has no escape character by default
+                rule = Rule(column=rule.column, kind="like", pattern=rule.pattern.replace("\\", "\\\\"),
+                            ignore_case=True, source=text)
             if rule is not None:
                 out.append(rule)
     return out
