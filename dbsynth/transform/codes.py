@@ -112,9 +112,29 @@ def _distinct(space: list[list[str]], k: int, rng: np.random.Generator, seen: se
                 if code not in taken and len(out) < k:
                     taken.add(code)
                     out.append(code)
+    if len(out) < k:  # a nearly full space: walk what is left of it
+        out += _remaining(space, sizes, k - len(out), rng, taken)
+    if len(out) < k:
+        raise ConfigError(f"cannot make {k} new distinct codes: the code space holds {sum(sizes)}",
+                          hint="widen the column, lower --scale, or turn off uniqueness for it")
     result = np.empty(len(out), dtype=object)
     result[:] = out
     return result
+
+
+def _remaining(space: list[list[str]], sizes: list[int], k: int, rng: np.random.Generator,
+               taken: set[Any]) -> list[str]:
+    out: list[str] = []
+    for j in rng.permutation(len(space)):
+        if sizes[j] > MAX_ENUMERATED:
+            continue
+        for code in _sample_space(space[j], sizes[j], sizes[j], rng):
+            if code not in taken:
+                taken.add(code)
+                out.append(code)
+                if len(out) == k:
+                    return out
+    return out
 
 
 def _sample_space(alphabets: list[str], size: int, m: int, rng: np.random.Generator) -> list[str]:

@@ -61,7 +61,7 @@ class ColumnTransform:
     time column) are values a subclass cannot parse. `dirty` says what they
     become: ``keep`` (a category drawn at its source share, beside the scores:
     the column's type accepts any text), ``null`` (counted as NULL) or ``drop``
-    (ignored: a NOT NULL column gets parsed values only).
+    (ignored, like any NULL read: a NOT NULL column gets parsed values only).
     """
 
     kind: ClassVar[str] = "base"
@@ -94,6 +94,8 @@ class ColumnTransform:
         self.dirty_count = int(dirty.sum())
         if dirty.any():
             values, nulls = self._set_dirty_aside(values, nulls, dirty)
+        if self.dirty == "drop" and nulls.any():  # a NOT NULL column: NULLs read are unreadable values
+            values, nulls = values[~nulls], nulls[~nulls]
         self.null_rate = float(nulls.mean()) if len(values) else 0.0
         self._fit(values if self.nulls_as_category else values[~nulls])
         self.fitted = True

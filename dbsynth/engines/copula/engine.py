@@ -259,6 +259,9 @@ class _Fitter:
                 note = dirty_note(table.name, tr)
                 if note:
                     self.warnings.append(note)
+            elif role == "fake" and _numeric_type(col):
+                # text where numbers are declared (SQLite): faked words would break the type
+                model.others.append(self._numbers_for_text(table, col, values))
             elif role == "fake":
                 model.fakes.append(self._fake_spec(col, prof, values, table))
             elif role == "natural_key":
@@ -269,10 +272,18 @@ class _Fitter:
                                      f"{'NULL' if col.nullable else 'a placeholder'} (not modelled)")
         return model
 
+    def _numbers_for_text(self, table: Table, col: Any, values: pd.Series) -> dict[str, Any]:
+        what = "NULL" if col.nullable else "numbers 1, 2, 3…"
+        self.warnings.append(f"{table.name}.{col.name}: a {col.type_sql} column holding text "
+                             f"(e.g. {values.dropna().iloc[0]!r}); generated as {what}")
+        if col.nullable:
+            return {"column": col.name, "kind": "placeholder", "value": None}
+        return {"column": col.name, "kind": "int", "pattern": {}, "max_length": None, "null_rate": 0.0}
+
     def _typed_categories(self, table: Table, col: Any, values: pd.Series) -> pd.Series:
         """Categories of a numeric column that are not numbers ('T', 'NULL' in SQLite): NULL, or left
         out when the column is NOT NULL; copied, they would break the column's type in the target."""
-        if col.logical_type not in (LogicalType.INTEGER, LogicalType.FLOAT, LogicalType.DECIMAL) or not len(values):
+        if not _numeric_type(col) or not len(values):
             return values
         bad = (values.notna() & pd.to_numeric(values, errors="coerce").isna()).to_numpy()
         if not bad.any():
@@ -464,6 +475,10 @@ def best_matching_feature(child: np.ndarray, parent: np.ndarray) -> tuple[int, l
     if not np.isfinite(r2[f]) or r2[f] < MIN_MATCH_R2:
         return None
     return f, weights[:, f].tolist(), float(min(r2[f], 0.999))
+
+
+def _numeric_type(col: Any) -> bool:
+    return col.logical_type in (LogicalType.INTEGER, LogicalType.FLOAT, LogicalType.DECIMAL)
 
 
 def _jsonable(value: Any) -> Any:

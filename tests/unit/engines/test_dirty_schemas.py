@@ -136,3 +136,18 @@ def test_line_numbers_count_within_their_parent() -> None:
     assert len(lines) == 800 and not lines.duplicated(["order_id", "line_no"]).any()
     assert all(isinstance(v, int) and 1 <= v <= 20 for v in lines["line_no"])
     assert (lines.groupby("order_id")["line_no"].min() == 1).all()
+
+
+def test_text_in_integer_columns_never_breaks_the_type() -> None:
+    tables = (Table("a", (_col("id"), _col("code", nullable=True), _col("ref"), _col("d", LogicalType.DATE)),
+                    primary_key=PrimaryKey(("id",))),)
+    frame = pd.DataFrame({"id": range(1, 201), "code": [f"abc{i}" for i in range(200)],
+                          "ref": [f"r{i}" for i in range(200)],
+                          "d": [None if i % 17 == 0 else f"2020-01-{1 + i % 28:02d}" for i in range(200)]})
+    model, out = _seed(Schema(dialect="sqlite", tables=tables), {"a": frame})
+    got = out["a"]
+    assert len(got) == 200
+    assert got["code"].isna().all()  # nullable: NULL
+    assert all(isinstance(v, int) for v in got["ref"])  # NOT NULL: numbers
+    assert got["d"].notna().all()  # a NOT NULL date never gets NULL
+    assert sum("holding text" in w for w in model.warnings) == 2

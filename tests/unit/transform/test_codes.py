@@ -54,3 +54,10 @@ def test_impossible_request_names_the_column() -> None:
     spec = learn_codes(pd.Series(["A", "B"]), max_length=1)
     with pytest.raises(ConfigError, match="country.code"):
         draw_codes(spec, n=500, rng=np.random.default_rng(0), unique=True, column="country.code")
+
+
+def test_a_nearly_full_space_is_walked_to_the_end() -> None:
+    spec = learn_codes(pd.Series([f"{i:02d}" for i in range(100)]), max_length=2)  # digits only: 100 codes
+    seen = set(draw_codes(spec, n=95, rng=np.random.default_rng(4), unique=True))
+    rest = draw_codes(spec, n=5, rng=np.random.default_rng(5), unique=True, seen=seen)
+    assert len(seen | set(rest)) == 100
