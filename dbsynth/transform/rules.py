@@ -38,7 +38,7 @@ UNIQUE_ROUNDS = 20
 
 @dataclass(frozen=True)
 class Rule:
-    """One column's CHECK term: kind like | regex | in."""
+    """One column's CHECK term: kind like | regex | in | length (values: shortest, longest or None)."""
 
     column: str
     kind: str
@@ -52,6 +52,11 @@ class Rule:
             return True  # NULL passes a CHECK
         if self.kind == "in":
             return value in self.values or str(value) in {str(v) for v in self.values}
+        if self.kind == "length":
+            if not isinstance(value, str):
+                return True  # numbers are left to the validator
+            lo, hi = self.values
+            return lo <= len(str(value)) and (hi is None or len(str(value)) <= hi)
         return _compiled(self.kind, self.pattern, self.ignore_case).search(str(value)) is not None
 
 
@@ -108,9 +113,35 @@ def _bare(node: Any) -> Any:
     return node
 
 
+def _length_rule(term: Any, by_lower: dict[str, str], source: str) -> Rule | None:
+    """length(col) <, <=, =, >=, > N or BETWEEN a AND b: a rule with (shortest, longest)."""
+    from sqlglot import exp
+
+    inner = _bare(term.this) if hasattr(term, "this") else None
+    if not isinstance(inner, exp.Length):
+        return None
+    col = _bare(inner.this)
+    if not isinstance(col, exp.Column) or col.name.lower() not in by_lower:
+        return None
+    if isinstance(term, exp.Between):
+        lo, hi = _literal(_bare(term.args.get("low"))), _literal(_bare(term.args.get("high")))
+    else:
+        n = _literal(_bare(term.expression)) if term.expression is not None else _NO
+        if not isinstance(n, int):
+            return None
+        lo, hi = {exp.LT: (0, n - 1), exp.LTE: (0, n), exp.EQ: (n, n), exp.GTE: (n, None),
+                  exp.GT: (n + 1, None)}.get(type(term), (_NO, _NO))
+    if not isinstance(lo, int) or not (hi is None or isinstance(hi, int)):
+        return None
+    return Rule(column=by_lower[col.name.lower()], kind="length", values=(lo, hi), source=source)
+
+
 def _rule(term: Any, by_lower: dict[str, str], source: str) -> Rule | None:
     from sqlglot import exp
 
+    length = _length_rule(term, by_lower, source)
+    if length is not None:
+        return length
     col = _bare(term.this) if hasattr(term, "this") else None
     if not isinstance(col, exp.Column) or col.name.lower() not in by_lower:
         return None
@@ -165,11 +196,15 @@ def conform(values: np.ndarray, rules: Sequence[Rule], *, rng: np.random.Generat
     """Values with every row that breaks a rule rebuilt to satisfy it (NULLs untouched)."""
     out = np.asarray(values, dtype=object).copy()
     for rule in rules:
+        if rule.kind == "length" and rule.values[1] is not None:
+            max_length = min(max_length or rule.values[1], rule.values[1])
+    rules = sorted(rules, key=lambda r: r.kind == "length")  # patterns first, lengths settle last
+    for rule in rules:
         base = out.copy()
         bad = [i for i, v in enumerate(out) if not rule.matches(v)]
         for i in bad:
             out[i] = _make(rule, out[i], rng, max_length)
-        if unique and bad and rule.kind != "in":
+        if unique and bad and rule.kind in ("like", "regex"):
             _unique(out, base, rule, rng, max_length)
     return out
 
@@ -177,10 +212,18 @@ def conform(values: np.ndarray, rules: Sequence[Rule], *, rng: np.random.Generat
 def _make(rule: Rule, base: Any, rng: np.random.Generator, max_length: int | None, salt: str = "") -> Any:
     if rule.kind == "in":
         return rule.values[int(rng.integers(len(rule.values)))]
+    if rule.kind == "length":
+        text, (lo, hi) = str(base), rule.values
+        text = text + "".join(_FILL[int(i)] for i in rng.integers(0, len(_FILL), max(lo - len(text), 0)))
+        return text[:hi] if hi is not None else text
     if rule.kind == "like":
         return like_value(rule.pattern, str(base), rng, max_length=max_length, salt=salt)
     value = regex_value(rule.pattern, rng, column=rule.column, source=rule.source)
-    return value[:max_length] if max_length else value
+    for _ in range(20):  # a shorter draw keeps the pattern where cutting might not
+        if not max_length or len(value) <= max_length:
+            return value
+        value = regex_value(rule.pattern, rng, column=rule.column, source=rule.source)
+    return value[:max_length]
 
 
 def _unique(out: np.ndarray, base: np.ndarray, rule: Rule, rng: np.random.Generator,

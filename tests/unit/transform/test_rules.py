@@ -62,3 +62,16 @@ def test_unsupported_pattern_is_an_error_naming_the_check() -> None:
     (rule,) = column_rules([r"CHECK (code ~ '^(a)\1$')"], dialect="postgresql", columns=["code"])
     with pytest.raises(ConstraintError, match="code"):
         conform(np.array(["b"], dtype=object), [rule], rng=np.random.default_rng(0))
+
+
+def test_length_terms_bound_the_other_rules() -> None:
+    rules = column_rules(["CHECK (code ~ '^[A-Z]+$' AND length(code) <= 4)",
+                          "CHECK (char_length(note) BETWEEN 3 AND 5)"], dialect="postgresql",
+                         columns=["code", "note"])
+    assert sorted((r.column, r.kind) for r in rules) == [("code", "length"), ("code", "regex"), ("note", "length")]
+    code = [r for r in rules if r.column == "code"]
+    out = conform(np.array(["x1"] * 200, dtype=object), code, rng=np.random.default_rng(0))
+    assert all(re.fullmatch("[A-Z]{1,4}", v) for v in out)
+    note = [r for r in rules if r.column == "note"]
+    out = conform(np.array(["a", "abcd", "abcdefgh", None], dtype=object), note, rng=np.random.default_rng(1))
+    assert [None if v is None else 3 <= len(v) <= 5 for v in out] == [True, True, True, None]
