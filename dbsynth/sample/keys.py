@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import string
 import uuid
+import warnings
 from typing import Any, Iterable
 
 import numpy as np
@@ -266,6 +267,38 @@ def as_column_type(values: np.ndarray, logical: Any) -> np.ndarray:
         return values
     out = np.empty(len(values), dtype=object)
     out[:] = [convert(v) for v in values]
+    return out
+
+
+def time_steps(values: pd.Series, *, unit: str) -> dict[str, Any] | None:
+    """First value, usual step and text format of dates in a key (None when they do not parse)."""
+    from dbsynth.transform.columns import DatetimeTransform
+
+    probe = DatetimeTransform(column="_", unit=unit)
+    with warnings.catch_warnings():  # values that are not dates say so through the result
+        warnings.simplefilter("ignore")
+        probe._detect(values)
+        secs = probe._numbers(values)
+    secs = np.unique(secs[~np.isnan(secs)])
+    if len(secs) < 0.95 * len(values.unique()) or not len(secs):
+        return None
+    diffs = np.diff(secs)
+    step = float(np.median(diffs[diffs > 0])) if (diffs > 0).any() else 86400.0
+    return {"start": float(secs[0]), "step": max(step, 1.0), "unit": unit,
+            "fmt": probe.fmt if probe.mode == "text" else None}
+
+
+def time_keys(spec: dict[str, Any], index: np.ndarray) -> np.ndarray:
+    """start + index × step, as text in the source's format, dates or datetimes."""
+    stamps = pd.to_datetime(spec["start"] + np.asarray(index, dtype=float) * spec["step"], unit="s")
+    if spec.get("fmt"):
+        values: list[Any] = stamps.strftime(spec["fmt"]).tolist()
+    elif spec["unit"] == "date":
+        values = [s.date() for s in stamps]
+    else:
+        values = [s.to_pydatetime() for s in stamps]
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
     return out
 
 

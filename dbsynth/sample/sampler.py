@@ -259,6 +259,10 @@ class Sampler:
                 self.counters[tp.name] += n
             elif spec.kind == "uuid":
                 cols[spec.columns[0]] = K.uuid_keys(n=n, rng=rng)
+            elif spec.kind == "pattern" and spec.pattern.get("time"):
+                numbers = K.integer_keys(start=self.counters[tp.name], n=n)
+                self.counters[tp.name] += n
+                cols[spec.columns[0]] = K.time_keys(spec.pattern["time"], numbers - 1)
             elif spec.kind == "pattern" and spec.pattern.get("code"):
                 from dbsynth.transform.codes import draw_codes
 
@@ -390,7 +394,8 @@ class Sampler:
             cols[f["column"]] = arr
         for o in tp.model.others:
             if o.get("group") and all(g in cols for g in o["group"]):
-                cols[o["column"]] = V.numbered(cols, o["group"], int(o.get("first", 1)), n)
+                numbers = V.numbered(cols, o["group"], int(o.get("first", 1)), n)
+                cols[o["column"]] = K.time_keys(o, numbers) if o["kind"] == "time" else numbers
                 continue
             cols[o["column"]] = self._other(tp.name, o, table.column(o["column"]).logical_type, n, rng)
 
@@ -408,11 +413,12 @@ class Sampler:
         if spec["kind"] == "placeholder":
             value = b"" if lt == LogicalType.BINARY and spec["value"] is not None else spec["value"]
             return np.array([value] * n, dtype=object)
-        if spec["kind"] == "int":
+        if spec["kind"] in ("int", "time"):
             key = f"__nk__{spec['column']}"
             start = self.counters.setdefault(f"{table}.{key}", 0)
             self.counters[f"{table}.{key}"] = start + n
-            return K.integer_keys(start=start, n=n)
+            numbers = K.integer_keys(start=start, n=n)
+            return K.time_keys(spec, numbers - 1) if spec["kind"] == "time" else numbers
         if spec["kind"] == "uuid":
             return K.uuid_keys(n=n, rng=rng)
         return K.pattern_keys(pattern=spec["pattern"], n=n, rng=rng, max_length=spec["max_length"],

@@ -18,7 +18,7 @@ from dbsynth.engines.copula.table import (CountSpec, TableModel, column_role, di
 from dbsynth.engines.copula.traits import find_donors
 from dbsynth.errors import ModelError
 from dbsynth.profile.types import SemanticType, TableProfile
-from dbsynth.sample.keys import learn_pattern, numeric_text_pattern
+from dbsynth.sample.keys import learn_pattern, numeric_text_pattern, time_steps
 from dbsynth.sample.types import TableChunk
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import LogicalType, Schema, Table
@@ -328,11 +328,12 @@ class _Fitter:
         if ctx is None or not set(ctx.columns) <= pk:
             return
         for spec in model.others:
-            if spec["kind"] != "int" or pk - set(ctx.columns) != {spec["column"]}:
+            if spec["kind"] not in ("int", "time") or pk - set(ctx.columns) != {spec["column"]}:
                 continue
             numbers = pd.to_numeric(frame[spec["column"]], errors="coerce").dropna() if len(frame) else pd.Series([])
+            numbers = numbers if spec["kind"] == "int" else pd.Series([], dtype=float)
             spec["group"] = list(ctx.columns)
-            spec["first"] = int(numbers.min()) if len(numbers) else 1
+            spec["first"] = 0 if spec["kind"] == "time" else int(numbers.min()) if len(numbers) else 1
 
     def _natural_key(self, col: Any, values: pd.Series) -> dict[str, Any]:
         present = values.dropna()
@@ -343,9 +344,15 @@ class _Fitter:
             kind = "int"  # a number keeps its type: never zero-padded text
         else:
             kind = "pattern"
+        null_rate = float(values.isna().mean()) if len(values) else 0.0
+        if col.logical_type in (LogicalType.DATE, LogicalType.DATETIME) and len(present):
+            steps = time_steps(present, unit="date" if col.logical_type == LogicalType.DATE else "datetime")
+            if steps is not None:  # a date in a key stays a date: a sequence with the source's step
+                return {"column": col.name, "kind": "time", "pattern": {}, "max_length": col.length,
+                        "null_rate": null_rate, **steps}
         pattern = learn_pattern(present.tolist()) if kind == "pattern" else {}
         return {"column": col.name, "kind": kind, "pattern": pattern, "max_length": col.length,
-                "null_rate": float(values.isna().mean()) if len(values) else 0.0}
+                "null_rate": null_rate}
 
     def _key_specs(self, table: Table, frame: pd.DataFrame, ctx: Any) -> list[KeySpec]:
         specs: list[KeySpec] = []
@@ -374,6 +381,10 @@ class _Fitter:
             return KeySpec(kind="pk_int", columns=[name])
         if col.logical_type == LogicalType.UUID:
             return KeySpec(kind="uuid", columns=[name])
+        if col.logical_type in (LogicalType.DATE, LogicalType.DATETIME) and name in frame and len(frame):
+            steps = time_steps(frame[name].dropna(), unit=col.logical_type.value)
+            if steps is not None:  # a date key stays a date: a sequence with the source's step
+                return KeySpec(kind="pattern", columns=[name], pattern={"time": steps})
         pattern = learn_pattern(frame[name].tolist()) if name in frame else learn_pattern([])
         if name in frame and is_code_column(frame[name].dropna()):
             pattern["code"] = learn_codes(frame[name], max_length=col.length)  # short codes: the code space

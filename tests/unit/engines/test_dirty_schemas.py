@@ -151,3 +151,23 @@ def test_text_in_integer_columns_never_breaks_the_type() -> None:
     assert all(isinstance(v, int) for v in got["ref"])  # NOT NULL: numbers
     assert got["d"].notna().all()  # a NOT NULL date never gets NULL
     assert sum("holding text" in w for w in model.warnings) == 2
+
+
+def test_dates_in_keys_are_dates() -> None:
+    tables = (Table("station", (_col("id"), _col("name", TEXT)), primary_key=PrimaryKey(("id",))),
+              Table("weather", (_col("station_id"), _col("day", LogicalType.DATE), _col("temp", LogicalType.FLOAT)),
+                    primary_key=PrimaryKey(("station_id", "day")),
+                    foreign_keys=(ForeignKey(("station_id",), "station", ("id",)),)),
+              Table("ev", (_col("at", LogicalType.DATETIME), _col("a")), primary_key=PrimaryKey(("at",))))
+    days = pd.date_range("2021-03-01", periods=50).strftime("%Y-%m-%d")
+    frames = {"station": pd.DataFrame({"id": range(1, 13), "name": list("abcdefghijkl")}),
+              "weather": pd.DataFrame({"station_id": [1 + i % 12 for i in range(600)],
+                                       "day": [days[i // 12] for i in range(600)],
+                                       "temp": [10.0 + i % 13 for i in range(600)]}),
+              "ev": pd.DataFrame({"at": pd.date_range("2021-03-01 08:00", periods=100, freq="2h")
+                                  .strftime("%Y-%m-%d %H:%M:%S"), "a": range(100)})}
+    _, out = _seed(Schema(dialect="sqlite", tables=tables), frames)
+    weather = out["weather"]
+    assert len(weather) == 600 and not weather.duplicated(["station_id", "day"]).any()
+    assert pd.to_datetime(weather["day"], format="%Y-%m-%d").notna().all()
+    assert pd.to_datetime(out["ev"]["at"], format="%Y-%m-%d %H:%M:%S").diff().dropna().eq(pd.Timedelta("2h")).all()

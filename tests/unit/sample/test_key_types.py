@@ -30,3 +30,13 @@ def test_validator_matches_an_integer_fk_to_a_text_key() -> None:
     res = check_foreign_key(child, pd.DataFrame({"course_id": [301, 302, 303, None]}), columns=("course_id",),
                             referred_table="courses", referred_columns=("course_id",), parent_keys=parents)
     assert res.mask.tolist() == [False, False, True, False]
+
+
+def test_dates_in_keys_stay_dates_with_the_source_step() -> None:
+    from dbsynth.sample.keys import time_keys, time_steps
+
+    text = pd.Series(["2021-03-01", "2021-03-02", "2021-03-04", "2021-03-05"])
+    spec = time_steps(text, unit="date")
+    assert spec is not None and spec["step"] == 86400.0 and spec["fmt"] == "%Y-%m-%d"
+    assert time_keys(spec, np.arange(3)).tolist() == ["2021-03-01", "2021-03-02", "2021-03-03"]
+    assert time_steps(pd.Series(["a1", "b2", "c3"]), unit="date") is None
