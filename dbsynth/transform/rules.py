@@ -38,7 +38,8 @@ UNIQUE_ROUNDS = 20
 
 @dataclass(frozen=True)
 class Rule:
-    """One column's CHECK term: kind like | regex | in | length (values: shortest, longest or None)."""
+    """One column's CHECK term: kind like | regex | in | case (pattern: upper, lower, trim) |
+    length (values: shortest, longest or None)."""
 
     column: str
     kind: str
@@ -52,6 +53,8 @@ class Rule:
             return True  # NULL passes a CHECK
         if self.kind == "in":
             return value in self.values or str(value) in {str(v) for v in self.values}
+        if self.kind == "case":
+            return not isinstance(value, str) or _CASED[self.pattern](value) == value
         if self.kind == "length":
             if not isinstance(value, str):
                 return True  # numbers are left to the validator
@@ -136,10 +139,29 @@ def _length_rule(term: Any, by_lower: dict[str, str], source: str) -> Rule | Non
     return Rule(column=by_lower[col.name.lower()], kind="length", values=(lo, hi), source=source)
 
 
+_CASES = {"Upper": "upper", "Lower": "lower", "Trim": "trim"}
+_CASED = {"upper": str.upper, "lower": str.lower, "trim": str.strip}
+
+
+def _case_rule(term: Any, by_lower: dict[str, str], source: str) -> Rule | None:
+    """col = upper(col), lower(col) = col, trim(col) = col."""
+    from sqlglot import exp
+
+    if not isinstance(term, exp.EQ):
+        return None
+    for a, b in ((_bare(term.this), _bare(term.expression)), (_bare(term.expression), _bare(term.this))):
+        fn = _CASES.get(type(b).__name__)
+        inner = _bare(b.this) if fn else None
+        if fn and isinstance(a, exp.Column) and isinstance(inner, exp.Column) and a.name.lower() == \
+                inner.name.lower() and a.name.lower() in by_lower:
+            return Rule(column=by_lower[a.name.lower()], kind="case", pattern=fn, source=source)
+    return None
+
+
 def _rule(term: Any, by_lower: dict[str, str], source: str) -> Rule | None:
     from sqlglot import exp
 
-    length = _length_rule(term, by_lower, source)
+    length = _length_rule(term, by_lower, source) or _case_rule(term, by_lower, source)
     if length is not None:
         return length
     col = _bare(term.this) if hasattr(term, "this") else None
@@ -198,7 +220,8 @@ def conform(values: np.ndarray, rules: Sequence[Rule], *, rng: np.random.Generat
     for rule in rules:
         if rule.kind == "length" and rule.values[1] is not None:
             max_length = min(max_length or rule.values[1], rule.values[1])
-    rules = sorted(rules, key=lambda r: r.kind == "length")  # patterns first, lengths settle last
+    # patterns first, then case and length, which keep a pattern's characters in place
+    rules = sorted(rules, key=lambda r: {"case": 1, "length": 2}.get(r.kind, 0))
     for rule in rules:
         base = out.copy()
         bad = [i for i, v in enumerate(out) if not rule.matches(v)]
@@ -212,6 +235,8 @@ def conform(values: np.ndarray, rules: Sequence[Rule], *, rng: np.random.Generat
 def _make(rule: Rule, base: Any, rng: np.random.Generator, max_length: int | None, salt: str = "") -> Any:
     if rule.kind == "in":
         return rule.values[int(rng.integers(len(rule.values)))]
+    if rule.kind == "case":
+        return _CASED[rule.pattern](str(base))
     if rule.kind == "length":
         text, (lo, hi) = str(base), rule.values
         text = text + "".join(_FILL[int(i)] for i in rng.integers(0, len(_FILL), max(lo - len(text), 0)))

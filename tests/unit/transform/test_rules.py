@@ -75,3 +75,13 @@ def test_length_terms_bound_the_other_rules() -> None:
     note = [r for r in rules if r.column == "note"]
     out = conform(np.array(["a", "abcd", "abcdefgh", None], dtype=object), note, rng=np.random.default_rng(1))
     assert [None if v is None else 3 <= len(v) <= 5 for v in out] == [True, True, True, None]
+
+
+def test_case_terms() -> None:
+    rules = column_rules(["CHECK (code = upper(code))", "CHECK (lower(tag) = tag AND btrim(tag) = tag)"],
+                         dialect="postgresql", columns=["code", "tag"])
+    assert sorted((r.column, r.pattern) for r in rules) == [("code", "upper"), ("tag", "lower"), ("tag", "trim")]
+    code = [r for r in rules if r.column == "code"]
+    assert conform(np.array(["ab1", "CD"], dtype=object), code, rng=np.random.default_rng(0)).tolist() == ["AB1", "CD"]
+    tag = [r for r in rules if r.column == "tag"]
+    assert conform(np.array([" Mixed "], dtype=object), tag, rng=np.random.default_rng(0)).tolist() == ["mixed"]
