@@ -15,6 +15,8 @@ from dbsynth.engines.copula import cardinality as card
 from dbsynth.engines.copula.table import (CountSpec, TableModel, column_role, dirty_note, find_orderings,
                                           fit_joint, inherited_columns,
                                           make_transform, placeholder, profile_of)
+from dbsynth.engines.copula.sources import (number_within_family, numbers_for_text, numeric_type,
+                                            referred_by_integer, typed_categories, within_length)
 from dbsynth.engines.copula.traits import find_donors
 from dbsynth.errors import ModelError
 from dbsynth.profile.types import SemanticType, TableProfile
@@ -191,7 +193,7 @@ class _Fitter:
         keys = self._key_specs(table, frame, ctx)
         key_cols = {c for k in keys for c in k.columns} | set(ctx.columns if ctx else ())
         model = self._table_model(table, frame, key_cols)
-        self._number_within_family(table, frame, model, ctx)
+        number_within_family(table, frame, model.others, ctx)
         sub = self._subset(len(frame))
         own = self.scores[table.name] = model.own_scores(frame, self.rng)
         self.models[table.name] = model
@@ -232,7 +234,7 @@ class _Fitter:
         return np.sort(self.rng.choice(n, size=cap, replace=False))
 
     def _copy_plan(self, table: Table, frame: pd.DataFrame) -> TablePlan:
-        frame = frame.assign(**{c.name: self._within_length(table, c, frame[c.name])
+        frame = frame.assign(**{c.name: within_length(table, c, frame[c.name], self.warnings)
                                 for c in table.columns if c.name in frame and c.name not in table.pk_columns})
         rows = [{c: _jsonable(to_python(v)) for c, v in rec.items()} for rec in frame.to_dict("records")]
         keys = [KeySpec(kind="copy", columns=list(table.pk_columns))]
@@ -249,9 +251,9 @@ class _Fitter:
             prof = profile_of(profile, col.name)
             role = column_role(col, prof, values)
             if role in ("numeric", "datetime", "categorical", "constant"):
-                values = self._within_length(table, col, values)
+                values = within_length(table, col, values, self.warnings)
                 if role == "categorical":
-                    values = self._typed_categories(table, col, values)
+                    values = typed_categories(table, col, values, self.warnings)
                 tr = make_transform(col, role)
                 if role == "datetime" and prof is not None and prof.semantic in (SemanticType.DATE, SemanticType.TIME):
                     tr.unit = prof.semantic.value  # type: ignore[attr-defined]
@@ -259,9 +261,9 @@ class _Fitter:
                 note = dirty_note(table.name, tr)
                 if note:
                     self.warnings.append(note)
-            elif role == "fake" and _numeric_type(col):
+            elif role == "fake" and numeric_type(col):
                 # text where numbers are declared (SQLite): faked words would break the type
-                model.others.append(self._numbers_for_text(table, col, values))
+                model.others.append(numbers_for_text(table, col, values, self.warnings))
             elif role == "fake":
                 model.fakes.append(self._fake_spec(col, prof, values, table))
             elif role == "natural_key":
@@ -271,39 +273,6 @@ class _Fitter:
                 self.warnings.append(f"{table.name}.{col.name}: {col.logical_type.value} column filled with "
                                      f"{'NULL' if col.nullable else 'a placeholder'} (not modelled)")
         return model
-
-    def _numbers_for_text(self, table: Table, col: Any, values: pd.Series) -> dict[str, Any]:
-        what = "NULL" if col.nullable else "numbers 1, 2, 3…"
-        self.warnings.append(f"{table.name}.{col.name}: a {col.type_sql} column holding text "
-                             f"(e.g. {values.dropna().iloc[0]!r}); generated as {what}")
-        if col.nullable:
-            return {"column": col.name, "kind": "placeholder", "value": None}
-        return {"column": col.name, "kind": "int", "pattern": {}, "max_length": None, "null_rate": 0.0}
-
-    def _typed_categories(self, table: Table, col: Any, values: pd.Series) -> pd.Series:
-        """Categories of a numeric column that are not numbers ('T', 'NULL' in SQLite): NULL, or left
-        out when the column is NOT NULL; copied, they would break the column's type in the target."""
-        if not _numeric_type(col) or not len(values):
-            return values
-        bad = (values.notna() & pd.to_numeric(values, errors="coerce").isna()).to_numpy()
-        if not bad.any():
-            return values
-        what = "generated as NULL" if col.nullable else "left out (the column is NOT NULL)"
-        self.warnings.append(f"{table.name}.{col.name}: {int(bad.sum())} value(s) that are not numbers "
-                             f"(e.g. {values[bad].iloc[0]!r}) {what}")
-        return values.where(~bad, None) if col.nullable else values[~bad]
-
-    def _within_length(self, table: Table, col: Any, values: pd.Series) -> pd.Series:
-        """Text longer than the declared length (SQLite does not enforce it) is cut to fit, said once."""
-        if col.logical_type != LogicalType.TEXT or not col.length or not len(values):
-            return values
-        long = values.map(lambda v: isinstance(v, str) and len(v) > col.length).to_numpy(dtype=bool)
-        if not long.any():
-            return values
-        self.warnings.append(f"{table.name}.{col.name}: {int(long.sum())} source value(s) are longer than its "
-                             f"declared {col.type_sql or col.length} (e.g. {values[long].iloc[0]!r}); "
-                             f"synthetic values are cut to {col.length} characters")
-        return values.map(lambda v: v[:col.length] if isinstance(v, str) else v)
 
     def _fake_spec(self, col: Any, prof: Any, values: pd.Series, table: Table) -> dict[str, Any]:
         from dbsynth.transform.fake import source_hashes
@@ -320,20 +289,6 @@ class _Fitter:
             # short codes are drawn from the code space, not cut from faked words
             spec.update(code=learn_codes(values, max_length=col.length), avoid=frozenset())
         return spec
-
-    def _number_within_family(self, table: Table, frame: pd.DataFrame, model: TableModel, ctx: Any) -> None:
-        """(order, line_no) keys: line_no counts within each order from the source's first number,
-        so it stays small and inside CHECKs such as line_no BETWEEN 1 AND 99."""
-        pk = set(table.pk_columns)
-        if ctx is None or not set(ctx.columns) <= pk:
-            return
-        for spec in model.others:
-            if spec["kind"] not in ("int", "time") or pk - set(ctx.columns) != {spec["column"]}:
-                continue
-            numbers = pd.to_numeric(frame[spec["column"]], errors="coerce").dropna() if len(frame) else pd.Series([])
-            numbers = numbers if spec["kind"] == "int" else pd.Series([], dtype=float)
-            spec["group"] = list(ctx.columns)
-            spec["first"] = 0 if spec["kind"] == "time" else int(numbers.min()) if len(numbers) else 1
 
     def _natural_key(self, col: Any, values: pd.Series) -> dict[str, Any]:
         present = values.dropna()
@@ -388,20 +343,10 @@ class _Fitter:
         pattern = learn_pattern(frame[name].tolist()) if name in frame else learn_pattern([])
         if name in frame and is_code_column(frame[name].dropna()):
             pattern["code"] = learn_codes(frame[name], max_length=col.length)  # short codes: the code space
-        if self._referred_by_integer(table, name):
+        if referred_by_integer(self.schema, table, name):
             # an INTEGER FK refers to this text key: keys must read the same as text and as numbers
             pattern = numeric_text_pattern(pattern)
         return KeySpec(kind="pattern", columns=[name], pattern=pattern, max_length=col.length)
-
-    def _referred_by_integer(self, table: Table, name: str) -> bool:
-        for child in self.schema.data_tables:
-            for fk in child.foreign_keys:
-                if fk.referred_table != table.name or name not in fk.referred_columns:
-                    continue
-                col = child.column(fk.columns[list(fk.referred_columns).index(name)])
-                if col.logical_type in (LogicalType.INTEGER, LogicalType.DECIMAL, LogicalType.FLOAT):
-                    return True
-        return False
 
     def _fk_spec(self, table: Table, frame: pd.DataFrame, fk: Any, ctx: Any, deferred: set) -> KeySpec | None:
         if fk.referred_table not in self.frames or fk.referred_table in self.options.skip_tables:
@@ -486,10 +431,6 @@ def best_matching_feature(child: np.ndarray, parent: np.ndarray) -> tuple[int, l
     if not np.isfinite(r2[f]) or r2[f] < MIN_MATCH_R2:
         return None
     return f, weights[:, f].tolist(), float(min(r2[f], 0.999))
-
-
-def _numeric_type(col: Any) -> bool:
-    return col.logical_type in (LogicalType.INTEGER, LogicalType.FLOAT, LogicalType.DECIMAL)
 
 
 def _jsonable(value: Any) -> Any:
