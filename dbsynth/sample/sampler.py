@@ -48,6 +48,7 @@ class Sampler:
         self.kept: dict[str, tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray]]] = {}  # resident frames
         self.spread: dict[str, np.ndarray] = {}  # children per resident parent row, over all batches
         self.rules: dict[str, dict[str, list[Any]]] = {}  # one-column CHECK rules per table
+        self.group_used: dict[tuple[str, str], dict[Any, int]] = {}  # numbers used per parent key
 
     def _inbound(self) -> dict[str, list[tuple[str, "KeySpec"]]]:
         out: dict[str, list[tuple[str, KeySpec]]] = {}
@@ -394,10 +395,17 @@ class Sampler:
             cols[f["column"]] = arr
         for o in tp.model.others:
             if o.get("group") and all(g in cols for g in o["group"]):
-                numbers = V.numbered(cols, o["group"], int(o.get("first", 1)), n)
+                numbers = V.numbered(cols, o["group"], int(o.get("first", 1)), n, self._group_counts(tp, o))
                 cols[o["column"]] = K.time_keys(o, numbers) if o["kind"] == "time" else numbers
                 continue
             cols[o["column"]] = self._other(tp.name, o, table.column(o["column"]).logical_type, n, rng)
+
+    def _group_counts(self, tp: "TablePlan", spec: dict[str, Any]) -> dict[Any, int] | None:
+        """Numbers used per parent so far; None where a parent's children all come in one chunk."""
+        ctx = tp.context
+        if ctx is not None and list(ctx.columns) == list(spec["group"]) and ctx.referred_table not in self.resident:
+            return None
+        return self.group_used.setdefault((tp.name, spec["column"]), {})
 
     def _codes(self, table: str, f: dict[str, Any], n: int, rng: np.random.Generator) -> np.ndarray:
         from dbsynth.transform.codes import draw_codes

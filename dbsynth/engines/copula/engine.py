@@ -193,7 +193,7 @@ class _Fitter:
         keys = self._key_specs(table, frame, ctx)
         key_cols = {c for k in keys for c in k.columns} | set(ctx.columns if ctx else ())
         model = self._table_model(table, frame, key_cols)
-        number_within_family(table, frame, model.others, ctx)
+        number_within_family(table, frame, model.others)
         sub = self._subset(len(frame))
         own = self.scores[table.name] = model.own_scores(frame, self.rng)
         self.models[table.name] = model

@@ -58,17 +58,17 @@ def numbers_for_text(table: Table, col: Column, values: pd.Series, warnings: lis
     return {"column": col.name, "kind": "int", "pattern": {}, "max_length": None, "null_rate": 0.0}
 
 
-def number_within_family(table: Table, frame: pd.DataFrame, others: list[dict[str, Any]], ctx: Any) -> None:
+def number_within_family(table: Table, frame: pd.DataFrame, others: list[dict[str, Any]]) -> None:
     """(order, line_no) keys: line_no counts within each order from the source's first number,
     so it stays small and inside CHECKs such as line_no BETWEEN 1 AND 99; a date in
     (station, day) counts days from the first one."""
-    pk = set(table.pk_columns)
-    if ctx is None or not set(ctx.columns) <= pk:
-        return
+    pk = list(table.pk_columns)
+    fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
     for spec in others:
-        if spec["kind"] not in ("int", "time") or pk - set(ctx.columns) != {spec["column"]}:
+        rest = [c for c in pk if c != spec["column"]]
+        if spec["kind"] not in ("int", "time") or spec["column"] not in pk or not rest or not set(rest) <= fk_cols:
             continue
-        spec["group"] = list(ctx.columns)
+        spec["group"] = rest  # the parent keys (context or not) are filled before this column
         if spec["kind"] == "time":
             spec["first"] = 0
             continue

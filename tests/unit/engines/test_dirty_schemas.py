@@ -171,3 +171,20 @@ def test_dates_in_keys_are_dates() -> None:
     assert len(weather) == 600 and not weather.duplicated(["station_id", "day"]).any()
     assert pd.to_datetime(weather["day"], format="%Y-%m-%d").notna().all()
     assert pd.to_datetime(out["ev"]["at"], format="%Y-%m-%d %H:%M:%S").diff().dropna().eq(pd.Timedelta("2h")).all()
+
+
+def test_numbers_within_a_non_context_parent_across_batches() -> None:
+    tables = (Table("p", (_col("id"), _col("code", TEXT)), primary_key=PrimaryKey(("id",))),
+              Table("ch", (_col("pid", TEXT), Column(name="n", logical_type=LogicalType.DECIMAL, type_sql="NUMERIC(2)",
+                                                      nullable=False, precision=2, scale=0)),
+                    primary_key=PrimaryKey(("pid", "n")), foreign_keys=(ForeignKey(("pid",), "p", ("id",)),)))
+    frames = {"p": pd.DataFrame({"id": range(1, 41), "code": [f"c{i}" for i in range(40)]}),
+              # every child an orphan (' 1' is not 1): the FK is not a context, children spread evenly
+              "ch": pd.DataFrame({"pid": [f" {1 + i % 40}" for i in range(400)], "n": [i // 40 for i in range(400)]})}
+    schema = Schema(dialect="sqlite", tables=tables)
+    profiles = profile_schema(schema=schema, frames=frames)
+    model = get_engine("copula").fit(schema=schema, plan=build_plan(schema), frames=frames, profiles=profiles,
+                                     options=FitOptions(seed=1))
+    out = pd.concat([c.frame for c in model.sample(options=SampleOptions(seed=1, batch_rows=60)) if c.table == "ch"])
+    assert len(out) == 400 and not out.duplicated(["pid", "n"]).any()
+    assert all(isinstance(v, int) and 0 <= v < 100 for v in out["n"])
