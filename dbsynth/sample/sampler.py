@@ -310,7 +310,10 @@ class Sampler:
             if pool is not None and len(pool):
                 src = pool[rc].to_numpy(dtype=object)
                 vals[pick >= 0] = src[pick[pick >= 0]]
-            cols[c] = K.as_column_type(vals, self.m.schema.table(tp.name).column(c).logical_type)
+            mine = self.m.schema.table(tp.name).column(c).logical_type
+            theirs = self.m.schema.table(spec.referred_table).column(rc).logical_type \
+                if self.m.schema.has_table(spec.referred_table or "") else mine
+            cols[c] = vals if mine == theirs else K.as_column_type(vals, mine)
         nullable = all(self.m.schema.table(tp.name).column(c).nullable for c in spec.columns)
         return (pick >= 0) | (nulls & nullable) | (nullable & (pick < 0))
 
