@@ -175,12 +175,34 @@ def _rule(term: Any, by_lower: dict[str, str], source: str) -> Rule | None:
             return Rule(column=name, kind="in", values=tuple(values), source=source)
         return None
     kinds = {exp.Like: ("like", False), exp.ILike: ("like", True),
-             exp.RegexpLike: ("regex", False), exp.RegexpILike: ("regex", True)}
+             exp.RegexpLike: ("regex", False), exp.RegexpILike: ("regex", True), exp.Glob: ("glob", False)}
     kind = kinds.get(type(term))
     pattern = _literal(_bare(term.expression)) if kind else _NO
     if kind is None or not isinstance(pattern, str):
         return None
+    if kind[0] == "glob":  # SQLite's GLOB: a whole-value pattern, as a regular expression
+        return Rule(column=name, kind="regex", pattern=glob_regex(pattern), source=source)
     return Rule(column=name, kind=kind[0], pattern=pattern, ignore_case=kind[1], source=source)
+
+
+def glob_regex(pattern: str) -> str:
+    """SQLite GLOB → regular expression: * and ? wildcards, [...] classes ([^...] negated)."""
+    out, i = ["^"], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        end = pattern.find("]", i + 2) if ch == "[" else -1
+        if ch == "*":
+            out.append(".*")
+        elif ch == "?":
+            out.append(".")
+        elif end > 0:
+            body = pattern[i + 1:end]
+            out.append("[" + ("^" + body[1:] if body.startswith("^") else body).replace("\\", "\\\\") + "]")
+            i = end
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    return "".join(out) + "$"
 
 
 def _any_array(term: Any) -> list[Any] | None:

@@ -85,3 +85,10 @@ def test_case_terms() -> None:
     assert conform(np.array(["ab1", "CD"], dtype=object), code, rng=np.random.default_rng(0)).tolist() == ["AB1", "CD"]
     tag = [r for r in rules if r.column == "tag"]
     assert conform(np.array([" Mixed "], dtype=object), tag, rng=np.random.default_rng(0)).tolist() == ["mixed"]
+
+
+def test_sqlite_glob_becomes_a_whole_value_pattern() -> None:
+    (rule,) = column_rules(["CHECK (code GLOB '[A-Z][0-9]?*')"], dialect="sqlite", columns=["code"])
+    assert rule.kind == "regex" and rule.matches("B7x") and not rule.matches("b7x") and not rule.matches("B7")
+    out = conform(np.array(["zzz"] * 30, dtype=object), [rule], rng=np.random.default_rng(0))
+    assert all(re.fullmatch("[A-Z][0-9].+", v) for v in out)
