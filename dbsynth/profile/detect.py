@@ -3,7 +3,8 @@
 Decision order (first hit wins; ``reason`` records which rule fired):
 
 1. override from config;
-2. KEY: PK / FK / autoincrement columns, and unique integer ``*_id``/``*Id`` columns;
+2. KEY: PK / FK / autoincrement columns, and unique integer ``*_id``/``*Id`` columns; a
+   repeating column of a composite PK with no FK in it is a value (profiled below);
 3. OTHER: types drawn by their own generator (transform/pgtypes.py: json, arrays,
    interval, inet, ranges…), and other values nothing can model;
 4. CONSTANT when every value is NULL;
@@ -20,6 +21,7 @@ Decision order (first hit wins; ``reason`` records which rule fired):
 """
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 
@@ -47,6 +49,10 @@ COARSE_PII = frozenset({PiiKind.STATE, PiiKind.COUNTRY})
 SHARED_LOCATION_PII = frozenset({PiiKind.CITY, PiiKind.STATE, PiiKind.COUNTRY})
 SHARED_SHARE = 0.5
 DATE_PATTERN_SHARE = 0.95
+# Composite-PK columns (no FK in the key) with at most this many values are modelled as values;
+# all of them only when their combinations number at least KEY_VALUE_ROOM times the rows.
+KEY_VALUE_MAX_DISTINCT = 1000
+KEY_VALUE_ROOM = 2
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?")
@@ -78,7 +84,8 @@ def profile_table(*, table: Table, frame: pd.DataFrame,
                   overrides: Mapping[str, str] | None = None) -> TableProfile:
     """One ColumnProfile per column of ``table``, decided from its schema and ``frame``."""
     parsed = parse_overrides(table=table, overrides=overrides or {})
-    cols = tuple(_profile_column(table, col, _series(frame, col.name), parsed.get(col.name))
+    values = key_value_columns(table, frame)
+    cols = tuple(_profile_column(table, col, _series(frame, col.name), parsed.get(col.name), col.name in values)
                  for col in table.columns)
     return TableProfile(table=table.name, rows=len(frame), columns=cols)
 
@@ -117,13 +124,13 @@ def _series(frame: pd.DataFrame, name: str) -> pd.Series:
 # ---- one column ------------------------------------------------------------
 
 def _profile_column(table: Table, col: Column, s: pd.Series,
-                    override: tuple[SemanticType, PiiKind | None] | None) -> ColumnProfile:
+                    override: tuple[SemanticType, PiiKind | None] | None, key_value: bool = False) -> ColumnProfile:
     stats = _stats(table, col, s)
     fields = {k: v for k, v in stats.items() if k != "non_null"}
     if override:
         semantic, kind = override
         return ColumnProfile(semantic=semantic, pii_kind=kind, reason="override", overridden=True, **fields)
-    semantic, kind, reason = _decide(table, col, s, stats)
+    semantic, kind, reason = _decide(table, col, s, stats, key_value)
     return ColumnProfile(semantic=semantic, pii_kind=kind, reason=reason, **fields)
 
 
@@ -156,8 +163,9 @@ def _is_stringy(non_null: pd.Series) -> bool:
     return len(head) > 0 and all(isinstance(v, str) for v in head)
 
 
-def _decide(table: Table, col: Column, s: pd.Series, st: dict) -> tuple[SemanticType, PiiKind | None, str]:
-    key = _key_reason(table, col, st)
+def _decide(table: Table, col: Column, s: pd.Series, st: dict,
+            key_value: bool = False) -> tuple[SemanticType, PiiKind | None, str]:
+    key = None if key_value else _key_reason(table, col, st)
     if key:
         return SemanticType.KEY, None, key
     typed = pgtypes.generator_kind(col, s)  # jsonb, inet, ranges…: their own value generator
@@ -197,6 +205,29 @@ def _key_reason(table: Table, col: Column, st: dict) -> str | None:
     if col.logical_type == LogicalType.INTEGER and st["unique"] and _ID_NAME.search(col.name):
         return "unique integer named like an id"
     return None
+
+
+def key_value_columns(table: Table, frame: pd.DataFrame) -> frozenset[str]:
+    """Repeating columns of a composite PK without FKs (time_slot's day, start_hr): values, not keys.
+
+    They keep their type, domain and CHECKs by being modelled like any column,
+    and the sampler makes the combination unique. Only columns with few
+    distinct values qualify; when every PK column would, and their combinations
+    leave little room, the most varied one stays a generated key so the
+    combination stays unique. A key that includes an FK (order, line number)
+    keeps its key generators.
+    """
+    pk = table.pk_columns
+    fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
+    if len(pk) < 2 or fk_cols & set(pk) or not len(frame) or not set(pk) <= set(frame.columns):
+        return frozenset()
+    n = len(frame)
+    distinct = {c: int(_hashable(frame[c]).nunique()) for c in pk}
+    small = [c for c in pk if distinct[c] < n and distinct[c] <= KEY_VALUE_MAX_DISTINCT
+             and not table.column(c).autoincrement]
+    if len(small) == len(pk) and math.prod(distinct[c] for c in pk) < KEY_VALUE_ROOM * n:
+        small.remove(max(small, key=lambda c: distinct[c]))
+    return frozenset(small)
 
 
 def _value_kind(col: Column, non_null: pd.Series) -> str:

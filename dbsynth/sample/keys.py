@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import string
 import uuid
+import warnings
 from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
 
-_CLASSES = {"U": string.ascii_uppercase, "L": string.ascii_lowercase, "D": string.digits}
+_CLASSES = {"U": string.ascii_uppercase, "L": string.ascii_lowercase, "D": string.digits, "N": "123456789"}
 
 
 def integer_keys(*, start: int, n: int) -> np.ndarray:
@@ -30,6 +31,18 @@ def learn_pattern(values: Iterable[Any]) -> dict[str, Any]:
     width = int(lengths.max())
     classes = [_position_class([t[i] for t in texts if len(t) > i]) for i in range(width)]
     return {"lengths": lengths.tolist(), "length_p": (counts / counts.sum()).tolist(), "classes": classes}
+
+
+def numeric_text_pattern(pattern: dict[str, Any]) -> dict[str, Any]:
+    """Digits only, no leading zero: the key is equal as text and as a number ('301' and 301).
+
+    Lengths stay the source's (at least 2 when it had several, so there is room for
+    distinct keys); an INTEGER FK referring to a text key then matches in both types.
+    """
+    lengths = [max(1, int(x)) for x in pattern.get("lengths", [3])]
+    width = max(lengths)
+    return {"lengths": lengths, "length_p": list(pattern.get("length_p", [1.0])),
+            "classes": ["N"] + ["D"] * (width - 1), "numeric": True}
 
 
 def _position_class(chars: list[str]) -> str:
@@ -237,6 +250,56 @@ def _suffixed(text: str, seen: set[Any], max_length: int | None) -> str:
         if cand not in seen:
             return cand
         k += 1
+
+
+def as_column_type(values: np.ndarray, logical: Any) -> np.ndarray:
+    """Key values taken from a parent column of another type, in the child column's type.
+
+    An INTEGER FK to a text key gets 301 for '301'; a text FK to an integer key gets '301'.
+    """
+    from dbsynth.schema.model import LogicalType
+
+    if logical == LogicalType.INTEGER:
+        convert = (lambda v: int(v) if isinstance(v, str) and v.isdigit() and (v == "0" or v[0] != "0") else v)
+    elif logical == LogicalType.TEXT:
+        convert = (lambda v: str(v) if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else v)
+    else:
+        return values
+    out = np.empty(len(values), dtype=object)
+    out[:] = [convert(v) for v in values]
+    return out
+
+
+def time_steps(values: pd.Series, *, unit: str) -> dict[str, Any] | None:
+    """First value, usual step and text format of dates in a key (None when they do not parse)."""
+    from dbsynth.transform.columns import DatetimeTransform
+
+    probe = DatetimeTransform(column="_", unit=unit)
+    with warnings.catch_warnings():  # values that are not dates say so through the result
+        warnings.simplefilter("ignore")
+        probe._detect(values)
+        secs = probe._numbers(values)
+    secs = np.unique(secs[~np.isnan(secs)])
+    if len(secs) < 0.95 * len(values.unique()) or not len(secs):
+        return None
+    diffs = np.diff(secs)
+    step = float(np.median(diffs[diffs > 0])) if (diffs > 0).any() else 86400.0
+    return {"start": float(secs[0]), "step": max(step, 1.0), "unit": unit,
+            "fmt": probe.fmt if probe.mode == "text" else None}
+
+
+def time_keys(spec: dict[str, Any], index: np.ndarray) -> np.ndarray:
+    """start + index × step, as text in the source's format, dates or datetimes."""
+    stamps = pd.to_datetime(spec["start"] + np.asarray(index, dtype=float) * spec["step"], unit="s")
+    if spec.get("fmt"):
+        values: list[Any] = stamps.strftime(spec["fmt"]).tolist()
+    elif spec["unit"] == "date":
+        values = [s.date() for s in stamps]
+    else:
+        values = [s.to_pydatetime() for s in stamps]
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def key_frame(values: dict[str, np.ndarray]) -> pd.DataFrame:

@@ -8,6 +8,7 @@ remaining in-degree quotas of FK targets are kept. Batch b draws from
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
@@ -17,6 +18,7 @@ from dbsynth.engines.base import SampleOptions
 from dbsynth.engines.copula.cardinality import draw_quotas, rescale_counts
 from dbsynth.engines.copula.traits import assign_donors, value_keys
 from dbsynth.sample import keys as K
+from dbsynth.sample import values as V
 from dbsynth.sample.batching import batch_share, expected_rows, parent_of, resident_tables
 from dbsynth.sample.types import TableChunk
 from dbsynth.schema.model import LogicalType
@@ -46,6 +48,8 @@ class Sampler:
         self.resident = resident_tables(self.m, self.expected, batch_rows=self.o.batch_rows)
         self.kept: dict[str, tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray]]] = {}  # resident frames
         self.spread: dict[str, np.ndarray] = {}  # children per resident parent row, over all batches
+        self.rules: dict[str, dict[str, list[Any]]] = {}  # one-column CHECK rules per table
+        self.group_used: dict[tuple[str, str], dict[Any, int]] = {}  # numbers used per parent key
 
     def _inbound(self) -> dict[str, list[tuple[str, "KeySpec"]]]:
         out: dict[str, list[tuple[str, KeySpec]]] = {}
@@ -53,6 +57,9 @@ class Sampler:
             for spec in tp.keys:
                 if spec.kind in ("fk", "deferred") and spec.referred_table in self.m.tables:
                     out.setdefault(spec.referred_table, []).append((name, spec))
+                for other, cols in spec.also:  # their keys are kept to intersect with, no quotas
+                    if other in self.m.tables:
+                        out.setdefault(other, []).append((name, V.also_spec(spec, other, cols)))
         return out
 
     def run(self) -> Iterator[TableChunk]:
@@ -236,8 +243,9 @@ class Sampler:
                 cols[c] = parent[rc].to_numpy(dtype=object)[pidx]
         keep = self._fill_keys(tp, cols, n, pidx, rng, own)
         self._fill_extras(tp, cols, n, rng)
+        self._apply_rules(tp, cols, rng)
         frame = pd.DataFrame({c: pd.Series(cols.get(c, [None] * n), dtype=object) for c in self._columns(tp.name)})
-        keep &= self._dedupe(tp, frame)
+        keep &= self._dedupe(tp, frame, rng)
         return frame[keep].reset_index(drop=True), own[keep], counts[keep]
 
     def _columns(self, table: str) -> list[str]:
@@ -253,6 +261,17 @@ class Sampler:
                 self.counters[tp.name] += n
             elif spec.kind == "uuid":
                 cols[spec.columns[0]] = K.uuid_keys(n=n, rng=rng)
+            elif spec.kind == "pattern" and spec.pattern.get("time"):
+                numbers = K.integer_keys(start=self.counters[tp.name], n=n)
+                self.counters[tp.name] += n
+                cols[spec.columns[0]] = K.time_keys(spec.pattern["time"], numbers - 1)
+            elif spec.kind == "pattern" and spec.pattern.get("code"):
+                from dbsynth.transform.codes import draw_codes
+
+                seen = self.seen.setdefault((tp.name, spec.columns[0]), set())
+                cols[spec.columns[0]] = draw_codes(spec.pattern["code"], n=n, rng=rng, unique=True, seen=seen,
+                                                   column=f"{tp.name}.{spec.columns[0]}")
+                seen.update(cols[spec.columns[0]].tolist())
             elif spec.kind == "pattern":
                 cols[spec.columns[0]] = K.pattern_keys(pattern=spec.pattern, n=n, rng=rng, max_length=spec.max_length,
                                                        seen=self.seen.setdefault((tp.name, spec.columns[0]), set()))
@@ -271,7 +290,9 @@ class Sampler:
         quotas = self.quotas.get((tp.name, ",".join(spec.columns)))
         nulls = rng.uniform(size=n) < spec.null_rate
         pick = np.full(n, -1)
-        if pool is not None and len(pool) and quotas is not None:
+        if spec.also and pool is not None and quotas is not None:
+            pick[~nulls] = self._assign_shared(spec, pool, quotas, int((~nulls).sum()), rng)
+        elif pool is not None and len(pool) and quotas is not None:
             live = np.flatnonzero(~nulls)
             feature = self._match_feature(spec, own, len(pool))
             score = None
@@ -290,9 +311,21 @@ class Sampler:
             if pool is not None and len(pool):
                 src = pool[rc].to_numpy(dtype=object)
                 vals[pick >= 0] = src[pick[pick >= 0]]
-            cols[c] = vals
+            mine = self.m.schema.table(tp.name).column(c).logical_type
+            theirs = self.m.schema.table(spec.referred_table).column(rc).logical_type \
+                if self.m.schema.has_table(spec.referred_table or "") else mine
+            cols[c] = vals if mine == theirs else K.as_column_type(vals, mine)
         nullable = all(self.m.schema.table(tp.name).column(c).nullable for c in spec.columns)
         return (pick >= 0) | (nulls & nullable) | (nullable & (pick < 0))
+
+    def _assign_shared(self, spec: "KeySpec", pool: pd.DataFrame, quotas: np.ndarray, n: int,
+                       rng: np.random.Generator) -> np.ndarray:
+        """Pool rows for a column that refers to several parents: only keys every parent holds."""
+        rows = V.shared_rows(pool, spec.referred_columns, [(self.pools.get(t), c) for t, c in spec.also])
+        sub = quotas[rows].copy()
+        pick = K.assign_by_quota(n=n, quotas=sub, rng=rng, unique=spec.unique)
+        quotas[rows] = sub
+        return np.where(pick >= 0, rows[np.clip(pick, 0, None)] if len(rows) else -1, -1)
 
     def _match_feature(self, spec: "KeySpec", own: np.ndarray | None, pool_size: int) -> np.ndarray | None:
         if spec.match_feature is None or own is None or own.shape[1] != len(spec.match_beta):
@@ -312,11 +345,48 @@ class Sampler:
                 vals[parents < 0] = ref[parents < 0]
             cols[c] = vals
 
+    def _apply_rules(self, tp: "TablePlan", cols: dict[str, Any], rng: np.random.Generator) -> None:
+        """Rebuild values that break a LIKE / regex / IN CHECK (transform/rules.py)."""
+        from dbsynth.transform.rules import conform
+
+        table = self.m.schema.table(tp.name)
+        unique = {s[0] for s in table.unique_column_sets() if len(s) == 1}
+        for column, rules in self._rules(tp).items():
+            if column not in cols or cols[column] is None:
+                continue
+            values = conform(np.asarray(cols[column], dtype=object), rules, rng=rng,
+                             max_length=table.column(column).length, unique=column in unique)
+            if column in unique:
+                self.seen.setdefault((tp.name, column), set()).update(v for v in values if v is not None)
+            cols[column] = values
+
+    def _rules(self, tp: "TablePlan") -> dict[str, list[Any]]:
+        if tp.name not in self.rules:
+            from dbsynth.transform.rules import column_rules
+
+            table = self.m.schema.table(tp.name)
+            linked = {c for s in tp.keys if s.kind not in ("pk_int", "uuid", "pattern") for c in s.columns}
+            linked |= set(tp.context.columns if tp.context else ())
+            found: dict[str, list[Any]] = {}
+            dialect = self.m.schema.dialect
+            rules = column_rules([c.sqltext for c in table.checks], dialect=dialect, columns=list(table.column_names))
+            for col in table.columns:  # a DOMAIN's CHECKs speak of VALUE
+                rules += [replace(r, column=col.name)
+                          for r in column_rules(list(col.domain_checks), dialect=dialect, columns=["VALUE"])]
+            for rule in rules:
+                if rule.column not in linked:  # an FK value comes from its parent row
+                    found.setdefault(rule.column, []).append(rule)
+            self.rules[tp.name] = found
+        return self.rules[tp.name]
+
     def _fill_extras(self, tp: "TablePlan", cols: dict[str, Any], n: int, rng: np.random.Generator) -> None:
         from dbsynth.transform.fake import fake_values
 
         table = self.m.schema.table(tp.name)
         for i, f in enumerate(tp.model.fakes):
+            if f.get("code"):
+                cols[f["column"]] = self._codes(tp.name, f, n, rng)
+                continue
             lengths = np.interp(rng.uniform(size=n), np.linspace(0, 1, len(f["lengths"])), f["lengths"])
             vals = fake_values(kind=_kind(f["kind"]), n=n, seed=int(rng.integers(2**31)), locale=self.m.options.locale,
                                max_length=f["max_length"], unique=f["unique"], avoid_hashes=f.get("avoid", frozenset()),
@@ -328,7 +398,28 @@ class Sampler:
                                     max_length=f["max_length"])
             cols[f["column"]] = arr
         for o in tp.model.others:
+            if o.get("group") and all(g in cols for g in o["group"]):
+                numbers = V.numbered(cols, o["group"], int(o.get("first", 1)), n, self._group_counts(tp, o))
+                cols[o["column"]] = K.time_keys(o, numbers) if o["kind"] == "time" else numbers
+                continue
             cols[o["column"]] = self._other(tp.name, o, table.column(o["column"]).logical_type, n, rng)
+
+    def _group_counts(self, tp: "TablePlan", spec: dict[str, Any]) -> dict[Any, int] | None:
+        """Numbers used per parent so far; None where a parent's children all come in one chunk."""
+        ctx = tp.context
+        if ctx is not None and list(ctx.columns) == list(spec["group"]) and ctx.referred_table not in self.resident:
+            return None
+        return self.group_used.setdefault((tp.name, spec["column"]), {})
+
+    def _codes(self, table: str, f: dict[str, Any], n: int, rng: np.random.Generator) -> np.ndarray:
+        from dbsynth.transform.codes import draw_codes
+
+        seen = self.seen.setdefault((table, f["column"]), set())
+        arr = draw_codes(f["code"], n=n, rng=rng, unique=f["unique"], seen=seen, column=f"{table}.{f['column']}")
+        if f["unique"]:
+            seen.update(arr.tolist())
+        arr[rng.uniform(size=n) < f["null_rate"]] = None
+        return arr
 
     def _other(self, table: str, spec: dict[str, Any], lt: LogicalType, n: int, rng: np.random.Generator) -> np.ndarray:
         if spec["kind"] == pgtypes.SPEC_KIND:
@@ -343,17 +434,18 @@ class Sampler:
         return values
 
     def _natural_key(self, table: str, spec: dict[str, Any], n: int, rng: np.random.Generator) -> np.ndarray:
-        if spec["kind"] == "int":
+        if spec["kind"] in ("int", "time"):
             key = f"__nk__{spec['column']}"
             start = self.counters.setdefault(f"{table}.{key}", 0)
             self.counters[f"{table}.{key}"] = start + n
-            return K.integer_keys(start=start, n=n)
+            numbers = K.integer_keys(start=start, n=n)
+            return K.time_keys(spec, numbers - 1) if spec["kind"] == "time" else numbers
         if spec["kind"] == "uuid":
             return K.uuid_keys(n=n, rng=rng)
         return K.pattern_keys(pattern=spec["pattern"], n=n, rng=rng, max_length=spec["max_length"],
                               seen=self.seen.setdefault((table, spec["column"]), set()))
 
-    def _dedupe(self, tp: "TablePlan", frame: pd.DataFrame) -> np.ndarray:
+    def _dedupe(self, tp: "TablePlan", frame: pd.DataFrame, rng: np.random.Generator | None = None) -> np.ndarray:
         """Drop rows repeating a multi-column unique set; suffix/bump single modelled columns."""
         keep = np.ones(len(frame), dtype=bool)
         generated = {c for s in tp.keys if s.kind in ("pk_int", "uuid", "pattern") for c in s.columns}
@@ -366,8 +458,16 @@ class Sampler:
                 seen = self.seen.setdefault((tp.name, cols[0]), set())
                 frame[cols[0]] = K.make_unique(frame[cols[0]].to_numpy(dtype=object), seen=seen)
                 continue
+            if rng is not None:
+                self._spread_keys(tp, frame, cols, rng)
             keep &= self._new_keys(tp.name, frame, cols)
         return keep
+
+    def _spread_keys(self, tp: "TablePlan", frame: pd.DataFrame, cols: list[str], rng: np.random.Generator) -> None:
+        from dbsynth.validate.checks import KeySet
+
+        V.spread_keys(frame, cols, domains={c: V.domain_of(tp.model.transforms, c) for c in cols},
+                      seen=self.key_sets.get((tp.name, ",".join(cols)), KeySet()), rng=rng)
 
     def _new_keys(self, table: str, frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
         """Rows whose key (all columns filled) is new to the table; the new keys are remembered.
@@ -402,6 +502,8 @@ class Sampler:
         keys = frame[cols].reset_index(drop=True)
         self.pools[table] = pd.concat([self.pools[table], keys], ignore_index=True) if table in self.pools else keys
         for child, spec in inbound:
+            if spec.kind == "also":
+                continue
             key = (child, ",".join(spec.columns))
             new = draw_quotas(spec.grid or [1.0], len(frame), rng)
             self.quotas[key] = np.concatenate([self.quotas.get(key, np.zeros(0)), new])

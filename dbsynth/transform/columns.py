@@ -49,16 +49,32 @@ def codes_from_scores(z: np.ndarray, cdf: np.ndarray) -> np.ndarray:
     return np.minimum(np.searchsorted(cdf, ndtr(z), side="right"), len(cdf) - 1)
 
 
+DIRTY_POLICIES = ("keep", "null", "drop")
+DIRTY_KEEP_MAX = 20  # distinct dirty values kept as categories, most frequent first
+DIRTY_MARKER_LENGTH = 4  # a value seen once is kept only when this short ('', 'T', 'NULL')
+
+
 class ColumnTransform:
-    """Base: one column -> `width` normal-score columns (value scores, then a null indicator)."""
+    """Base: one column -> `width` normal-score columns (value scores, then a null indicator).
+
+    Dirty values (SQLite's dynamic typing: ``'NULL'`` or ``''`` in an INTEGER or
+    time column) are values a subclass cannot parse. `dirty` says what they
+    become: ``keep`` (a category drawn at its source share, beside the scores:
+    the column's type accepts any text), ``null`` (counted as NULL) or ``drop``
+    (ignored, like any NULL read: a NOT NULL column gets parsed values only).
+    """
 
     kind: ClassVar[str] = "base"
     nulls_as_category: ClassVar[bool] = False
 
-    def __init__(self, *, column: str) -> None:
+    def __init__(self, *, column: str, dirty: str = "null") -> None:
         self.column = column
         self.null_rate = 0.0
         self.fitted = False
+        self.dirty = dirty
+        self.dirty_values: list[Any] = []  # kept dirty values, most frequent first (policy keep)
+        self.dirty_p: list[float] = []  # their shares of all rows
+        self.dirty_count = 0  # dirty values seen at fit (any policy), for the warning
 
     @property
     def value_width(self) -> int:
@@ -74,10 +90,39 @@ class ColumnTransform:
 
     def fit(self, values: pd.Series) -> "ColumnTransform":
         nulls = values.isna().to_numpy()
+        dirty = ~nulls & self._dirty_mask(values)
+        self.dirty_count = int(dirty.sum())
+        if dirty.any():
+            values, nulls = self._set_dirty_aside(values, nulls, dirty)
+        if self.dirty == "drop" and nulls.any():  # a NOT NULL column: NULLs read are unreadable values
+            values, nulls = values[~nulls], nulls[~nulls]
         self.null_rate = float(nulls.mean()) if len(values) else 0.0
         self._fit(values if self.nulls_as_category else values[~nulls])
         self.fitted = True
         return self
+
+    def _dirty_mask(self, values: pd.Series) -> np.ndarray:
+        """Non-null values this transform cannot read (none, unless a subclass parses)."""
+        return np.zeros(len(values), dtype=bool)
+
+    def _set_dirty_aside(self, values: pd.Series, nulls: np.ndarray,
+                         dirty: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+        if self.dirty == "null":
+            return values.where(~dirty, None), nulls | dirty
+        if self.dirty == "keep":
+            counts = values[dirty].map(str).value_counts(sort=False)
+            # markers ('', 'N/A', repeated values) are a category; one-off values are data in
+            # another format, never copied
+            pairs = sorted(((k, v) for k, v in counts.items() if v > 1 or len(k.strip()) <= DIRTY_MARKER_LENGTH),
+                           key=lambda kv: (-kv[1], kv[0]))[:DIRTY_KEEP_MAX]
+            self.dirty_values = [k for k, _ in pairs]
+            self.dirty_p = [float(v) / len(values) for _, v in pairs]
+        keep = ~dirty  # keep: the shares above; drop: forgotten
+        return values[keep], nulls[keep]
+
+    @property
+    def dirty_rate(self) -> float:
+        return float(sum(self.dirty_p))
 
     def transform(self, values: pd.Series, *, rng: np.random.Generator) -> np.ndarray:
         """Scores of shape (n, width); null rows get a median value score."""
@@ -105,10 +150,23 @@ class ColumnTransform:
             nulls = scores[:, 1] > ndtri(1 - self.null_rate)
             values = np.asarray(values, dtype=object)
             values[nulls] = None
+        if self.dirty_values:
+            values = self._with_dirty(np.asarray(values, dtype=object), rng)
         return values
 
+    def _with_dirty(self, values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Kept dirty values at their source share (their own draw: a rare category carries no trend)."""
+        p = np.asarray(self.dirty_p, dtype=float)
+        u = rng.uniform(size=len(values))
+        which = np.searchsorted(np.cumsum(p), u, side="right")
+        hit = which < len(p)
+        out = values.copy()
+        out[hit] = np.asarray(self.dirty_values, dtype=object)[which[hit]]
+        return out
+
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "column": self.column, "null_rate": self.null_rate, **self._params()}
+        return {"kind": self.kind, "column": self.column, "null_rate": self.null_rate, "dirty": self.dirty,
+                "dirty_values": self.dirty_values, "dirty_p": self.dirty_p, **self._params()}
 
     def _check_fitted(self) -> None:
         if not self.fitted:
@@ -140,8 +198,9 @@ class NumericTransform(ColumnTransform):
 
     kind = "numeric"
 
-    def __init__(self, *, column: str, integer: bool = False, scale: int | None = None) -> None:
-        super().__init__(column=column)
+    def __init__(self, *, column: str, integer: bool = False, scale: int | None = None,
+                 dirty: str = "null") -> None:
+        super().__init__(column=column, dirty=dirty)
         self.integer = integer
         self.scale = scale
         self.knots: np.ndarray = np.zeros(0)
@@ -150,6 +209,7 @@ class NumericTransform(ColumnTransform):
 
     def _fit(self, values: pd.Series) -> None:
         x = self._numbers(values)
+        x = x[~np.isnan(x)]
         if len(x) == 0:
             self.knots = np.zeros(2)
             return
@@ -160,6 +220,11 @@ class NumericTransform(ColumnTransform):
 
     def _numbers(self, values: pd.Series) -> np.ndarray:
         return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+    def _dirty_mask(self, values: pd.Series) -> np.ndarray:
+        if not len(values):
+            return np.zeros(0, dtype=bool)
+        return np.isnan(self._numbers(values)) & values.notna().to_numpy()
 
     def _transform(self, values: pd.Series, rng: np.random.Generator) -> np.ndarray:
         x = np.nan_to_num(self._numbers(values), nan=float(np.median(self.knots)))
@@ -180,10 +245,10 @@ class NumericTransform(ColumnTransform):
 
     def _finish(self, x: np.ndarray) -> np.ndarray:
         if self.integer:
-            return np.array([int(v) for v in np.round(x)], dtype=object)
+            return np.array([None if np.isnan(v) else int(v) for v in np.round(x)], dtype=object)
         if self.scale is not None:
             x = np.round(x, self.scale)
-        return np.array([float(v) for v in x], dtype=object)
+        return np.array([None if np.isnan(v) else float(v) for v in x], dtype=object)
 
     def _params(self) -> dict[str, Any]:
         return {"integer": self.integer, "scale": self.scale, "knots": self.knots.tolist(),
@@ -206,19 +271,22 @@ class DatetimeTransform(NumericTransform):
 
     kind = "datetime"
 
-    def __init__(self, *, column: str, unit: str = "datetime") -> None:
-        super().__init__(column=column, integer=False)
+    def __init__(self, *, column: str, unit: str = "datetime", dirty: str = "null") -> None:
+        super().__init__(column=column, integer=False, dirty=dirty)
         self.unit = unit  # datetime | date | time
         self.mode = "datetime64"
         self.fmt: str | None = None
         self.tz: str | None = None
 
-    def _fit(self, values: pd.Series) -> None:
-        self._detect(values)
-        super()._fit(values)
+    def _dirty_mask(self, values: pd.Series) -> np.ndarray:
+        self._detect(values)  # the format decides what parses
+        return super()._dirty_mask(values)
 
     def _detect(self, values: pd.Series) -> None:
-        head = values.dropna().head(200)
+        head = values.dropna()
+        if len(head) and isinstance(head.iloc[0], str):
+            head = head[head.str.strip() != ""]  # '' says nothing about the format
+        head = head.head(200)
         first = head.iloc[0] if len(head) else None
         if isinstance(first, str):
             self.mode = "text"
@@ -245,6 +313,7 @@ class DatetimeTransform(NumericTransform):
 
     def _finish(self, x: np.ndarray) -> np.ndarray:
         x = np.round(x / 86400) * 86400 if self.unit == "date" else np.round(x)
+        x = np.nan_to_num(x, nan=float(np.median(self.knots)) if len(self.knots) else 0.0)
         if self.unit == "time":
             times = [dt.time(int(s // 3600) % 24, int(s % 3600 // 60), int(s % 60)) for s in x]
             return np.array([t.strftime(self.fmt) if self.mode == "text" and self.fmt else t
@@ -390,6 +459,8 @@ def transform_from_dict(data: dict[str, Any]) -> ColumnTransform:
         ColumnTransform.__init__(obj, column=data["column"])
         obj.__dict__.update({k: v for k, v in cls(column="_").__dict__.items() if k not in ("column",)})
         obj.column, obj.null_rate, obj.fitted = data["column"], float(data["null_rate"]), True
+        obj.dirty = data.get("dirty", "null")
+        obj.dirty_values, obj.dirty_p = list(data.get("dirty_values", [])), list(data.get("dirty_p", []))
         for attr in ("integer", "scale"):
             if attr in data:
                 setattr(obj, attr, data[attr])

@@ -287,12 +287,46 @@ def check_foreign_key(table: Table, frame: pd.DataFrame, *, columns: Sequence[st
     for known in (parent_keys, extra_keys):
         if known is not None and len(known):
             found |= known.contains(keys)
+    if not found.all() and len(columns) == 1:
+        found |= _found_as_other_type(frame, columns[0], keys.valid, found, (parent_keys, extra_keys))
     bad = np.zeros(len(frame), dtype=bool)
     bad[keys.valid] = ~found
     detail = f"no parent row in {referred_table}({', '.join(referred_columns)})"
     present = [c for c in columns if c in frame.columns]
     result.add(bad, violation("foreign_key", table, columns, detail, bad, key_at(frame, present)))
     return result
+
+
+def _found_as_other_type(frame: pd.DataFrame, column: str, valid: np.ndarray, found: np.ndarray,
+                         known: tuple[KeySet | None, ...]) -> np.ndarray:
+    """Keys found once read in the other type: 301 against a text key '301', and back.
+
+    Databases compare an FK with the parent column's type (SQLite: its
+    affinity), so an INTEGER FK to a VARCHAR key holds when the texts agree.
+    """
+    values = frame[column][valid].reset_index(drop=True)
+    missing = np.flatnonzero(~found)
+    alt = values.iloc[missing].map(_other_type_key)
+    probe = Keys(pd.DataFrame({column: alt.astype(object)}), [column])
+    hit = np.zeros(len(missing), dtype=bool)
+    for ks in known:
+        if ks is not None and len(ks) and len(probe):
+            sub = np.zeros(len(missing), dtype=bool)
+            sub[probe.valid] = ks.contains(probe)
+            hit |= sub
+    out = np.zeros(len(found), dtype=bool)
+    out[missing] = hit
+    return out
+
+
+def _other_type_key(value: Any) -> Any:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)) and np.isfinite(value) and value == int(value):
+        return str(int(value))  # an integer column with NULLs arrives as floats
+    if isinstance(value, str) and value.isdigit() and (value == "0" or value[0] != "0"):
+        return int(value)
+    return None
 
 
 # ---------------------------------------------------------------- CHECK

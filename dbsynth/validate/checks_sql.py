@@ -106,9 +106,17 @@ def compile_check(expr_sql: str, *, dialect: str, columns: Sequence[str]) -> Com
             return exp.ILike(this=node.this, expression=node.expression)
         return node
 
+    def pg_like_escape(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, (exp.Like, exp.ILike)) and not isinstance(node.parent, exp.Escape):
+            # PostgreSQL's LIKE escapes with a backslash by default; DuckDB's has no escape
+            return exp.Escape(this=node.copy(), expression=exp.Literal.string("\\"))
+        return node
+
     try:
         if read == "sqlite":
             tree = tree.transform(sqlite_like)
+        if read == "postgres":
+            tree = tree.transform(pg_like_escape)
         tree = tree.transform(rewrite)
         sql = tree.sql(dialect="duckdb")
     except Exception as exc:

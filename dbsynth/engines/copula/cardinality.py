@@ -37,14 +37,17 @@ def choose_context(*, table: Table, schema: Schema, plan: LoadPlan, frames: Mapp
     """
     deferred = {(e.table, e.columns) for e in plan.deferred}
     order = {t: i for i, t in enumerate(plan.order)}
+    shared = _shared_fk_columns(table)
     cands = [fk for fk in table.foreign_keys
              if fk.referred_table != table.name and fk.referred_table in eligible
+             and not set(fk.columns) & shared
              and (table.name, fk.columns) not in deferred
              and order.get(fk.referred_table, math.inf) < order.get(table.name, -1)]
     if override:
         return _override(table, cands, override)
     frame = frames.get(table.name, pd.DataFrame())
-    cands = [fk for fk in cands if fill_rate(frame, fk) >= 0.999]
+    cands = [fk for fk in cands if fill_rate(frame, fk) >= 0.999
+             and usable(frame, frames.get(fk.referred_table), fk)]
     if not cands:
         return None
     child_rows = max(len(frame), 1)
@@ -57,6 +60,20 @@ def choose_context(*, table: Table, schema: Schema, plan: LoadPlan, frames: Mapp
 
     best = max(cands, key=score)
     return best if len(frames.get(best.referred_table, ())) else None
+
+
+def _shared_fk_columns(table: Table) -> set[str]:
+    """Columns in more than one FK (one column referring to two parents).
+
+    Such a column is filled from keys every parent holds, which the sampler
+    does for FK specs; a context FK would take its parent's key unchecked.
+    """
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for fk in table.foreign_keys:
+        shared |= seen & set(fk.columns)
+        seen |= set(fk.columns)
+    return shared
 
 
 def _override(table: Table, cands: list[ForeignKey], spec: str) -> ForeignKey | None:
@@ -80,6 +97,26 @@ def parent_index(child: pd.DataFrame, parent: pd.DataFrame, fk: ForeignKey) -> n
             parent[list(fk.referred_columns)].astype(object))).groupby(level=list(range(len(fk.columns)))).first()
         return lookup.reindex(probe).fillna(-1).to_numpy(dtype=int)
     return keys.get_indexer(probe)
+
+
+USABLE_MATCH = 0.5  # an FK whose filled values mostly miss their parent teaches no family shape
+
+
+def match_rate(child: pd.DataFrame, parent: pd.DataFrame | None, fk: ForeignKey) -> float:
+    """Share of the child's filled FK values that find their parent row (1.0 when none are filled)."""
+    cols = list(fk.columns)
+    if parent is None or not len(child) or not set(cols) <= set(child.columns) \
+            or not set(fk.referred_columns) <= set(parent.columns):
+        return 1.0
+    filled = child[cols].notna().all(axis=1).to_numpy()
+    if not filled.any():
+        return 1.0
+    return float((parent_index(child[filled], parent, fk) >= 0).mean())
+
+
+def usable(child: pd.DataFrame, parent: pd.DataFrame | None, fk: ForeignKey) -> bool:
+    """Dirty FKs (' AAA' against 'AAA': every child an orphan) are not learned from."""
+    return match_rate(child, parent, fk) >= USABLE_MATCH
 
 
 def child_counts(child: pd.DataFrame, parent: pd.DataFrame, fk: ForeignKey) -> np.ndarray:

@@ -12,17 +12,20 @@ import pandas as pd
 from dbsynth import artifacts
 from dbsynth.engines.base import FitOptions, SampleOptions
 from dbsynth.engines.copula import cardinality as card
-from dbsynth.engines.copula.table import (CountSpec, TableModel, column_role, find_orderings, fit_joint,
-                                          inherited_columns,
+from dbsynth.engines.copula.table import (CountSpec, TableModel, column_role, dirty_note, find_orderings,
+                                          fit_joint, inherited_columns,
                                           make_transform, placeholder, profile_of)
+from dbsynth.engines.copula.sources import (number_within_family, numbers_for_text, numeric_type,
+                                            referred_by_integer, typed_categories, within_length)
 from dbsynth.engines.copula.traits import find_donors
 from dbsynth.errors import ModelError
 from dbsynth.profile.types import SemanticType, TableProfile
-from dbsynth.sample.keys import learn_pattern
+from dbsynth.sample.keys import learn_pattern, numeric_text_pattern, time_steps
 from dbsynth.sample.types import TableChunk
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import LogicalType, Schema, Table
 from dbsynth.transform import pgtypes
+from dbsynth.transform.codes import is_code_column, learn_codes
 from dbsynth.transform.columns import NumericTransform, to_python
 
 NAME = "copula"
@@ -48,6 +51,8 @@ class KeySpec:
     match_feature: int | None = None
     match_beta: list[float] = field(default_factory=list)
     match_r2: float = 0.0
+    # other parents the same columns refer to ([table, [columns]]): keys are drawn from those all hold
+    also: list[list[Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -189,6 +194,7 @@ class _Fitter:
         keys = self._key_specs(table, frame, ctx)
         key_cols = {c for k in keys for c in k.columns} | set(ctx.columns if ctx else ())
         model = self._table_model(table, frame, key_cols)
+        number_within_family(table, frame, model.others)
         sub = self._subset(len(frame))
         own = self.scores[table.name] = model.own_scores(frame, self.rng)
         self.models[table.name] = model
@@ -229,6 +235,8 @@ class _Fitter:
         return np.sort(self.rng.choice(n, size=cap, replace=False))
 
     def _copy_plan(self, table: Table, frame: pd.DataFrame) -> TablePlan:
+        frame = frame.assign(**{c.name: within_length(table, c, frame[c.name], self.warnings)
+                                for c in table.columns if c.name in frame and c.name not in table.pk_columns})
         rows = [{c: _jsonable(to_python(v)) for c, v in rec.items()} for rec in frame.to_dict("records")]
         keys = [KeySpec(kind="copy", columns=list(table.pk_columns))]
         return TablePlan(name=table.name, model=TableModel(name=table.name, rows=len(frame)),
@@ -244,10 +252,19 @@ class _Fitter:
             prof = profile_of(profile, col.name)
             role = column_role(col, prof, values)
             if role in ("numeric", "datetime", "categorical", "constant"):
+                values = within_length(table, col, values, self.warnings)
+                if role == "categorical":
+                    values = typed_categories(table, col, values, self.warnings)
                 tr = make_transform(col, role)
                 if role == "datetime" and prof is not None and prof.semantic in (SemanticType.DATE, SemanticType.TIME):
                     tr.unit = prof.semantic.value  # type: ignore[attr-defined]
                 model.transforms.append(tr.fit(values))
+                note = dirty_note(table.name, tr)
+                if note:
+                    self.warnings.append(note)
+            elif role == "fake" and numeric_type(col):
+                # text where numbers are declared (SQLite): faked words would break the type
+                model.others.append(numbers_for_text(table, col, values, self.warnings))
             elif role == "fake":
                 model.fakes.append(self._fake_spec(col, prof, values, table))
             elif role == "natural_key":
@@ -268,21 +285,32 @@ class _Fitter:
         grid = np.quantile(lengths, np.linspace(0, 1, min(50, max(len(lengths), 2)))).tolist() if len(lengths) else [10.0]
         unique = any(s == (col.name,) for s in table.unique_column_sets()) or bool(prof and prof.unique)
         kind = prof.pii_kind.value if prof is not None and prof.pii_kind is not None else None
-        return {"column": col.name, "kind": kind, "max_length": col.length, "unique": unique,
+        spec = {"column": col.name, "kind": kind, "max_length": col.length, "unique": unique,
                 "null_rate": float(values.isna().mean()) if len(values) else 0.0, "lengths": grid,
                 "avoid": source_hashes(present.tolist())}
+        if kind is None and is_code_column(values.dropna()):
+            # short codes are drawn from the code space, not cut from faked words
+            spec.update(code=learn_codes(values, max_length=col.length), avoid=frozenset())
+        return spec
 
     def _natural_key(self, col: Any, values: pd.Series) -> dict[str, Any]:
         present = values.dropna()
         if col.logical_type == LogicalType.UUID:
             kind = "uuid"
-        elif col.logical_type in (LogicalType.INTEGER,) or pd.api.types.is_integer_dtype(present.dtype):
-            kind = "int"
+        elif col.logical_type in (LogicalType.INTEGER, LogicalType.DECIMAL) or \
+                pd.api.types.is_integer_dtype(present.dtype):
+            kind = "int"  # a number keeps its type: never zero-padded text
         else:
             kind = "pattern"
+        null_rate = float(values.isna().mean()) if len(values) else 0.0
+        if col.logical_type in (LogicalType.DATE, LogicalType.DATETIME) and len(present):
+            steps = time_steps(present, unit="date" if col.logical_type == LogicalType.DATE else "datetime")
+            if steps is not None:  # a date in a key stays a date: a sequence with the source's step
+                return {"column": col.name, "kind": "time", "pattern": {}, "max_length": col.length,
+                        "null_rate": null_rate, **steps}
         pattern = learn_pattern(present.tolist()) if kind == "pattern" else {}
         return {"column": col.name, "kind": kind, "pattern": pattern, "max_length": col.length,
-                "null_rate": float(values.isna().mean()) if len(values) else 0.0}
+                "null_rate": null_rate}
 
     def _key_specs(self, table: Table, frame: pd.DataFrame, ctx: Any) -> list[KeySpec]:
         specs: list[KeySpec] = []
@@ -291,12 +319,18 @@ class _Fitter:
         if len(pk) == 1 and pk[0] not in fk_cols:
             specs.append(self._pk_spec(table, frame, pk[0]))
         deferred = {(e.table, e.columns) for e in self.plan.deferred}
+        by_columns: dict[tuple[str, ...], KeySpec] = {}
         for fk in table.foreign_keys:
             if ctx is not None and fk is ctx:
+                continue
+            first = by_columns.get(tuple(fk.columns))
+            if first is not None:  # one column, two parents: the first spec draws keys both hold
+                first.also.append([fk.referred_table, list(fk.referred_columns)])
                 continue
             spec = self._fk_spec(table, frame, fk, ctx, deferred)
             if spec is not None:
                 specs.append(spec)
+                by_columns[tuple(fk.columns)] = spec
         return specs
 
     def _pk_spec(self, table: Table, frame: pd.DataFrame, name: str) -> KeySpec:
@@ -305,7 +339,16 @@ class _Fitter:
             return KeySpec(kind="pk_int", columns=[name])
         if col.logical_type == LogicalType.UUID:
             return KeySpec(kind="uuid", columns=[name])
+        if col.logical_type in (LogicalType.DATE, LogicalType.DATETIME) and name in frame and len(frame):
+            steps = time_steps(frame[name].dropna(), unit=col.logical_type.value)
+            if steps is not None:  # a date key stays a date: a sequence with the source's step
+                return KeySpec(kind="pattern", columns=[name], pattern={"time": steps})
         pattern = learn_pattern(frame[name].tolist()) if name in frame else learn_pattern([])
+        if name in frame and is_code_column(frame[name].dropna()):
+            pattern["code"] = learn_codes(frame[name], max_length=col.length)  # short codes: the code space
+        if referred_by_integer(self.schema, table, name):
+            # an INTEGER FK refers to this text key: keys must read the same as text and as numbers
+            pattern = numeric_text_pattern(pattern)
         return KeySpec(kind="pattern", columns=[name], pattern=pattern, max_length=col.length)
 
     def _fk_spec(self, table: Table, frame: pd.DataFrame, fk: Any, ctx: Any, deferred: set) -> KeySpec | None:
@@ -325,15 +368,23 @@ class _Fitter:
         unique = set(fk.columns) in sets
         grouped = ctx is not None and set(fk.columns) | set(ctx.columns) in sets
         grid = card.degree_grid(card.child_counts(frame, parent, fk))
+        rate = card.match_rate(frame, parent, fk)
+        if rate < card.USABLE_MATCH:
+            # keep the relationship (the target declares it) without the source's shape
+            self.warnings.append(f"{table.name}: FK {fk.label}: only {rate:.0%} of the source's values find "
+                                 f"their {fk.referred_table} row (dirty keys); synthetic rows refer to "
+                                 "existing parents, spread evenly")
+            grid = [1.0]
         kind = "deferred" if (table.name, fk.columns) in deferred else "fk"
         return KeySpec(kind=kind, grid=grid, unique=unique, grouped_unique=grouped, **common)
 
     def _fit_matching(self, table: Table, frame: pd.DataFrame, spec: KeySpec, own: np.ndarray) -> None:
         """Learn which parent feature a non-context FK's children follow (Track.UnitPrice → InvoiceLine.UnitPrice)."""
         parent = spec.referred_table or ""
-        if spec.kind != "fk" or spec.unique or parent == table.name or parent not in self.scores:
+        if spec.kind != "fk" or spec.unique or spec.also or parent == table.name or parent not in self.scores:
             return
-        fk = next(f for f in table.foreign_keys if list(f.columns) == spec.columns)
+        fk = next(f for f in table.foreign_keys
+                  if list(f.columns) == spec.columns and f.referred_table == parent)
         idx = card.parent_index(frame, self.frames[parent], fk)
         valid = np.flatnonzero(idx >= 0)
         pscores = self.scores[parent]

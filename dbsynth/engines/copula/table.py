@@ -263,12 +263,34 @@ def make_transform(column: Column, role: str) -> ColumnTransform:
         integer = column.logical_type == LogicalType.INTEGER or (
             column.logical_type == LogicalType.DECIMAL and column.scale == 0)
         scale = column.scale if column.logical_type == LogicalType.DECIMAL else None
-        return NumericTransform(column=column.name, integer=integer, scale=scale)
+        return NumericTransform(column=column.name, integer=integer, scale=scale, dirty=dirty_policy(column))
     if role == "datetime":
-        return DatetimeTransform(column=column.name, unit=_TIMES.get(column.logical_type, "datetime"))
+        return DatetimeTransform(column=column.name, unit=_TIMES.get(column.logical_type, "datetime"),
+                                 dirty=dirty_policy(column))
     if role == "constant":
         return ConstantTransform(column=column.name)
     return CategoricalTransform(column=column.name)
+
+
+def dirty_policy(column: Column) -> str:
+    """What unparseable values of a numeric/time column become (see ColumnTransform).
+
+    A text column holds them as they are ('' in a TEXT time column keeps its
+    share); a typed column cannot, so they are NULL, or ignored when NOT NULL.
+    """
+    if column.logical_type in (LogicalType.TEXT, LogicalType.OTHER):
+        return "keep"
+    return "null" if column.nullable else "drop"
+
+
+def dirty_note(table: str, transform: ColumnTransform) -> str | None:
+    """One warning line for a column that held values its type cannot read, or None."""
+    if not transform.dirty_count:
+        return None
+    what = {"keep": f"kept as a category at their share ({', '.join(map(repr, transform.dirty_values[:3]))})",
+            "null": "generated as NULL", "drop": "left out (the column is NOT NULL)"}[transform.dirty]
+    return (f"{table}.{transform.column}: {transform.dirty_count} value(s) that are not "
+            f"{getattr(transform, 'unit', transform.kind)} {what}")
 
 
 def placeholder(column: Column) -> Any:

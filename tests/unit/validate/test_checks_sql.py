@@ -156,3 +156,13 @@ def test_real_sakila_film_checks() -> None:
     assert len(bodies) == 2
     f = pd.DataFrame({"rating": ["PG", "XXX", "G"], "special_features": ["Trailers", "Trailers", "Nothing"]})
     assert [bad_rows(b, f) for b in bodies] == [[False, False, True], [False, True, False]]
+
+
+def test_postgres_like_escapes_with_backslash_by_default() -> None:
+    import pandas as pd
+
+    from dbsynth.validate.checks_sql import compile_check
+
+    chk = compile_check("kind ~~ 'k\\_%'::text", dialect="postgresql", columns=["kind"])
+    bad = chk.evaluate(pd.DataFrame({"kind": ["k_39", "kx1", "k\\_a"]}))
+    assert bad.tolist() == [False, True, True]  # '\_' is a literal underscore, as in PostgreSQL

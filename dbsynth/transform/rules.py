@@ -1,0 +1,437 @@
+"""Values that satisfy one-column CHECKs by construction: LIKE, regular expressions, IN lists.
+
+A CHECK such as ``email LIKE '%@corp.example'`` or ``code ~ '^[A-Z]{3}-[0-9]{4}$'``
+fails for every faked value, and dropping the rows empties the table. The
+CHECKs are parsed (sqlglot, never executed); every top-level AND term that
+ties one column to a literal pattern becomes a rule. At sampling, values that
+break a rule are rebuilt: a LIKE pattern keeps the generated value in its
+first ``%`` (so an e-mail keeps its local part), a regular expression is
+drawn from its own syntax tree, an IN list gives one of its values. Values
+that already satisfy the rule (categories learned from the source) are left
+alone. A pattern dbsynth cannot draw from is a ConstraintError naming it.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import string
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from dbsynth.errors import ConstraintError
+
+try:  # Python 3.11+
+    import re._parser as _sre  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - older Pythons
+    import sre_parse as _sre  # type: ignore[no-redef]
+
+_SQLGLOT_DIALECTS = {"postgresql": "postgres", "mssql": "tsql", "mariadb": "mysql", "sqlite": "sqlite"}
+_FILL = string.ascii_lowercase + string.digits
+_PRINTABLE = string.ascii_letters + string.digits + " -_.@"
+_POSIX = {"[:alpha:]": "a-zA-Z", "[:digit:]": "0-9", "[:alnum:]": "a-zA-Z0-9", "[:upper:]": "A-Z",
+          "[:lower:]": "a-z", "[:space:]": " \\t", "[:xdigit:]": "0-9a-fA-F", "[:punct:]": "!-/:-@\\[-`{-~"}
+MAX_OPEN_REPEAT = 6  # x+ and x* draw at most this many more than their minimum
+UNIQUE_ROUNDS = 20
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One column's CHECK term: kind like | regex | in | case (pattern: upper, lower, trim) |
+    length (values: shortest, longest or None)."""
+
+    column: str
+    kind: str
+    pattern: str = ""
+    values: tuple[Any, ...] = ()
+    ignore_case: bool = False
+    source: str = ""
+
+    def matches(self, value: Any) -> bool:
+        if value is None:
+            return True  # NULL passes a CHECK
+        if self.kind == "in":
+            return value in self.values or str(value) in {str(v) for v in self.values}
+        if self.kind == "case":
+            return not isinstance(value, str) or _CASED[self.pattern](value) == value
+        if self.kind == "length":
+            if not isinstance(value, str):
+                return True  # numbers are left to the validator
+            lo, hi = self.values
+            return lo <= len(str(value)) and (hi is None or len(str(value)) <= hi)
+        return _compiled(self.kind, self.pattern, self.ignore_case).search(str(value)) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(kind: str, pattern: str, ignore_case: bool) -> "re.Pattern[str]":
+    regex = like_regex(pattern) if kind == "like" else posix_to_python(pattern)
+    try:
+        return re.compile(regex, (re.IGNORECASE if ignore_case else 0) | re.DOTALL)
+    except re.error:
+        return re.compile(r"(?!)")  # never matches: the value is rebuilt (or the pattern reported)
+
+
+def column_rules(checks: Sequence[str], *, dialect: str, columns: Sequence[str]) -> list[Rule]:
+    """The LIKE / regex / IN terms of a table's CHECK texts that bind one column of `columns`."""
+    import sqlglot
+
+    by_lower = {c.lower(): c for c in columns}
+    out: list[Rule] = []
+    for text in checks:
+        try:
+            tree = sqlglot.parse_one(_strip_check(text), read=_SQLGLOT_DIALECTS.get(dialect, dialect))
+        except Exception:  # an unparseable CHECK is the validator's to report
+            continue
+        for term in _conjuncts(tree):
+            rule = _rule(term, by_lower, text)
+            if rule is not None and rule.kind == "like" and dialect == "sqlite":
+                # SQLite's LIKE ignores ASCII case and has no escape character by default
+                rule = Rule(column=rule.column, kind="like", pattern=rule.pattern.replace("\\", "\\\\"),
+                            ignore_case=True, source=text)
+            if rule is not None:
+                out.append(rule)
+    return out
+
+
+def _strip_check(text: str) -> str:
+    body = text.strip().rstrip(";").strip()
+    return body[5:].strip() if body[:5].upper() == "CHECK" else body
+
+
+def _conjuncts(node: Any) -> list[Any]:
+    from sqlglot import exp
+
+    node = _bare(node)
+    if isinstance(node, exp.And):
+        return _conjuncts(node.this) + _conjuncts(node.expression)
+    return [node]
+
+
+def _bare(node: Any) -> Any:
+    from sqlglot import exp
+
+    while isinstance(node, (exp.Paren, exp.Cast)):
+        node = node.this
+    return node
+
+
+def _length_rule(term: Any, by_lower: dict[str, str], source: str) -> Rule | None:
+    """length(col) <, <=, =, >=, > N or BETWEEN a AND b: a rule with (shortest, longest)."""
+    from sqlglot import exp
+
+    inner = _bare(term.this) if hasattr(term, "this") else None
+    if not isinstance(inner, exp.Length):
+        return None
+    col = _bare(inner.this)
+    if not isinstance(col, exp.Column) or col.name.lower() not in by_lower:
+        return None
+    if isinstance(term, exp.Between):
+        lo, hi = _literal(_bare(term.args.get("low"))), _literal(_bare(term.args.get("high")))
+    else:
+        n = _literal(_bare(term.expression)) if term.expression is not None else _NO
+        if not isinstance(n, int):
+            return None
+        lo, hi = {exp.LT: (0, n - 1), exp.LTE: (0, n), exp.EQ: (n, n), exp.GTE: (n, None),
+                  exp.GT: (n + 1, None)}.get(type(term), (_NO, _NO))
+    if not isinstance(lo, int) or not (hi is None or isinstance(hi, int)):
+        return None
+    return Rule(column=by_lower[col.name.lower()], kind="length", values=(lo, hi), source=source)
+
+
+_CASES = {"Upper": "upper", "Lower": "lower", "Trim": "trim"}
+_CASED = {"upper": str.upper, "lower": str.lower, "trim": str.strip}
+
+
+def _case_rule(term: Any, by_lower: dict[str, str], source: str) -> Rule | None:
+    """col = upper(col), lower(col) = col, trim(col) = col."""
+    from sqlglot import exp
+
+    if not isinstance(term, exp.EQ):
+        return None
+    for a, b in ((_bare(term.this), _bare(term.expression)), (_bare(term.expression), _bare(term.this))):
+        fn = _CASES.get(type(b).__name__)
+        inner = _bare(b.this) if fn else None
+        if fn and isinstance(a, exp.Column) and isinstance(inner, exp.Column) and a.name.lower() == \
+                inner.name.lower() and a.name.lower() in by_lower:
+            return Rule(column=by_lower[a.name.lower()], kind="case", pattern=fn, source=source)
+    return None
+
+
+def _rule(term: Any, by_lower: dict[str, str], source: str) -> Rule | None:
+    from sqlglot import exp
+
+    length = _length_rule(term, by_lower, source) or _case_rule(term, by_lower, source)
+    if length is not None:
+        return length
+    col = _bare(term.this) if hasattr(term, "this") else None
+    if not isinstance(col, exp.Column) or col.name.lower() not in by_lower:
+        return None
+    name = by_lower[col.name.lower()]
+    listed = _any_array(term)
+    if listed is not None or (isinstance(term, exp.In) and term.expressions):
+        values = [_literal(_bare(v)) for v in (listed if listed is not None else term.expressions)]
+        if all(v is not _NO for v in values):
+            return Rule(column=name, kind="in", values=tuple(values), source=source)
+        return None
+    kinds = {exp.Like: ("like", False), exp.ILike: ("like", True),
+             exp.RegexpLike: ("regex", False), exp.RegexpILike: ("regex", True), exp.Glob: ("glob", False)}
+    kind = kinds.get(type(term))
+    pattern = _literal(_bare(term.expression)) if kind else _NO
+    if kind is None or not isinstance(pattern, str):
+        return None
+    if kind[0] == "glob":  # SQLite's GLOB: a whole-value pattern, as a regular expression
+        return Rule(column=name, kind="regex", pattern=glob_regex(pattern), source=source)
+    return Rule(column=name, kind=kind[0], pattern=pattern, ignore_case=kind[1], source=source)
+
+
+def glob_regex(pattern: str) -> str:
+    """SQLite GLOB → regular expression: * and ? wildcards, [...] classes ([^...] negated)."""
+    out, i = ["^"], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        end = pattern.find("]", i + 2) if ch == "[" else -1
+        if ch == "*":
+            out.append(".*")
+        elif ch == "?":
+            out.append(".")
+        elif end > 0:
+            body = pattern[i + 1:end]
+            out.append("[" + ("^" + body[1:] if body.startswith("^") else body).replace("\\", "\\\\") + "]")
+            i = end
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    return "".join(out) + "$"
+
+
+def _any_array(term: Any) -> list[Any] | None:
+    """PostgreSQL reflects ``x IN ('a', 'b')`` as ``x = ANY (ARRAY['a', 'b'])``: the array's items."""
+    from sqlglot import exp
+
+    if not isinstance(term, exp.EQ) or not isinstance(term.expression, exp.Any):
+        return None
+    inner = term.expression.this
+    while isinstance(inner, (exp.Paren, exp.Cast)):
+        inner = inner.this
+    return list(inner.expressions) if isinstance(inner, exp.Array) else None
+
+
+_NO = object()
+
+
+def _literal(node: Any) -> Any:
+    from sqlglot import exp
+
+    if isinstance(node, exp.Literal):
+        if node.is_string:
+            return node.this
+        text = node.this
+        return float(text) if any(c in text for c in ".eE") else int(text)
+    if isinstance(node, exp.Neg) and isinstance(_bare(node.this), exp.Literal):
+        value = _literal(_bare(node.this))
+        return -value if isinstance(value, (int, float)) else _NO
+    return _NO
+
+
+# ---- applying rules --------------------------------------------------------
+def conform(values: np.ndarray, rules: Sequence[Rule], *, rng: np.random.Generator,
+            max_length: int | None = None, unique: bool = False) -> np.ndarray:
+    """Values with every row that breaks a rule rebuilt to satisfy it (NULLs untouched)."""
+    out = np.asarray(values, dtype=object).copy()
+    for rule in rules:
+        if rule.kind == "length" and rule.values[1] is not None:
+            max_length = min(max_length or rule.values[1], rule.values[1])
+    # patterns first, then case and length, which keep a pattern's characters in place
+    rules = sorted(rules, key=lambda r: {"case": 1, "length": 2}.get(r.kind, 0))
+    for rule in rules:
+        base = out.copy()
+        bad = [i for i, v in enumerate(out) if not rule.matches(v)]
+        for i in bad:
+            out[i] = _make(rule, out[i], rng, max_length)
+        if unique and bad and rule.kind in ("like", "regex"):
+            _unique(out, base, rule, rng, max_length)
+    return out
+
+
+def _make(rule: Rule, base: Any, rng: np.random.Generator, max_length: int | None, salt: str = "") -> Any:
+    if rule.kind == "in":
+        return rule.values[int(rng.integers(len(rule.values)))]
+    if rule.kind == "case":
+        return _CASED[rule.pattern](str(base))
+    if rule.kind == "length":
+        text, (lo, hi) = str(base), rule.values
+        text = text + "".join(_FILL[int(i)] for i in rng.integers(0, len(_FILL), max(lo - len(text), 0)))
+        return text[:hi] if hi is not None else text
+    if rule.kind == "like":
+        return like_value(rule.pattern, str(base), rng, max_length=max_length, salt=salt)
+    value = regex_value(rule.pattern, rng, column=rule.column, source=rule.source)
+    for _ in range(20):  # a shorter draw keeps the pattern where cutting might not
+        if not max_length or len(value) <= max_length:
+            return value
+        value = regex_value(rule.pattern, rng, column=rule.column, source=rule.source)
+    return value[:max_length]
+
+
+def _unique(out: np.ndarray, base: np.ndarray, rule: Rule, rng: np.random.Generator,
+            max_length: int | None) -> None:
+    """Redraw repeated values (a number in the LIKE fill, a fresh regex draw)."""
+    for _ in range(UNIQUE_ROUNDS):
+        seen: set[Any] = set()
+        dup = []
+        for i, v in enumerate(out):
+            if v is None:
+                continue
+            if v in seen:
+                dup.append(i)
+            seen.add(v)
+        if not dup:
+            return
+        for i in dup:
+            out[i] = _make(rule, base[i], rng, max_length, salt=str(int(rng.integers(1, 10_000))))
+
+
+# ---- LIKE --------------------------------------------------------------------
+def _like_tokens(pattern: str) -> list[str]:
+    """Literal runs, '%' and '_' ('\\' escapes the next character)."""
+    tokens: list[str] = []
+    buf = ""
+    escape = False
+    for ch in pattern:
+        if escape:
+            buf += ch
+            escape = False
+        elif ch == "\\":
+            escape = True
+        elif ch in "%_":
+            if buf:
+                tokens.append(buf)
+                buf = ""
+            tokens.append(ch)
+        else:
+            buf += ch
+    if buf:
+        tokens.append(buf)
+    return tokens
+
+
+def like_regex(pattern: str) -> str:
+    parts = [".*" if t == "%" else "." if t == "_" else re.escape(t) for t in _like_tokens(pattern)]
+    return "^" + "".join(parts) + "$"
+
+
+def like_value(pattern: str, base: str, rng: np.random.Generator, *, max_length: int | None = None,
+               salt: str = "") -> str:
+    """A value matching LIKE `pattern`; the first '%' holds `base` up to the next literal's first
+    character ('ann.lee@example.org' in '%@corp.example' gives 'ann.lee@corp.example')."""
+    tokens = _like_tokens(pattern)
+    fixed = sum(len(t) if t not in ("%", "_") else (1 if t == "_" else 0) for t in tokens)
+    room = None if max_length is None else max(max_length - fixed, 0)
+    out, filled = [], False
+    for k, tok in enumerate(tokens):
+        if tok == "_":
+            out.append(_FILL[int(rng.integers(len(_FILL)))])
+        elif tok == "%":
+            if filled:
+                continue
+            nxt = next((t for t in tokens[k + 1:] if t not in ("%", "_")), "")
+            fill = base.split(nxt[0])[0] if nxt and nxt[0] in base else base
+            fill = ("".join(ch for ch in fill if ch.isprintable()).strip() or "x")[:40]
+            fill = fill[:max(room - len(salt), 0)] + salt if room is not None else fill + salt
+            out.append(fill[:room] if room is not None else fill)
+            filled = True
+        else:
+            out.append(tok)
+    return "".join(out)
+
+
+# ---- regular expressions ------------------------------------------------------
+def posix_to_python(pattern: str) -> str:
+    for posix, python in _POSIX.items():
+        pattern = pattern.replace(posix, python)
+    return pattern
+
+
+def regex_value(pattern: str, rng: np.random.Generator, *, column: str = "", source: str = "") -> str:
+    """A random string matching `pattern` (PostgreSQL ``~`` syntax, the common subset)."""
+    python = posix_to_python(pattern)
+    try:
+        tree = _sre.parse(python)
+        value = "".join(_draw(list(tree), rng))
+    except (re.error, _Unsupported, OverflowError, ValueError) as exc:
+        raise ConstraintError(f"cannot generate values for column {column!r} that satisfy CHECK ({source}): "
+                              f"pattern {pattern!r} is not supported ({exc})",
+                              hint="give the column values through a config override, or drop the CHECK") from None
+    if re.search(python, value) is None:
+        raise ConstraintError(f"cannot generate values for column {column!r} that satisfy CHECK ({source})",
+                              hint="give the column values through a config override, or drop the CHECK")
+    return value
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _draw(items: list[Any], rng: np.random.Generator) -> list[str]:
+    out: list[str] = []
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(chr(av))
+        elif name == "NOT_LITERAL":
+            out.append(_pick([c for c in _PRINTABLE if c != chr(av)], rng))
+        elif name == "ANY":
+            out.append(_pick(list(_FILL), rng))
+        elif name == "IN":
+            out.append(_pick(_charset(av), rng))
+        elif name == "CATEGORY":
+            out.append(_pick(_category(str(av)), rng))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            lo, hi, sub = av
+            top = lo + MAX_OPEN_REPEAT if hi == _sre.MAXREPEAT else min(hi, lo + MAX_OPEN_REPEAT)
+            for _ in range(int(rng.integers(lo, top + 1))):
+                out += _draw(list(sub), rng)
+        elif name in ("SUBPATTERN", "ATOMIC_GROUP"):
+            out += _draw(list(av[-1] if name == "SUBPATTERN" else av), rng)
+        elif name == "BRANCH":
+            out += _draw(list(av[1][int(rng.integers(len(av[1])))]), rng)
+        elif name == "AT":
+            continue  # anchors: the drawn string is the whole match
+        else:
+            raise _Unsupported(name.lower())
+    return out
+
+
+def _pick(chars: list[str], rng: np.random.Generator) -> str:
+    if not chars:
+        raise _Unsupported("empty character class")
+    return chars[int(rng.integers(len(chars)))]
+
+
+def _category(name: str) -> list[str]:
+    table = {"CATEGORY_DIGIT": string.digits, "CATEGORY_WORD": string.ascii_letters + string.digits + "_",
+             "CATEGORY_SPACE": " ", "CATEGORY_NOT_DIGIT": string.ascii_letters,
+             "CATEGORY_NOT_WORD": " -.@", "CATEGORY_NOT_SPACE": string.ascii_letters + string.digits}
+    if name not in table:
+        raise _Unsupported(name.lower())
+    return list(table[name])
+
+
+def _charset(items: list[Any]) -> list[str]:
+    chars: set[str] = set()
+    negate = False
+    for op, av in items:
+        name = str(op)
+        if name == "NEGATE":
+            negate = True
+        elif name == "LITERAL":
+            chars.add(chr(av))
+        elif name == "RANGE":
+            chars.update(chr(c) for c in range(av[0], min(av[1], av[0] + 256) + 1))
+        elif name == "CATEGORY":
+            chars.update(_category(str(av)))
+        else:
+            raise _Unsupported(name.lower())
+    if negate:
+        return [c for c in _PRINTABLE if c not in chars]
+    return sorted(chars)
