@@ -1,0 +1,81 @@
+"""`python -m benchmarks fuzz`: the schema fuzzer's long run (see dbsynth/fuzz).
+
+Prints one line per failure as it happens, then a summary (schemas tried,
+failures by category with the smallest seed showing each, wall time), and
+writes benchmarks/results/fuzz-<timestamp>.json with every failure's seed,
+reason, code location and DDL. Reproduce one with `--seed S --schemas 1`.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import time
+from pathlib import Path
+from typing import Callable
+
+from benchmarks.report import RESULTS_DIR
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("fuzz", help="seed random schemas SQLite → SQLite and PostgreSQL → PostgreSQL")
+    p.add_argument("--schemas", type=int, default=1000, help="how many schemas (default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="first schema seed; schema k has seed SEED+k")
+    p.add_argument("--dialects", default="sqlite,postgresql", help="comma list of sqlite,postgresql")
+    p.add_argument("--profile", default="full", choices=("full", "plain"),
+                   help="full: every feature; plain: no dirty data, exotic types, short codes or odd names")
+    p.add_argument("--max-tables", type=int, default=15)
+    p.add_argument("--max-rows", type=int, default=300, help="largest source table (rows)")
+    p.add_argument("--pg-url", default=None, help="superuser URL of a PostgreSQL server (default: a throwaway one)")
+    p.add_argument("--out", type=Path, default=None, help="results JSON (default benchmarks/results/fuzz-<ts>.json)")
+    p.add_argument("--quiet", action="store_true", help="no per-failure lines")
+
+
+def run(args: argparse.Namespace, log: Callable[[str], None] = print) -> int:
+    from dbsynth.fuzz.generate import Options
+    from dbsynth.fuzz.runner import DIALECTS, iterate, summarise
+    dialects = tuple(d.strip() for d in args.dialects.split(",") if d.strip())
+    unknown = set(dialects) - set(DIALECTS)
+    if unknown or args.schemas < 1:
+        raise SystemExit(f"error: dialects must be among {', '.join(DIALECTS)}; --schemas at least 1")
+    options = Options.named(args.profile)
+    options.max_tables, options.max_rows = max(args.max_tables, options.min_tables), max(args.max_rows, 3)
+    started = dt.datetime.now(dt.timezone.utc)
+    t0 = time.perf_counter()
+    outcomes = []
+    seeds = list(range(args.seed, args.seed + args.schemas))
+    for o in iterate(seeds, dialects, pg_admin_url=args.pg_url, options=options):
+        outcomes.append(o)
+        if not o.ok and not args.quiet:
+            log(f"FAIL {o.line()}")
+    wall = time.perf_counter() - t0
+    summary = summarise(outcomes)
+    _print_summary(summary, len(seeds), wall, log)
+    path = args.out or RESULTS_DIR / f"fuzz-{started.strftime('%Y%m%dT%H%M%S')}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({
+        "command": "python -m benchmarks fuzz " + " ".join(_argv(args)), "started": started.isoformat(),
+        "wall_seconds": round(wall, 1), "schemas": len(seeds), "first_seed": args.seed, "profile": args.profile,
+        "summary": summary, "failures": [o.to_json(with_ddl=True) for o in outcomes if not o.ok],
+        "passed": [{"seed": o.seed, "dialect": o.dialect, "seconds": o.seconds} for o in outcomes if o.ok],
+    }, indent=1, default=str))
+    log(f"results: {path}")
+    return 1 if any(not o.ok for o in outcomes) else 0
+
+
+def _argv(args: argparse.Namespace) -> list[str]:
+    out = [f"--schemas {args.schemas}", f"--seed {args.seed}", f"--dialects {args.dialects}",
+           f"--profile {args.profile}", f"--max-tables {args.max_tables}", f"--max-rows {args.max_rows}"]
+    return out
+
+
+def _print_summary(summary: dict, schemas: int, wall: float, log: Callable[[str], None]) -> None:
+    log("")
+    log(f"schemas tried: {schemas}; wall time {wall:.0f}s")
+    for dialect, d in summary["dialects"].items():
+        log(f"  {dialect}: {d['tried'] - d['failed']} passed, {d['failed']} failed")
+    if summary["categories"]:
+        log("failures by category (count, smallest seed):")
+    for key, entry in summary["categories"].items():
+        ex = entry["example"]
+        log(f"  {entry['count']:4d}  {key}  (seed {ex['seed']}: {ex['tables']} tables; {ex['reason'][:140]})")

@@ -1,0 +1,226 @@
+"""Seed each fuzz schema SQLite → SQLite and PostgreSQL → PostgreSQL and check the target.
+
+`dbsynth seed` runs in-process through the real CLI (typer's CliRunner), so
+its exit code is the one a user would see; `--debug` lets an unexpected
+exception keep its traceback, which names where it came from. A failure is
+recorded with its seed, dialect, category, one-line reason, the code location
+and the DDL, so `python -m benchmarks fuzz --seed S --schemas 1` reproduces it.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+import traceback
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from dbsynth.fuzz.build import SourceError, create_pg, create_sqlite, ddl, pg_create_database, pg_drop_database
+from dbsynth.fuzz.check import Problem, check_target, pg_query, sqlite_query
+from dbsynth.fuzz.generate import FuzzSchema, Options, generate
+
+ROOT = Path(__file__).resolve().parents[2]
+DIALECTS = ("sqlite", "postgresql")
+
+
+@dataclass
+class Outcome:
+    seed: int
+    dialect: str
+    ok: bool
+    seconds: float
+    exit_code: int | None = None
+    category: str = ""
+    reason: str = ""
+    location: str = ""
+    problems: list[str] = field(default_factory=list)
+    features: list[str] = field(default_factory=list)
+    tables: int = 0
+    rows: int = 0
+    output_tail: str = ""
+    ddl: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        where = f" at {self.location}" if self.location else ""
+        return f"seed {self.seed} [{self.dialect}] {self.category}: {self.reason}{where}"
+
+    def to_json(self, *, with_ddl: bool) -> dict[str, Any]:
+        data = asdict(self)
+        if not with_ddl:
+            data.pop("ddl")
+        return data
+
+
+def seed_cli(source: str, target: str, seed: int) -> tuple[int, BaseException | None, Any, str]:
+    """`dbsynth --debug seed SOURCE TARGET --seed N`; returns (exit code, exception, exc_info, output)."""
+    from typer.testing import CliRunner
+
+    from dbsynth.cli import app
+    result = CliRunner().invoke(app, ["--debug", "seed", source, target, "--seed", str(seed)])
+    exc = result.exception if not isinstance(result.exception, SystemExit) else None
+    return result.exit_code, exc, result.exc_info, result.output
+
+
+def location(exc_info: Any) -> str:
+    """The deepest frame in dbsynth/ or connectors/ (the fuzzer's own frames skipped)."""
+    if not exc_info or exc_info[2] is None:
+        return ""
+    best = ""
+    for frame in traceback.extract_tb(exc_info[2]):
+        path = Path(frame.filename)
+        try:
+            rel = path.resolve().relative_to(ROOT)
+        except ValueError:
+            continue
+        if rel.parts[0] in ("dbsynth", "connectors") and "fuzz" not in rel.parts and rel.name != "cli.py":
+            best = f"{rel}:{frame.lineno} {frame.name}"
+    return best
+
+
+def crash_category(exc: BaseException) -> str:
+    from dbsynth.errors import DbsynthError
+    if isinstance(exc, DbsynthError):
+        return f"error:{type(exc).__name__}"
+    return f"crash:{type(exc).__name__}"
+
+
+@dataclass
+class Env:
+    workdir: Path
+    pg_admin_url: str | None = None
+
+
+def run_one(schema: FuzzSchema, dialect: str, env: Env) -> Outcome:
+    t0 = time.perf_counter()
+    out = Outcome(seed=schema.seed, dialect=dialect, ok=False, seconds=0.0, features=sorted(schema.features),
+                  tables=len(schema.tables), rows=sum(schema.counts().values()))
+    try:
+        if dialect == "sqlite":
+            _run_sqlite(schema, env, out)
+        else:
+            _run_pg(schema, env, out)
+    except SourceError as exc:
+        out.category, out.reason = "fuzzer:source", str(exc)
+    out.seconds = round(time.perf_counter() - t0, 2)
+    if not out.ok:
+        out.ddl = ddl(schema, dialect)
+    return out
+
+
+def _run_sqlite(schema: FuzzSchema, env: Env, out: Outcome) -> None:
+    src, dst = env.workdir / f"src-{schema.seed}.sqlite", env.workdir / f"dst-{schema.seed}.sqlite"
+    for p in (src, dst):
+        p.unlink(missing_ok=True)
+    create_sqlite(schema, src)
+    try:
+        _seed_and_check(schema, "sqlite", f"sqlite:///{src}", f"sqlite:///{dst}", out,
+                        lambda: sqlite_query(str(dst)) if dst.exists() else None, lambda: sqlite_query(str(src)))
+    finally:
+        for p in (src, dst):
+            p.unlink(missing_ok=True)
+
+
+def _run_pg(schema: FuzzSchema, env: Env, out: Outcome) -> None:
+    assert env.pg_admin_url, "PostgreSQL runs need a server"
+    tag = uuid.uuid4().hex[:8]
+    names = (f"fz_src_{schema.seed}_{tag}", f"fz_dst_{schema.seed}_{tag}")
+    try:
+        src, dst = (pg_create_database(env.pg_admin_url, n) for n in names)
+        create_pg(schema, src)
+        _seed_and_check(schema, "postgresql", src, dst, out, lambda: pg_query(dst), lambda: pg_query(src))
+    finally:
+        for n in names:
+            pg_drop_database(env.pg_admin_url, n)
+
+
+def _seed_and_check(schema: FuzzSchema, dialect: str, src: str, dst: str, out: Outcome,
+                    open_target: Callable[[], Any], open_source: Callable[[], Any]) -> None:
+    code, exc, exc_info, output = seed_cli(src, dst, schema.seed)
+    out.exit_code = code
+    out.output_tail = "\n".join(output.strip().splitlines()[-15:])
+    if exc is not None:
+        out.category = crash_category(exc)
+        out.reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
+        out.location = location(exc_info)
+        return
+    if code != 0:
+        out.category = "exit_code"
+        out.reason = f"exit {code}: {_last_error(output)}"
+        return
+    opened = open_target()
+    if opened is None:
+        out.category, out.reason = "target_missing", "exit 0 but no target database file"
+        return
+    query, close = opened
+    squery, sclose = open_source()
+    try:
+        problems = check_target(schema, dialect, query, squery)
+    finally:
+        close()
+        sclose()
+    out.problems = [p.line() for p in problems]
+    if problems:
+        first = _worst(problems)
+        out.category, out.reason = first.category, first.detail[:300]
+        return
+    out.ok = True
+
+
+_SEVERITY = ("fk_violation", "check_violation", "not_null_violation", "unique_violation", "integrity", "table_missing",
+             "column_missing", "table_empty", "rows_short", "rows_over", "not_valid", "invalid_index",
+             "constraint_missing", "type_changed", "type_drift", "length_exceeded")
+
+
+def _worst(problems: list[Problem]) -> Problem:
+    def rank(p: Problem) -> int:
+        base = p.category.split(":")[0]
+        return _SEVERITY.index(base) if base in _SEVERITY else len(_SEVERITY)
+    return min(problems, key=rank)
+
+
+def _last_error(output: str) -> str:
+    lines = [ln for ln in output.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.lower().startswith("error")]
+    return (errors or lines or [""])[-1][:300]
+
+
+def iterate(seeds: list[int], dialects: tuple[str, ...], *, pg_admin_url: str | None = None,
+            options: Options | None = None, workdir: Path | None = None) -> Iterator[Outcome]:
+    """Outcomes one by one (a PostgreSQL server is started when none is given and one is needed)."""
+    stop: Callable[[], None] = lambda: None
+    if "postgresql" in dialects and not pg_admin_url:
+        from dbsynth.testing import start_cluster
+        pg_admin_url, stop = start_cluster(prefix="dbsynth-fuzz-pg-", options="-c max_connections=40")
+    own = workdir is None
+    work = Path(tempfile.mkdtemp(prefix="dbsynth-fuzz-")) if own else workdir
+    work.mkdir(parents=True, exist_ok=True)
+    env = Env(workdir=work, pg_admin_url=pg_admin_url)
+    try:
+        for seed in seeds:
+            schema = generate(seed, options)
+            for dialect in dialects:
+                yield run_one(schema, dialect, env)
+    finally:
+        stop()
+        if own:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
+    """Failures by category (with the smallest schema showing each), per dialect."""
+    cats: dict[str, dict[str, Any]] = {}
+    for o in outcomes:
+        if o.ok:
+            continue
+        key = f"{o.dialect} {o.category}" + (f" @ {o.location}" if o.location else "")
+        entry = cats.setdefault(key, {"count": 0, "seeds": [], "example": None})
+        entry["count"] += 1
+        entry["seeds"].append(o.seed)
+        if entry["example"] is None or (o.tables, o.rows) < (entry["example"]["tables"], entry["example"]["rows"]):
+            entry["example"] = {"seed": o.seed, "tables": o.tables, "rows": o.rows, "reason": o.reason}
+    per = {d: {"tried": sum(o.dialect == d for o in outcomes), "failed": sum(o.dialect == d and not o.ok
+                                                                          for o in outcomes)}
+           for d in sorted({o.dialect for o in outcomes})}
+    return {"dialects": per, "categories": dict(sorted(cats.items(), key=lambda kv: -kv[1]["count"]))}
