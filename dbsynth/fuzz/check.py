@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import math
+import re
 import sqlite3
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -36,8 +37,12 @@ def tolerance(planned: int) -> int:
 Query = Callable[[str], list[tuple]]
 
 
-def check_target(schema: FuzzSchema, dialect: str, query: Query, source_query: Query) -> list[Problem]:
-    problems = _counts(schema, query)
+Drops = dict[str, dict[str, int]]  # table -> constraint kind -> rows the validator dropped
+
+
+def check_target(schema: FuzzSchema, dialect: str, query: Query, source_query: Query,
+                 drops: Drops | None = None) -> list[Problem]:
+    problems = _counts(schema, query, drops or {})
     present = {t.name for t in schema.tables if _exists(dialect, query, t.name)}
     if dialect == "sqlite":
         problems += _sqlite_native(query)
@@ -64,9 +69,14 @@ def _lit(text: str) -> str:
     return text.replace("'", "''")
 
 
-def _counts(schema: FuzzSchema, query: Query) -> list[Problem]:
+def _counts(schema: FuzzSchema, query: Query, drops: Drops) -> list[Problem]:
+    """Row counts; a lost share is named by what lost it: the validator's drops by constraint
+    kind (foreign_key drops follow a parent's loss), or `sampler` when nothing was dropped."""
     out = []
     for t in schema.tables:
+        why = drops.get(t.name, {})
+        cause = max(why, key=why.get) if why else "sampler"
+        note = f" [validator dropped: {', '.join(f'{k} {n}' for k, n in why.items())}]" if why else ""
         planned = len(schema.rows[t.name])
         try:
             got = query(f"SELECT count(*) FROM {q(t.name)}")[0][0]
@@ -74,10 +84,12 @@ def _counts(schema: FuzzSchema, query: Query) -> list[Problem]:
             out.append(Problem("table_missing", f"{t.name}: {str(exc).splitlines()[0]}"))
             continue
         if got == 0 and planned:
-            out.append(Problem("table_empty", f"{t.name}: 0 of {planned} rows"))
-        elif abs(got - planned) > tolerance(planned):
-            kind = "rows_short" if got < planned else "rows_over"
-            out.append(Problem(kind, f"{t.name}: {got} rows, planned {planned} (±{tolerance(planned)})"))
+            out.append(Problem(f"table_empty:{cause}", f"{t.name}: 0 of {planned} rows{note}"))
+        elif got < planned - tolerance(planned):
+            out.append(Problem(f"rows_short:{cause}", f"{t.name}: {got} rows, planned {planned} "
+                                                      f"(±{tolerance(planned)}){note}"))
+        elif got > planned + tolerance(planned):
+            out.append(Problem("rows_over", f"{t.name}: {got} rows, planned {planned} (±{tolerance(planned)})"))
     return out
 
 
@@ -152,7 +164,7 @@ def _sqlite_shape(query: Query, table: str) -> dict[str, Any]:
         fks.setdefault(row[0], []).append((row[2], row[3], row[4]))
     uniques = set()
     for row in query(f"PRAGMA index_list({q(table)})"):
-        if row[2]:
+        if row[2] and row[3] != "pk":  # a PK's own index depends on INTEGER vs INT (rowid alias)
             cols = tuple(r[2] for r in query(f"PRAGMA index_info({q(row[1])})"))
             uniques.add(cols)
     sql = (query(f"SELECT sql FROM sqlite_master WHERE type='table' AND name='{_lit(table)}'") or [("",)])[0][0] or ""
@@ -217,10 +229,21 @@ def _pg_declared(query: Query, source: Query) -> list[Problem]:
     return out
 
 
+_CAST = re.compile(r"::(?:character varying|double precision|timestamp with(?:out)? time zone|[a-z_]+)(?:\[\])?")
+
+
+def _canonical(kind: str, definition: str) -> str:
+    """CHECK text up to casts and parentheses (`x IN ('a')` and `(x)::text = ANY (ARRAY['a'::text])` agree)."""
+    if kind != "c":
+        return definition
+    return re.sub(r"[()\s]", "", _CAST.sub("", definition)).lower()
+
+
 def _multiset(rows: list[tuple]) -> dict[tuple, int]:
     out: dict[tuple, int] = {}
-    for r in rows:
-        out[tuple(r)] = out.get(tuple(r), 0) + 1
+    for table, kind, definition in rows:
+        key = (table, kind, _canonical(kind, definition))
+        out[key] = out.get(key, 0) + 1
     return out
 
 

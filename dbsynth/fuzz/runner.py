@@ -36,6 +36,7 @@ class Outcome:
     reason: str = ""
     location: str = ""
     problems: list[str] = field(default_factory=list)
+    drops: dict[str, dict[str, int]] = field(default_factory=dict)
     features: list[str] = field(default_factory=list)
     tables: int = 0
     rows: int = 0
@@ -53,14 +54,50 @@ class Outcome:
         return data
 
 
-def seed_cli(source: str, target: str, seed: int) -> tuple[int, BaseException | None, Any, str]:
-    """`dbsynth --debug seed SOURCE TARGET --seed N`; returns (exit code, exception, exc_info, output)."""
+@dataclass
+class SeedRun:
+    exit_code: int
+    exception: BaseException | None
+    exc_info: Any
+    output: str
+    drops: dict[str, dict[str, int]]
+
+
+def seed_cli(source: str, target: str, seed: int) -> SeedRun:
+    """`dbsynth --debug seed SOURCE TARGET --seed N` in-process, with the validator's drops per table."""
     from typer.testing import CliRunner
 
+    from dbsynth import pipeline
     from dbsynth.cli import app
-    result = CliRunner().invoke(app, ["--debug", "seed", source, target, "--seed", str(seed)])
+    validators: list[Any] = []
+    real = pipeline.validated_chunks
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        chunks, validator = real(*args, **kwargs)
+        validators.append(validator)
+        return chunks, validator
+
+    pipeline.validated_chunks = spy
+    try:
+        result = CliRunner().invoke(app, ["--debug", "seed", source, target, "--seed", str(seed)])
+    finally:
+        pipeline.validated_chunks = real
     exc = result.exception if not isinstance(result.exception, SystemExit) else None
-    return result.exit_code, exc, result.exc_info, result.output
+    return SeedRun(result.exit_code, exc, result.exc_info, result.output, _drops(validators))
+
+
+def _drops(validators: list[Any]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for v in validators:
+        try:
+            counts = v.summary().counts
+        except Exception:  # noqa: BLE001 - a validator that failed mid-stream: no drop detail
+            continue
+        for table, kinds in counts.items():
+            for kind, c in kinds.items():
+                if c.get("dropped"):
+                    out.setdefault(table, {})[kind] = out.get(table, {}).get(kind, 0) + int(c["dropped"])
+    return out
 
 
 def location(exc_info: Any) -> str:
@@ -137,8 +174,10 @@ def _run_pg(schema: FuzzSchema, env: Env, out: Outcome) -> None:
 
 def _seed_and_check(schema: FuzzSchema, dialect: str, src: str, dst: str, out: Outcome,
                     open_target: Callable[[], Any], open_source: Callable[[], Any]) -> None:
-    code, exc, exc_info, output = seed_cli(src, dst, schema.seed)
+    run = seed_cli(src, dst, schema.seed)
+    code, exc, exc_info, output = run.exit_code, run.exception, run.exc_info, run.output
     out.exit_code = code
+    out.drops = run.drops
     out.output_tail = "\n".join(output.strip().splitlines()[-15:])
     if exc is not None:
         out.category = crash_category(exc)
@@ -156,7 +195,7 @@ def _seed_and_check(schema: FuzzSchema, dialect: str, src: str, dst: str, out: O
     query, close = opened
     squery, sclose = open_source()
     try:
-        problems = check_target(schema, dialect, query, squery)
+        problems = check_target(schema, dialect, query, squery, run.drops)
     finally:
         close()
         sclose()
@@ -174,10 +213,15 @@ _SEVERITY = ("fk_violation", "check_violation", "not_null_violation", "unique_vi
 
 
 def _worst(problems: list[Problem]) -> Problem:
-    def rank(p: Problem) -> int:
-        base = p.category.split(":")[0]
-        return _SEVERITY.index(base) if base in _SEVERITY else len(_SEVERITY)
-    return min(problems, key=rank)
+    """The most telling problem: violations first; of lost rows, a table's own loss before an FK cascade."""
+    def rank(p: Problem) -> tuple[int, int]:
+        base, _, cause = p.category.partition(":")
+        sev = _SEVERITY.index(base) if base in _SEVERITY else len(_SEVERITY)
+        return sev, int(cause == "foreign_key")
+    losses = [p for p in problems if p.category.startswith(("table_empty", "rows_short"))]
+    own = [p for p in losses if not p.category.endswith(":foreign_key")]
+    hard = [p for p in problems if p.category.split(":")[0] in _SEVERITY[:7]]
+    return min(hard or own or problems, key=rank)
 
 
 def _last_error(output: str) -> str:
