@@ -29,11 +29,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pg-url", default=None, help="superuser URL of a PostgreSQL server (default: a throwaway one)")
     p.add_argument("--out", type=Path, default=None, help="results JSON (default benchmarks/results/fuzz-<ts>.json)")
     p.add_argument("--quiet", action="store_true", help="no per-failure lines")
+    p.add_argument("--drop", default="", help="comma list of TABLE or TABLE.COLUMN to leave out (a minimised repro)")
+    p.add_argument("--minimise", action="store_true",
+                   help="shrink the smallest failing schema of each category (tables, then columns)")
 
 
 def run(args: argparse.Namespace, log: Callable[[str], None] = print) -> int:
     from dbsynth.fuzz.generate import Options
-    from dbsynth.fuzz.runner import DIALECTS, iterate, summarise
+    from dbsynth.fuzz.runner import DIALECTS, environment, iterate, summarise
     dialects = tuple(d.strip() for d in args.dialects.split(",") if d.strip())
     unknown = set(dialects) - set(DIALECTS)
     if unknown or args.schemas < 1:
@@ -44,12 +47,16 @@ def run(args: argparse.Namespace, log: Callable[[str], None] = print) -> int:
     t0 = time.perf_counter()
     outcomes = []
     seeds = list(range(args.seed, args.seed + args.schemas))
-    for o in iterate(seeds, dialects, pg_admin_url=args.pg_url, options=options):
-        outcomes.append(o)
-        if not o.ok and not args.quiet:
-            log(f"FAIL {o.line()}")
-    wall = time.perf_counter() - t0
-    summary = summarise(outcomes)
+    drop = tuple(d.strip() for d in args.drop.split(",") if d.strip())
+    with environment(dialects, pg_admin_url=args.pg_url) as env:
+        for o in iterate(seeds, dialects, options=options, drop=drop, env=env):
+            outcomes.append(o)
+            if not o.ok and not args.quiet:
+                log(f"FAIL {o.line()}")
+        wall = time.perf_counter() - t0
+        summary = summarise(outcomes)
+        if args.minimise:
+            _minimise(summary, outcomes, env, options, log)
     _print_summary(summary, len(seeds), wall, log)
     path = args.out or RESULTS_DIR / f"fuzz-{started.strftime('%Y%m%dT%H%M%S')}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -61,6 +68,22 @@ def run(args: argparse.Namespace, log: Callable[[str], None] = print) -> int:
     }, indent=1, default=str))
     log(f"results: {path}")
     return 1 if any(not o.ok for o in outcomes) else 0
+
+
+def _minimise(summary: dict, outcomes: list, env: object, options: object, log: Callable[[str], None]) -> None:
+    from dbsynth.fuzz.generate import generate
+    from dbsynth.fuzz.build import ddl
+    from dbsynth.fuzz.minimise import without
+    from dbsynth.fuzz.runner import shrink
+    for key, entry in summary["categories"].items():
+        seed = entry["example"]["seed"]
+        o = next(x for x in outcomes if not x.ok and x.seed == seed and key.startswith(f"{x.dialect} {x.category}"))
+        drop = shrink(o, env, options)
+        small = without(generate(seed, options), drop)
+        entry["minimised"] = {"seed": seed, "drop": drop, "tables": len(small.tables), "ddl": ddl(small, o.dialect),
+                              "repro": f"python -m benchmarks fuzz --seed {seed} --schemas 1 --dialects {o.dialect}"
+                                       + (f" --drop '{','.join(drop)}'" if drop else "")}
+        log(f"minimised {key}: {len(small.tables)} table(s): {entry['minimised']['repro']}")
 
 
 def _argv(args: argparse.Namespace) -> list[str]:

@@ -129,6 +129,10 @@ def create_pg(schema: FuzzSchema, url: str) -> None:
                             raise SourceError(f"seed {schema.seed}: PG source {t.name} has {n} orphans via {fk.columns}")
                 for t in schema.tables:
                     cur.execute(f"ANALYZE {q(t.name)}")
+                    for c in t.columns:  # as a dump leaves them: serials past their keys
+                        if c.pg_type in ("serial", "bigserial") and t.pk == (c.name,) and schema.rows[t.name]:
+                            seq = f"pg_get_serial_sequence('{q(t.name).replace(chr(39), chr(39) * 2)}', '{c.name}')"
+                            cur.execute(f"SELECT setval({seq}, (SELECT max({q(c.name)}) FROM {q(t.name)}))")
     except psycopg.Error as exc:
         raise SourceError(f"seed {schema.seed}: PG source rejected: {str(exc).splitlines()[0]}") from exc
 

@@ -188,9 +188,28 @@ def _sqlite_declared(schema: FuzzSchema, query: Query, source: Query, present: s
             lost = want[kind] - got[kind]
             if lost:
                 out.append(Problem(f"constraint_missing:{kind}", f"{t.name}: {sorted(lost)[:3]}"))
+        for col, typ in want["types"].items():
+            have = got["types"].get(col)
+            if have is not None and _affinity(have) != _affinity(typ):
+                out.append(Problem("type_changed", f"{t.name}.{col}: {have or '(none)'} ({_affinity(have)}), "
+                                                   f"source {typ} ({_affinity(typ)})"))
         if got["checks"] < want["checks"]:
             out.append(Problem("constraint_missing:check", f"{t.name}: {got['checks']} CHECK(s), source {want['checks']}"))
     return out
+
+
+def _affinity(declared: str) -> str:
+    """SQLite's column affinity rules (datatype3.html, 3.1)."""
+    d = declared.upper()
+    if "INT" in d:
+        return "INTEGER"
+    if any(k in d for k in ("CHAR", "CLOB", "TEXT")):
+        return "TEXT"
+    if "BLOB" in d or not d:
+        return "BLOB"
+    if any(k in d for k in ("REAL", "FLOA", "DOUB")):
+        return "REAL"
+    return "NUMERIC"
 
 
 _PG_CONSTRAINTS = """
@@ -226,6 +245,27 @@ def _pg_declared(query: Query, source: Query) -> list[Problem]:
             out.append(Problem("constraint_missing:not_null", f"{table}.{column}"))
         if have[1] != typ:
             out.append(Problem("type_changed", f"{table}.{column}: {have[1]}, source {typ}"))
+    return out + _pg_sequences(query, source)
+
+
+_SERIALS = """
+SELECT table_name, column_name FROM information_schema.columns
+WHERE table_schema = 'public' AND column_default LIKE 'nextval(%'
+"""
+
+
+def _pg_sequences(query: Query, source: Query) -> list[Problem]:
+    """A source serial stays a serial, and its sequence is past the loaded keys (the app's next INSERT works)."""
+    out = []
+    have = set(query(_SERIALS))
+    for table, column in source(_SERIALS):
+        if (table, column) not in have:
+            out.append(Problem("default_missing", f"{table}.{column}: the source's serial default is gone"))
+            continue
+        seq = f"pg_get_serial_sequence('{_lit(q(table))}', '{_lit(column)}')"
+        top, nxt = query(f"SELECT (SELECT max({q(column)}) FROM {q(table)}), nextval({seq})")[0]
+        if top is not None and nxt <= top:
+            out.append(Problem("sequence_behind", f"{table}.{column}: nextval {nxt} <= max key {top}"))
     return out
 
 

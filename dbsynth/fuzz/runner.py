@@ -13,6 +13,7 @@ import tempfile
 import time
 import traceback
 import uuid
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -20,6 +21,7 @@ from typing import Any, Callable, Iterator
 from dbsynth.fuzz.build import SourceError, create_pg, create_sqlite, ddl, pg_create_database, pg_drop_database
 from dbsynth.fuzz.check import Problem, check_target, pg_query, sqlite_query
 from dbsynth.fuzz.generate import FuzzSchema, Options, generate
+from dbsynth.fuzz.minimise import minimise, without
 
 ROOT = Path(__file__).resolve().parents[2]
 DIALECTS = ("sqlite", "postgresql")
@@ -63,8 +65,37 @@ class SeedRun:
     drops: dict[str, dict[str, int]]
 
 
-def seed_cli(source: str, target: str, seed: int) -> SeedRun:
-    """`dbsynth --debug seed SOURCE TARGET --seed N` in-process, with the validator's drops per table."""
+class FuzzTimeout(Exception):
+    """A seed ran past the fuzzer's per-run limit (a hang, or a pathological slowdown)."""
+
+
+SEED_TIMEOUT_S = 60
+
+
+def _alarm(_signum: int, _frame: Any) -> None:
+    raise FuzzTimeout(f"dbsynth seed ran past {SEED_TIMEOUT_S}s")
+
+
+def seed_cli(source: str, target: str, seed: int, *, timeout_s: int = SEED_TIMEOUT_S) -> SeedRun:
+    """`dbsynth --debug seed SOURCE TARGET --seed N` in-process, with the validator's drops per table.
+
+    In the main thread SIGALRM ends a run past `timeout_s`; the traceback then says where it hung.
+    """
+    import signal
+    import threading
+    timed = threading.current_thread() is threading.main_thread()
+    if timed:
+        old = signal.signal(signal.SIGALRM, _alarm)
+        signal.alarm(timeout_s)
+    try:
+        return _seed_cli(source, target, seed)
+    finally:
+        if timed:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, old)
+
+
+def _seed_cli(source: str, target: str, seed: int) -> SeedRun:
     from typer.testing import CliRunner
 
     from dbsynth import pipeline
@@ -118,6 +149,8 @@ def location(exc_info: Any) -> str:
 
 def crash_category(exc: BaseException) -> str:
     from dbsynth.errors import DbsynthError
+    if isinstance(exc, FuzzTimeout):
+        return "timeout"
     if isinstance(exc, DbsynthError):
         return f"error:{type(exc).__name__}"
     return f"crash:{type(exc).__name__}"
@@ -209,7 +242,8 @@ def _seed_and_check(schema: FuzzSchema, dialect: str, src: str, dst: str, out: O
 
 _SEVERITY = ("fk_violation", "check_violation", "not_null_violation", "unique_violation", "integrity", "table_missing",
              "column_missing", "table_empty", "rows_short", "rows_over", "not_valid", "invalid_index",
-             "constraint_missing", "type_changed", "type_drift", "length_exceeded")
+             "constraint_missing", "default_missing", "sequence_behind", "type_changed", "type_drift",
+             "length_exceeded")
 
 
 def _worst(problems: list[Problem]) -> Problem:
@@ -230,9 +264,10 @@ def _last_error(output: str) -> str:
     return (errors or lines or [""])[-1][:300]
 
 
-def iterate(seeds: list[int], dialects: tuple[str, ...], *, pg_admin_url: str | None = None,
-            options: Options | None = None, workdir: Path | None = None) -> Iterator[Outcome]:
-    """Outcomes one by one (a PostgreSQL server is started when none is given and one is needed)."""
+@contextmanager
+def environment(dialects: tuple[str, ...], *, pg_admin_url: str | None = None,
+                workdir: Path | None = None) -> Iterator[Env]:
+    """A work folder, and a PostgreSQL server when one is needed and none is given."""
     stop: Callable[[], None] = lambda: None
     if "postgresql" in dialects and not pg_admin_url:
         from dbsynth.testing import start_cluster
@@ -240,16 +275,36 @@ def iterate(seeds: list[int], dialects: tuple[str, ...], *, pg_admin_url: str | 
     own = workdir is None
     work = Path(tempfile.mkdtemp(prefix="dbsynth-fuzz-")) if own else workdir
     work.mkdir(parents=True, exist_ok=True)
-    env = Env(workdir=work, pg_admin_url=pg_admin_url)
     try:
-        for seed in seeds:
-            schema = generate(seed, options)
-            for dialect in dialects:
-                yield run_one(schema, dialect, env)
+        yield Env(workdir=work, pg_admin_url=pg_admin_url)
     finally:
         stop()
         if own:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def iterate(seeds: list[int], dialects: tuple[str, ...], *, pg_admin_url: str | None = None,
+            options: Options | None = None, workdir: Path | None = None,
+            drop: tuple[str, ...] = (), env: Env | None = None) -> Iterator[Outcome]:
+    """Outcomes one by one; `drop` (tables / table.column) shrinks each schema first (see minimise)."""
+    if env is None:
+        with environment(dialects, pg_admin_url=pg_admin_url, workdir=workdir) as own:
+            yield from iterate(seeds, dialects, options=options, drop=drop, env=own)
+        return
+    for seed in seeds:
+        schema = generate(seed, options)
+        if drop:
+            schema = without(schema, drop)
+        for dialect in dialects:
+            yield run_one(schema, dialect, env)
+
+
+def shrink(outcome: Outcome, env: Env, options: Options | None = None, *, budget: int = 40) -> list[str]:
+    """Drop items that keep `outcome`'s failure (same category and code location)."""
+    def same(schema: FuzzSchema) -> bool:
+        again = run_one(schema, outcome.dialect, env)
+        return not again.ok and again.category == outcome.category and again.location == outcome.location
+    return minimise(generate(outcome.seed, options), same, budget=budget)
 
 
 def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
