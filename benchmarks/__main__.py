@@ -74,7 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     path = report.write_json(results)
     print(f"results: {path}")
     if not args.no_markdown:
+        kept = fuzz.section_of(report.RESULTS_MD)  # the fuzzer's section survives a regenerated report
         print(f"report: {report.write_markdown(results, json_path=path)}")
+        if kept:
+            fuzz.write_section(kept)
     return 0
 
 

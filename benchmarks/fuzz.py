@@ -30,6 +30,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=None, help="results JSON (default benchmarks/results/fuzz-<ts>.json)")
     p.add_argument("--quiet", action="store_true", help="no per-failure lines")
     p.add_argument("--drop", default="", help="comma list of TABLE or TABLE.COLUMN to leave out (a minimised repro)")
+    p.add_argument("--markdown", action="store_true",
+                   help="also put the summary in benchmarks/RESULTS.md (its fuzz section; `run` keeps it)")
     p.add_argument("--minimise", action="store_true",
                    help="shrink the smallest failing schema of each category (tables, then columns)")
 
@@ -67,7 +69,48 @@ def run(args: argparse.Namespace, log: Callable[[str], None] = print) -> int:
         "passed": [{"seed": o.seed, "dialect": o.dialect, "seconds": o.seconds} for o in outcomes if o.ok],
     }, indent=1, default=str))
     log(f"results: {path}")
+    if args.markdown:
+        log(f"report: {write_section(markdown(summary, schemas=len(seeds), wall=wall, json_path=path, args=args))}")
     return 1 if any(not o.ok for o in outcomes) else 0
+
+
+BEGIN, END = "<!-- fuzz:begin -->", "<!-- fuzz:end -->"
+
+
+def markdown(summary: dict, *, schemas: int, wall: float, json_path: Path, args: argparse.Namespace) -> str:
+    lines = [BEGIN, "## Schema fuzzer (`python -m benchmarks fuzz`)", "",
+             f"`python -m benchmarks fuzz {' '.join(_argv(args))}`: {schemas} random schemas, "
+             f"wall time {wall / 60:.1f} min; results `{json_path.name}`.", "",
+             "| dialect | passed | failed |", "|---|---:|---:|"]
+    for dialect, d in summary["dialects"].items():
+        lines.append(f"| {dialect} | {d['tried'] - d['failed']} | {d['failed']} |")
+    if summary["categories"]:
+        lines += ["", "| failures | category | smallest seed |", "|---:|---|---|"]
+        for key, entry in summary["categories"].items():
+            lines.append(f"| {entry['count']} | `{key}` | {entry['example']['seed']} |")
+    return "\n".join(lines + ["", END]) + "\n"
+
+
+def write_section(section: str, path: Path | None = None) -> Path:
+    """Replace (or append) the fuzz section of RESULTS.md."""
+    from benchmarks.report import RESULTS_MD
+    path = path or RESULTS_MD
+    text = path.read_text() if path.exists() else ""
+    if BEGIN in text and END in text:
+        head, _, rest = text.partition(BEGIN)
+        text = head + section + rest.partition(END)[2].lstrip("\n")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+    return path
+
+
+def section_of(path: Path) -> str | None:
+    """The fuzz section of RESULTS.md, so a regenerated report can keep it."""
+    text = path.read_text() if path.exists() else ""
+    if BEGIN not in text or END not in text:
+        return None
+    return BEGIN + text.partition(BEGIN)[2].partition(END)[0] + END + "\n"
 
 
 def _minimise(summary: dict, outcomes: list, env: object, options: object, log: Callable[[str], None]) -> None:

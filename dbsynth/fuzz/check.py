@@ -249,7 +249,7 @@ def _pg_declared(query: Query, source: Query) -> list[Problem]:
 
 
 _SERIALS = """
-SELECT table_name, column_name FROM information_schema.columns
+SELECT table_name, column_name, column_default FROM information_schema.columns
 WHERE table_schema = 'public' AND column_default LIKE 'nextval(%'
 """
 
@@ -257,13 +257,14 @@ WHERE table_schema = 'public' AND column_default LIKE 'nextval(%'
 def _pg_sequences(query: Query, source: Query) -> list[Problem]:
     """A source serial stays a serial, and its sequence is past the loaded keys (the app's next INSERT works)."""
     out = []
-    have = set(query(_SERIALS))
-    for table, column in source(_SERIALS):
-        if (table, column) not in have:
+    have = {(t, c): d for t, c, d in query(_SERIALS)}
+    for table, column, _ in source(_SERIALS):
+        default = have.get((table, column))
+        if default is None:
             out.append(Problem("default_missing", f"{table}.{column}: the source's serial default is gone"))
             continue
-        seq = f"pg_get_serial_sequence('{_lit(q(table))}', '{_lit(column)}')"
-        top, nxt = query(f"SELECT (SELECT max({q(column)}) FROM {q(table)}), nextval({seq})")[0]
+        # the target's own default expression (a throwaway test database): what the app's INSERT would get
+        top, nxt = query(f"SELECT (SELECT max({q(column)}) FROM {q(table)}), {default}")[0]
         if top is not None and nxt <= top:
             out.append(Problem("sequence_behind", f"{table}.{column}: nextval {nxt} <= max key {top}"))
     return out

@@ -229,6 +229,10 @@ def _seed_and_check(schema: FuzzSchema, dialect: str, src: str, dst: str, out: O
     squery, sclose = open_source()
     try:
         problems = check_target(schema, dialect, query, squery, run.drops)
+    except Exception as exc:  # noqa: BLE001 - the checker's own bug must not end a long run
+        out.category, out.reason = "fuzzer:check", f"{type(exc).__name__}: {exc}"[:300]
+        out.location = traceback.format_exc().strip().splitlines()[-3].strip()
+        return
     finally:
         close()
         sclose()
