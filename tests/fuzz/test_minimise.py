@@ -57,7 +57,7 @@ def test_fuzz_subcommand_parses_and_section_survives_in_results_md(tmp_path: Pat
     md = tmp_path / "RESULTS.md"
     md.write_text("# Benchmark results\n\nbody\n")
     bench_fuzz.write_section(section, md)
-    bench_fuzz.write_section(section.replace("| 1 |", "| 2 |"), md)  # replaced, not appended twice
+    bench_fuzz.write_section(section.replace("| 1 | `", "| 2 | `"), md)  # replaced, not appended twice
     text = md.read_text()
     assert text.count(bench_fuzz.BEGIN) == 1 and "| 2 | `sqlite table_empty:check`" in text
     assert text.startswith("# Benchmark") and "| sqlite | 2 | 1 |" in text
