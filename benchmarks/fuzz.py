@@ -50,24 +50,31 @@ def run(args: argparse.Namespace, log: Callable[[str], None] = print) -> int:
     outcomes = []
     seeds = list(range(args.seed, args.seed + args.schemas))
     drop = tuple(d.strip() for d in args.drop.split(",") if d.strip())
+    path = args.out or RESULTS_DIR / f"fuzz-{started.strftime('%Y%m%dT%H%M%S')}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def save(summary: dict, wall: float, done: int) -> None:  # also every 10 schemas: a long run can be cut short
+        path.write_text(json.dumps({
+            "command": "python -m benchmarks fuzz " + " ".join(_argv(args)), "started": started.isoformat(),
+            "wall_seconds": round(wall, 1), "schemas": done, "first_seed": args.seed, "profile": args.profile,
+            "summary": summary, "failures": [o.to_json(with_ddl=True) for o in outcomes if not o.ok],
+            "passed": [{"seed": o.seed, "dialect": o.dialect, "seconds": o.seconds} for o in outcomes if o.ok],
+        }, indent=1, default=str))
+
     with environment(dialects, pg_admin_url=args.pg_url) as env:
         for o in iterate(seeds, dialects, options=options, drop=drop, env=env):
             outcomes.append(o)
             if not o.ok and not args.quiet:
                 log(f"FAIL {o.line()}")
+            done = len(outcomes) // len(dialects)
+            if o.dialect == dialects[-1] and done % 10 == 0:
+                save(summarise(outcomes), time.perf_counter() - t0, done)
         wall = time.perf_counter() - t0
         summary = summarise(outcomes)
         if args.minimise:
             _minimise(summary, outcomes, env, options, log)
     _print_summary(summary, len(seeds), wall, log)
-    path = args.out or RESULTS_DIR / f"fuzz-{started.strftime('%Y%m%dT%H%M%S')}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({
-        "command": "python -m benchmarks fuzz " + " ".join(_argv(args)), "started": started.isoformat(),
-        "wall_seconds": round(wall, 1), "schemas": len(seeds), "first_seed": args.seed, "profile": args.profile,
-        "summary": summary, "failures": [o.to_json(with_ddl=True) for o in outcomes if not o.ok],
-        "passed": [{"seed": o.seed, "dialect": o.dialect, "seconds": o.seconds} for o in outcomes if o.ok],
-    }, indent=1, default=str))
+    save(summary, wall, len(seeds))
     log(f"results: {path}")
     if args.markdown:
         log(f"report: {write_section(markdown(summary, schemas=len(seeds), wall=wall, json_path=path, args=args))}")

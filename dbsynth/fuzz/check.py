@@ -77,6 +77,8 @@ def _counts(schema: FuzzSchema, query: Query, drops: Drops) -> list[Problem]:
         why = drops.get(t.name, {})
         cause = max(why, key=why.get) if why else "sampler"
         note = f" [validator dropped: {', '.join(f'{k} {n}' for k, n in why.items())}]" if why else ""
+        if cause == "check":  # which kinds of CHECK the table has: the lead to the culprit
+            note += f" [checks: {', '.join(sorted({c.kind for c in t.checks}))}]"
         planned = len(schema.rows[t.name])
         try:
             got = query(f"SELECT count(*) FROM {q(t.name)}")[0][0]
