@@ -22,8 +22,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--schemas", type=int, default=1000, help="how many schemas (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="first schema seed; schema k has seed SEED+k")
     p.add_argument("--dialects", default="sqlite,postgresql", help="comma list of sqlite,postgresql")
-    p.add_argument("--profile", default="full", choices=("full", "plain"),
-                   help="full: every feature; plain: no dirty data, exotic types, short codes or odd names")
+    p.add_argument("--profile", default="full", choices=("full", "plain", "structural"),
+                   help="full: every feature; plain: no dirty data, exotic types, short codes or odd names; "
+                        "structural: plain without CHECKs")
     p.add_argument("--max-tables", type=int, default=15)
     p.add_argument("--max-rows", type=int, default=300, help="largest source table (rows)")
     p.add_argument("--pg-url", default=None, help="superuser URL of a PostgreSQL server (default: a throwaway one)")

@@ -97,15 +97,18 @@ class Options:
     dirty: bool = True  # SQLite dirt overlay
     odd_names: bool = True  # identifiers that need quoting
     short_codes: bool = True  # CHAR(2)/CHAR(3) codes (keys, unique and repeated)
+    checks: bool = True  # CHECK constraints (the values honour them either way)
 
     @classmethod
     def named(cls, profile: str) -> "Options":
         """full: everything; plain: no dirt, no exotic types, no short codes, no odd names
-        (so failures outside those known areas surface on their own)."""
+        (so failures outside those known areas surface on their own); structural: plain, no CHECKs."""
         if profile == "plain":
             return cls(exotic=False, dirty=False, odd_names=False, short_codes=False)
+        if profile == "structural":  # plain without CHECKs: the FK graph and keys on their own
+            return cls(exotic=False, dirty=False, odd_names=False, short_codes=False, checks=False)
         if profile != "full":
-            raise ValueError(f"unknown fuzz profile {profile!r} (full or plain)")
+            raise ValueError(f"unknown fuzz profile {profile!r} (full, plain or structural)")
         return cls()
 
 
@@ -221,7 +224,7 @@ class _Gen:
             t.columns += [Column("day", "int", "INTEGER", "integer", nullable=False),
                           Column("hr", "int", self.pick(("INTEGER", "SMALLINT")), "smallint", nullable=False)]
             t.pk = ("day", "hr")
-            t.checks.append(Check(f"hr >= 0 AND hr < {hours}", f"hr >= 0 AND hr < {hours}", "range"))
+            self._add_check(t, Check(f"hr >= 0 AND hr < {hours}", f"hr >= 0 AND hr < {hours}", "range"))
             days = max(1, -(-n // hours))
             cells = [(d, h) for d in range(1, days + 1) for h in range(hours)]
             chosen = sorted(self.rng.choice(len(cells), min(n, len(cells)), replace=False))
@@ -408,14 +411,14 @@ class _Gen:
         if roll < 0.2:  # range CHECK
             lo = int(self.rng.integers(-5, 50))
             hi = lo + int(self.rng.integers(1, 200))
-            t.checks.append(Check(f"{q(col.name)} BETWEEN {lo} AND {hi}", f"{q(col.name)} BETWEEN {lo} AND {hi}",
+            self._add_check(t, Check(f"{q(col.name)} BETWEEN {lo} AND {hi}", f"{q(col.name)} BETWEEN {lo} AND {hi}",
                                   "range"))
             self.features.add("check_range")
             return self.rng.integers(lo, hi + 1, n).tolist()
         if roll < 0.32:  # IN list
             options = sorted({int(v) for v in self.rng.integers(0, 100, int(self.rng.integers(2, 6)))})
             lst = ", ".join(map(str, options))
-            t.checks.append(Check(f"{q(col.name)} IN ({lst})", f"{q(col.name)} IN ({lst})", "in_list"))
+            self._add_check(t, Check(f"{q(col.name)} IN ({lst})", f"{q(col.name)} IN ({lst})", "in_list"))
             self.features.add("check_in")
             return [self.pick(options) for _ in range(n)]
         if roll < 0.42 and n <= 20000:  # UNIQUE
@@ -423,7 +426,7 @@ class _Gen:
             self.features.add("unique_int")
             return self.rng.choice(np.arange(1, n * 10 + 1), n, replace=False).tolist()
         if roll < 0.52:
-            t.checks.append(Check(f"{q(col.name)} >= 0", f"{q(col.name)} >= 0", "range"))
+            self._add_check(t, Check(f"{q(col.name)} >= 0", f"{q(col.name)} >= 0", "range"))
             return self.rng.poisson(float(self.rng.uniform(0.5, 30)), n).tolist()
         return self.rng.integers(-1000, 30000, n).tolist()
 
@@ -433,7 +436,7 @@ class _Gen:
         vals = np.round(self.rng.normal(float(self.rng.uniform(-100, 1000)), float(self.rng.uniform(1, 300)), n), 2)
         if self.p(0.2):
             vals = np.abs(vals)
-            t.checks.append(Check(f"{q(col.name)} >= 0", f"{q(col.name)} >= 0", "range"))
+            self._add_check(t, Check(f"{q(col.name)} >= 0", f"{q(col.name)} >= 0", "range"))
             self.features.add("check_range")
         return vals.tolist()
 
@@ -449,7 +452,7 @@ class _Gen:
         out = [Decimal(int(i)) + Decimal(int(f)).scaleb(-s) for i, f in zip(ints, fracs)]
         if self.p(0.2):
             hi = f"{top}.{'9' * s}" if s else str(top)
-            t.checks.append(Check(f"{q(col.name)} >= 0 AND {q(col.name)} <= {hi}",
+            self._add_check(t, Check(f"{q(col.name)} >= 0 AND {q(col.name)} <= {hi}",
                                   f"{q(col.name)} >= 0 AND {q(col.name)} <= {hi}", "range"))
             self.features.add("check_range")
         return out
@@ -468,7 +471,7 @@ class _Gen:
                 col.sqlite_type, col.pg_type = "VARCHAR(6)", "varchar(6)"
             options = ["new", "open", "closed", "void", "held"][: int(self.rng.integers(2, 6))]
             lst = ", ".join(f"'{o}'" for o in options)
-            t.checks.append(Check(f"{q(col.name)} IN ({lst})", f"{q(col.name)} IN ({lst})", "in_list"))
+            self._add_check(t, Check(f"{q(col.name)} IN ({lst})", f"{q(col.name)} IN ({lst})", "in_list"))
             self.features.add("check_in")
             return [self.pick(options)[: width or 99] for _ in range(n)]
         if roll < 0.3:  # LIKE prefix pattern (a regex in PostgreSQL half the time)
@@ -476,11 +479,11 @@ class _Gen:
             if (width or 99) < len(prefix) + 6:
                 col.length, col.sqlite_type, col.pg_type = None, "TEXT", "text"
             if self.p(0.5):
-                t.checks.append(Check(f"{q(col.name)} LIKE '{prefix}%'", f"{q(col.name)} LIKE '{prefix}%'", "like"))
+                self._add_check(t, Check(f"{q(col.name)} LIKE '{prefix}%'", f"{q(col.name)} LIKE '{prefix}%'", "like"))
                 self.features.add("check_like")
             else:
                 body = prefix.replace("/", "\\/")
-                t.checks.append(Check(f"{q(col.name)} LIKE '{prefix}%'", f"{q(col.name)} ~ '^{body}[0-9]+$'",
+                self._add_check(t, Check(f"{q(col.name)} LIKE '{prefix}%'", f"{q(col.name)} ~ '^{body}[0-9]+$'",
                                       "regex"))
                 self.features.add("check_regex")
             return [f"{prefix}{int(v)}" for v in self.rng.integers(0, 99999, n)]
@@ -567,7 +570,7 @@ class _Gen:
         for r, (x, y) in zip(rows, pairs):
             r[a.name], r[b.name] = x, (None if end_null and self.rng.random() < 0.3 else y)
         expr = f"{q(a.name)} <= {q(b.name)}"
-        t.checks.append(Check(expr, expr, "cross_column"))
+        self._add_check(t, Check(expr, expr, "cross_column"))
         self.features.add("check_cross_column")
 
     def _multi_unique(self, t: Table) -> None:
@@ -602,6 +605,10 @@ class _Gen:
                 cells[(int(i), col.name)] = "x" * (col.length + int(self.rng.integers(1, 20)))
             self.features.add("text_over_varchar")
 
+
+    def _add_check(self, t: Table, check: Check) -> None:
+        if self.o.checks:
+            t.checks.append(check)
 
 def _ident(name: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in name.lower())[:20]
