@@ -146,6 +146,14 @@ def _data(schema: FuzzSchema, t: Table, dialect: str, query: Query, present: set
             n = count(f"SELECT count(*) FROM {q(t.name)} WHERE {q(col.name)} IS NULL")
             if n:
                 out.append(Problem("not_null_violation", f"{t.name}.{col.name}: {n} NULL(s) in a NOT NULL column"))
+    rows = len(schema.rows[t.name])
+    for col in t.columns:  # a column the source mostly fills must not come back all NULL (a type "filled with NULL")
+        filled = sum(r.get(col.name) is not None for r in schema.rows[t.name])
+        if rows >= 10 and filled >= 0.7 * rows:  # all-NULL by chance: < 0.3 ** 10
+            got = query(f"SELECT count({q(col.name)}), count(*) FROM {q(t.name)}")
+            if got and got[0][1] >= 10 and got[0][0] == 0:
+                out.append(Problem("null_filled", f"{t.name}.{col.name} ({col.pg_type if dialect != 'sqlite' else col.sqlite_type}):"
+                                                  f" all {got[0][1]} row(s) NULL, source {filled}/{rows} filled"))
     sets = [t.pk] if t.pk else []
     sets += [(c.name,) for c in t.columns if c.unique] + list(t.uniques)
     for cols in sets:

@@ -246,7 +246,7 @@ def _seed_and_check(schema: FuzzSchema, dialect: str, src: str, dst: str, out: O
 
 _SEVERITY = ("fk_violation", "check_violation", "not_null_violation", "unique_violation", "integrity", "table_missing",
              "column_missing", "table_empty", "rows_short", "rows_over", "not_valid", "invalid_index",
-             "constraint_missing", "default_missing", "sequence_behind", "type_changed", "type_drift",
+             "constraint_missing", "default_missing", "sequence_behind", "null_filled", "type_changed", "type_drift",
              "length_exceeded")
 
 
