@@ -30,6 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pg-url", default=None, help="superuser URL of a PostgreSQL server (default: a throwaway one)")
     p.add_argument("--out", type=Path, default=None, help="results JSON (default benchmarks/results/fuzz-<ts>.json)")
     p.add_argument("--quiet", action="store_true", help="no per-failure lines")
+    p.add_argument("--timeout", type=int, default=60, help="seconds one `dbsynth seed` may run (a hang fails)")
     p.add_argument("--drop", default="", help="comma list of TABLE or TABLE.COLUMN to leave out (a minimised repro)")
     p.add_argument("--markdown", action="store_true",
                    help="also put the summary in benchmarks/RESULTS.md (its fuzz section; `run` keeps it)")
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace, log: Callable[[str], None] = print) -> int:
             "passed": [{"seed": o.seed, "dialect": o.dialect, "seconds": o.seconds} for o in outcomes if o.ok],
         }, indent=1, default=str))
 
-    with environment(dialects, pg_admin_url=args.pg_url) as env:
+    with environment(dialects, pg_admin_url=args.pg_url, timeout_s=max(args.timeout, 1)) as env:
         for o in iterate(seeds, dialects, options=options, drop=drop, env=env):
             outcomes.append(o)
             if not o.ok and not args.quiet:

@@ -160,6 +160,7 @@ def crash_category(exc: BaseException) -> str:
 class Env:
     workdir: Path
     pg_admin_url: str | None = None
+    timeout_s: int = SEED_TIMEOUT_S  # per `dbsynth seed` run
 
 
 def run_one(schema: FuzzSchema, dialect: str, env: Env) -> Outcome:
@@ -186,7 +187,8 @@ def _run_sqlite(schema: FuzzSchema, env: Env, out: Outcome) -> None:
     create_sqlite(schema, src)
     try:
         _seed_and_check(schema, "sqlite", f"sqlite:///{src}", f"sqlite:///{dst}", out,
-                        lambda: sqlite_query(str(dst)) if dst.exists() else None, lambda: sqlite_query(str(src)))
+                        lambda: sqlite_query(str(dst)) if dst.exists() else None, lambda: sqlite_query(str(src)),
+                        env.timeout_s)
     finally:
         for p in (src, dst):
             p.unlink(missing_ok=True)
@@ -199,15 +201,17 @@ def _run_pg(schema: FuzzSchema, env: Env, out: Outcome) -> None:
     try:
         src, dst = (pg_create_database(env.pg_admin_url, n) for n in names)
         create_pg(schema, src)
-        _seed_and_check(schema, "postgresql", src, dst, out, lambda: pg_query(dst), lambda: pg_query(src))
+        _seed_and_check(schema, "postgresql", src, dst, out, lambda: pg_query(dst), lambda: pg_query(src),
+                        env.timeout_s)
     finally:
         for n in names:
             pg_drop_database(env.pg_admin_url, n)
 
 
 def _seed_and_check(schema: FuzzSchema, dialect: str, src: str, dst: str, out: Outcome,
-                    open_target: Callable[[], Any], open_source: Callable[[], Any]) -> None:
-    run = seed_cli(src, dst, schema.seed)
+                    open_target: Callable[[], Any], open_source: Callable[[], Any],
+                    timeout_s: int = SEED_TIMEOUT_S) -> None:
+    run = seed_cli(src, dst, schema.seed, timeout_s=timeout_s)
     code, exc, exc_info, output = run.exit_code, run.exception, run.exc_info, run.output
     out.exit_code = code
     out.drops = run.drops
@@ -270,7 +274,7 @@ def _last_error(output: str) -> str:
 
 @contextmanager
 def environment(dialects: tuple[str, ...], *, pg_admin_url: str | None = None,
-                workdir: Path | None = None) -> Iterator[Env]:
+                workdir: Path | None = None, timeout_s: int = SEED_TIMEOUT_S) -> Iterator[Env]:
     """A work folder, and a PostgreSQL server when one is needed and none is given."""
     stop: Callable[[], None] = lambda: None
     if "postgresql" in dialects and not pg_admin_url:
@@ -280,7 +284,7 @@ def environment(dialects: tuple[str, ...], *, pg_admin_url: str | None = None,
     work = Path(tempfile.mkdtemp(prefix="dbsynth-fuzz-")) if own else workdir
     work.mkdir(parents=True, exist_ok=True)
     try:
-        yield Env(workdir=work, pg_admin_url=pg_admin_url)
+        yield Env(workdir=work, pg_admin_url=pg_admin_url, timeout_s=timeout_s)
     finally:
         stop()
         if own:
@@ -289,10 +293,11 @@ def environment(dialects: tuple[str, ...], *, pg_admin_url: str | None = None,
 
 def iterate(seeds: list[int], dialects: tuple[str, ...], *, pg_admin_url: str | None = None,
             options: Options | None = None, workdir: Path | None = None,
-            drop: tuple[str, ...] = (), env: Env | None = None) -> Iterator[Outcome]:
+            drop: tuple[str, ...] = (), env: Env | None = None,
+            timeout_s: int = SEED_TIMEOUT_S) -> Iterator[Outcome]:
     """Outcomes one by one; `drop` (tables / table.column) shrinks each schema first (see minimise)."""
     if env is None:
-        with environment(dialects, pg_admin_url=pg_admin_url, workdir=workdir) as own:
+        with environment(dialects, pg_admin_url=pg_admin_url, workdir=workdir, timeout_s=timeout_s) as own:
             yield from iterate(seeds, dialects, options=options, drop=drop, env=own)
         return
     for seed in seeds:
