@@ -35,6 +35,6 @@ def test_fuzz_budget_seeds_every_schema_on_both_dialects(pg_admin_url: str, tmp_
     assert len(outcomes) == 2 * BUDGET
     failed = [o for o in outcomes if not o.ok]
     lines = "\n".join(o.line() for o in failed)
-    assert not failed, (f"{len(failed)} of {len(outcomes)} fuzz runs failed "
+    assert len(failed) == 0, (f"{len(failed)} of {len(outcomes)} fuzz runs failed "
                         f"(reproduce: python -m benchmarks fuzz --seed SEED --schemas 1 --max-tables 12 "
                         f"--max-rows 120):\n{lines}")
