@@ -1,6 +1,8 @@
 """python -m benchmarks run [--datasets …] [--engines …] [--contenders …] [--quick] [--repeats N]
+python -m benchmarks fuzz [--schemas 1000] [--seed S] [--dialects sqlite,postgresql] [--profile full|plain]
 
-Writes benchmarks/results/<timestamp>.json and regenerates benchmarks/RESULTS.md.
+`run` writes benchmarks/results/<timestamp>.json and regenerates benchmarks/RESULTS.md;
+`fuzz` (the schema fuzzer) writes benchmarks/results/fuzz-<timestamp>.json.
 """
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from benchmarks import report
+from benchmarks import fuzz, report
 from benchmarks.datasets import SHARED
 from benchmarks.suite import Options, run_all
 
@@ -37,6 +39,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--no-markdown", action="store_true", help="write the JSON only (RESULTS.md untouched)")
     again = sub.add_parser("render", help="regenerate RESULTS.md from a results JSON (no re-run)")
     again.add_argument("json", type=Path)
+    fuzz.add_parser(sub)
     return p
 
 
@@ -61,6 +64,8 @@ def options_from(args: argparse.Namespace) -> Options:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parser().parse_args(argv)
+    if args.cmd == "fuzz":
+        return fuzz.run(args, log=lambda line: print(line, flush=True))
     if args.cmd == "render":
         print(f"report: {report.write_markdown(report.read_json(args.json), json_path=args.json.resolve())}")
         return 0
@@ -69,7 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     path = report.write_json(results)
     print(f"results: {path}")
     if not args.no_markdown:
+        kept = fuzz.section_of(report.RESULTS_MD)  # the fuzzer's section survives a regenerated report
         print(f"report: {report.write_markdown(results, json_path=path)}")
+        if kept:
+            fuzz.write_section(kept)
     return 0
 
 
