@@ -1,0 +1,68 @@
+"""Composite unique keys over a dense grid of few-valued columns (a room booked once a day)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dbsynth.sample.values import spread_keys
+from dbsynth.validate.checks import Keys, KeySet
+
+ROOMS, DAYS = list(range(10)), list(range(30))
+
+
+def _draw(n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Independent draws of each column: the copula's way, which repeats keys often."""
+    return pd.DataFrame({"room": rng.choice(ROOMS, n).astype(object), "day": rng.choice(DAYS, n).astype(object),
+                         "note": [f"n{i}" for i in range(n)]})
+
+
+def test_fully_packed_grid_is_filled_without_loss() -> None:
+    rng = np.random.default_rng(1)
+    frame = _draw(300, rng)
+    assert frame[["room", "day"]].duplicated().sum() > 50  # the draw alone repeats many keys
+    stuck = spread_keys(frame, ["room", "day"], domains={"room": ROOMS, "day": DAYS}, seen=KeySet(), rng=rng)
+    assert not stuck.any()
+    assert len(frame) == 300
+    assert set(frame[["room", "day"]].itertuples(index=False, name=None)) == {(r, d) for r in ROOMS for d in DAYS}
+
+
+def test_keys_of_earlier_chunks_stay_taken() -> None:
+    rng = np.random.default_rng(2)
+    seen = KeySet()
+    got: list[tuple] = []
+    for _ in range(3):  # three chunks of 100 fill the grid between them
+        frame = _draw(100, rng)
+        stuck = spread_keys(frame, ["room", "day"], domains={"room": ROOMS, "day": DAYS}, seen=seen, rng=rng)
+        assert not stuck.any()
+        keys = list(frame[["room", "day"]].itertuples(index=False, name=None))
+        assert len(set(keys)) == 100
+        seen.add(Keys(frame, ["room", "day"]))
+        got += keys
+    assert len(set(got)) == 300
+
+
+def test_repeats_move_one_column_when_they_can() -> None:
+    """A free neighbour (same room, another day) is preferred: the other columns keep their values."""
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"room": [1, 1, 1], "day": [5, 5, 5]}, dtype=object)
+    spread_keys(frame, ["room", "day"], domains={"room": ROOMS, "day": DAYS}, seen=KeySet(), rng=rng)
+    assert len(set(frame.itertuples(index=False, name=None))) == 3
+    moved = frame.iloc[1:]
+    assert ((moved["room"] == 1) | (moved["day"] == 5)).all()
+
+
+def test_grid_smaller_than_the_rows_reports_the_rest() -> None:
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({"room": rng.choice([0, 1], 7), "day": rng.choice([0, 1, 2], 7)}, dtype=object)
+    stuck = spread_keys(frame, ["room", "day"], domains={"room": [0, 1], "day": [0, 1, 2]}, seen=KeySet(), rng=rng)
+    assert stuck.sum() == 1  # 6 combinations for 7 rows
+    assert len(set(frame[~stuck].itertuples(index=False, name=None))) == 6
+
+
+def test_a_column_fixed_to_one_value_keeps_it() -> None:
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"site": ["a"] * 20, "room": rng.choice(range(20), 20)}, dtype=object)
+    stuck = spread_keys(frame, ["site", "room"], domains={"site": None, "room": list(range(20))},
+                        seen=KeySet(), rng=rng)
+    assert not stuck.any()
+    assert (frame["site"] == "a").all() and frame["room"].nunique() == 20
