@@ -64,9 +64,10 @@ def spread_keys(frame: pd.DataFrame, cols: list[str], *, domains: dict[str, list
         _spread_by_tries(frame, cols, free, domains, dup, taken, seen, rng)
         return stuck
     pool, open_ = grid
+    look_near = sum(len(domains[c] or ()) for c in free) <= NEAR_MAX
     for i in np.flatnonzero(dup):
         row = tuple(frame.loc[i, cols])
-        near = [k for k in _neighbours(row, cols, free, domains) if k in open_]
+        near = [k for k in _neighbours(row, cols, free, domains) if k in open_] if look_near else []
         key = near[int(rng.integers(len(near)))] if near else _next_open(pool, open_)
         if key is None:
             stuck[i] = True
@@ -78,6 +79,7 @@ def spread_keys(frame: pd.DataFrame, cols: list[str], *, domains: dict[str, list
 
 
 GRID_MAX = 200_000  # combinations listed at most; beyond, random tries as before
+NEAR_MAX = 500  # one-column neighbours tried per repeat while the domains are this small
 
 
 def _free_grid(frame: pd.DataFrame, cols: list[str], domains: dict[str, list[Any] | None], taken: set[Any],
@@ -105,7 +107,7 @@ def _free_grid(frame: pd.DataFrame, cols: list[str], domains: dict[str, list[Any
     weight = np.ones(len(combos))
     for c in cols:  # how often each value is already drawn: the learned marginal, as sampled
         share = frame[c].value_counts(normalize=True)
-        weight *= combos[c].map(lambda v: share.get(v, 0.0)).to_numpy(dtype=float) + 1.0 / len(frame)
+        weight *= combos[c].map(share).fillna(0.0).to_numpy(dtype=float) + 1.0 / len(frame)
     tuples = list(combos.itertuples(index=False, name=None))
     order = np.argsort(-np.log(rng.uniform(size=len(combos))) / weight)  # weighted, without replacement
     pool = [tuples[j] for j in order if ok[j] and tuples[j] not in taken]
