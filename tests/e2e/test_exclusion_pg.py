@@ -9,14 +9,14 @@ def test_exclude_equal_grid_is_filled_exactly(pg_databases: PgDatabases) -> None
     """10 rooms x 30 days, each pair once: all 300 rows come back, one per pair."""
     src, dst, out = seeded(pg_databases, "03_exclude_constraint")
     ok(out)
-    assert counts(dst)["slot"] == counts(src)["slot"] == 300
+    assert counts(dst)["public.slot"] == counts(src)["public.slot"] == 300
     assert rows(dst, "SELECT count(DISTINCT (room, day)) FROM slot") == [(300,)]
 
 
 def test_exclude_overlapping_ranges_are_laid_out_apart(pg_databases: PgDatabases) -> None:
     src, dst, out = seeded(pg_databases, "04_exclude_tstzrange")
     ok(out)
-    assert counts(dst)["booking"] == counts(src)["booking"] == 300
+    assert counts(dst)["public.booking"] == counts(src)["public.booking"] == 300
     assert rows(dst, "SELECT count(*) FROM booking a JOIN booking b ON a.room = b.room AND a.id < b.id "
                      "AND a.during && b.during") == [(0,)]
     assert rows(dst, "SELECT count(*) FROM booking WHERE isempty(during) OR upper(during) - lower(during) "
