@@ -59,16 +59,18 @@ def spread_keys(frame: pd.DataFrame, cols: list[str], *, domains: dict[str, list
     if not dup.any():
         return stuck
     taken = set(frame.loc[~dup & keys.valid, cols].itertuples(index=False, name=None))
-    grid = _free_grid(frame, cols, domains, taken, seen, rng)
+    at = [cols.index(c) for c in cols if c not in free]
+    rows = {i: tuple(frame.loc[i, cols]) for i in np.flatnonzero(dup)}
+    groups = list(dict.fromkeys(tuple(r[k] for k in at) for r in rows.values()))
+    grid = _free_grid(frame, cols, free, domains, groups, taken, seen, rng)
     if grid is None:
         _spread_by_tries(frame, cols, free, domains, dup, taken, seen, rng)
         return stuck
-    pool, open_ = grid
+    pools, open_ = grid
     look_near = sum(len(domains[c] or ()) for c in free) <= NEAR_MAX
-    for i in np.flatnonzero(dup):
-        row = tuple(frame.loc[i, cols])
+    for i, row in rows.items():
         near = [k for k in _neighbours(row, cols, free, domains) if k in open_] if look_near else []
-        key = near[int(rng.integers(len(near)))] if near else _next_open(pool, open_)
+        key = near[int(rng.integers(len(near)))] if near else _next_open(pools[tuple(row[k] for k in at)], open_)
         if key is None:
             stuck[i] = True
             continue
@@ -82,36 +84,43 @@ GRID_MAX = 200_000  # combinations listed at most; beyond, random tries as befor
 NEAR_MAX = 500  # one-column neighbours tried per repeat while the domains are this small
 
 
-def _free_grid(frame: pd.DataFrame, cols: list[str], domains: dict[str, list[Any] | None], taken: set[Any],
-               seen: "KeySet", rng: np.random.Generator) -> tuple[list[Any], set[Any]] | None:
-    """Free combinations of the columns' values (a fixed column keeps its one value), in a weighted
-    random order (common values first), and as a set; None when the grid is too large to list."""
+def _free_grid(frame: pd.DataFrame, cols: list[str], free: list[str], domains: dict[str, list[Any] | None],
+               groups: list[tuple[Any, ...]], taken: set[Any], seen: "KeySet", rng: np.random.Generator
+               ) -> tuple[dict[tuple[Any, ...], list[Any]], set[Any]] | None:
+    """Free keys per group of the fixed columns' values (a context FK, a column without a small
+    domain): the free columns' grid, in a weighted random order (common values first), and as one
+    set; None when the grids are too large to list."""
     from dbsynth.validate.checks import Keys
 
-    values: list[list[Any]] = []
-    for c in cols:
-        dom = domains.get(c)
-        if dom is None or len(dom) <= 1:
-            held = pd.unique(frame[c].dropna().to_numpy(dtype=object)).tolist()
-            if len(held) != 1:
-                return None  # an unmodelled column with several values: no grid to list
-            dom = held
-        values.append(list(dom))
-    size = math.prod(len(v) for v in values)
-    if size > GRID_MAX:
+    values = [list(domains[c] or []) for c in free]
+    size = len(groups) * math.prod(len(v) for v in values)
+    if not groups or size > GRID_MAX:
         return None
-    combos = pd.MultiIndex.from_product(values).to_frame(index=False, name=cols)
+    fixed = [c for c in cols if c not in free]
+    product = pd.MultiIndex.from_product(values).to_frame(index=False, name=free)
+    parts = []
+    for g in groups:
+        part = product.copy()
+        for c, v in zip(fixed, g):
+            part[c] = pd.Series([v] * len(part), dtype=object)
+        parts.append(part)
+    combos = pd.concat(parts, ignore_index=True)[cols]
     ok = np.ones(len(combos), dtype=bool)
     if len(seen):
         ok &= ~seen.contains(Keys(combos, cols))
     weight = np.ones(len(combos))
-    for c in cols:  # how often each value is already drawn: the learned marginal, as sampled
+    for c in free:  # how often each value is already drawn: the learned marginal, as sampled
         share = frame[c].value_counts(normalize=True)
         weight *= combos[c].map(share).fillna(0.0).to_numpy(dtype=float) + 1.0 / len(frame)
     tuples = list(combos.itertuples(index=False, name=None))
-    order = np.argsort(-np.log(rng.uniform(size=len(combos))) / weight)  # weighted, without replacement
-    pool = [tuples[j] for j in order if ok[j] and tuples[j] not in taken]
-    return pool[::-1], set(pool)
+    at = [cols.index(c) for c in fixed]
+    pools: dict[tuple[Any, ...], list[Any]] = {g: [] for g in groups}
+    for j in np.argsort(-np.log(rng.uniform(size=len(combos))) / weight):  # weighted, without replacement
+        key = tuples[j]
+        if ok[j] and key not in taken:
+            pools[tuple(key[k] for k in at)].append(key)
+    opened = {k for pool in pools.values() for k in pool}
+    return {g: pool[::-1] for g, pool in pools.items()}, opened
 
 
 def _next_open(pool: list[Any], open_: set[Any]) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dbsynth.sample import values
 from dbsynth.sample.values import spread_keys
 from dbsynth.validate.checks import Keys, KeySet
 
@@ -66,3 +67,28 @@ def test_a_column_fixed_to_one_value_keeps_it() -> None:
                         seen=KeySet(), rng=rng)
     assert not stuck.any()
     assert (frame["site"] == "a").all() and frame["room"].nunique() == 20
+
+
+def test_each_parent_gets_its_own_grid() -> None:
+    """UNIQUE (order_id, slot) with order_id from the parent: only slot moves, within each order."""
+    rng = np.random.default_rng(6)
+    parents = np.repeat([10, 20, 30], 5)
+    frame = pd.DataFrame({"order_id": parents, "slot": rng.choice(range(5), 15)}, dtype=object)
+    stuck = spread_keys(frame, ["order_id", "slot"], domains={"order_id": None, "slot": list(range(5))},
+                        seen=KeySet(), rng=rng)
+    assert not stuck.any()
+    assert frame["order_id"].tolist() == parents.tolist()
+    assert frame.groupby("order_id")["slot"].nunique().tolist() == [5, 5, 5]
+
+
+def test_common_values_are_taken_first(monkeypatch) -> None:
+    """A free cell is drawn by how common its values are: the frequent room before the unseen one."""
+    monkeypatch.setattr(values, "NEAR_MAX", 0)  # straight to the weighted pool
+    got = []
+    for seed in range(200):
+        rng = np.random.default_rng(seed)
+        frame = pd.DataFrame({"room": [0] * 8 + [1] * 2 + [0], "day": list(range(10)) + [0]}, dtype=object)
+        spread_keys(frame, ["room", "day"], domains={"room": [0, 1, 2], "day": list(range(10))},
+                    seen=KeySet(), rng=rng)
+        got.append(frame.loc[10, "room"])
+    assert got.count(0) > got.count(2) > 0
