@@ -470,8 +470,15 @@ class Sampler:
                      rng: np.random.Generator) -> np.ndarray:
         from dbsynth.validate.checks import KeySet
 
-        return V.spread_keys(frame, cols, domains={c: V.domain_of(tp.model.transforms, c) for c in cols},
-                             seen=self.key_sets.get((tp.name, ",".join(cols)), KeySet()), rng=rng)
+        domains = {c: V.domain_of(tp.model.transforms, c) for c in cols}
+        seen = self.key_sets.get((tp.name, ",".join(cols)), KeySet())
+        stuck = V.spread_keys(frame, cols, domains=domains, seen=seen, rng=rng)
+        if stuck.any():  # the observed values are used up: values the column's type allows, unseen so far
+            table = self.m.schema.table(tp.name)
+            wide = {c: V.widened_domain(table.column(c), domains[c]) for c in cols}
+            if wide != domains:
+                stuck = V.spread_keys(frame, cols, domains=wide, seen=seen, rng=rng)
+        return stuck
 
     def _place_ranges(self, tp: "TablePlan", frame: pd.DataFrame, keep: np.ndarray) -> None:
         """Lay out ranges under EXCLUDE (k WITH =, r WITH &&) so no two with equal keys overlap.

@@ -12,7 +12,7 @@ from dbsynth.transform.columns import CategoricalTransform, ColumnTransform, Dat
 
 if TYPE_CHECKING:
     from dbsynth.engines.copula.engine import KeySpec
-    from dbsynth.schema.model import ExclusionConstraint, Table
+    from dbsynth.schema.model import Column, ExclusionConstraint, Table
     from dbsynth.validate.checks import KeySet
 
 SPREAD_MAX_ROWS = 2_000  # beyond this, repeats are dropped (and counted) as before
@@ -29,6 +29,14 @@ def domain_of(transforms: Sequence[ColumnTransform], column: str) -> list[Any] |
         if isinstance(t, NumericTransform) and not isinstance(t, DatetimeTransform) and t.support is not None:
             return [v for v in t._finish(np.asarray(t.support, dtype=float)) if v is not None]
     return None
+
+
+def widened_domain(column: "Column", observed: list[Any] | None) -> list[Any] | None:
+    """The observed values, then those the column's type allows but the source never held (the
+    labels of a PostgreSQL ENUM): tried only once the observed combinations are used up."""
+    if observed is None or not column.enum_values:
+        return observed
+    return list(observed) + [v for v in column.enum_values if v not in set(observed)]
 
 
 def spread_keys(frame: pd.DataFrame, cols: list[str], *, domains: dict[str, list[Any] | None], seen: "KeySet",

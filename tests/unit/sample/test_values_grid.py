@@ -92,3 +92,20 @@ def test_common_values_are_taken_first(monkeypatch) -> None:
                     seen=KeySet(), rng=rng)
         got.append(frame.loc[10, "room"])
     assert got.count(0) > got.count(2) > 0
+
+
+def test_unseen_enum_labels_open_only_when_the_observed_grid_is_full() -> None:
+    from dbsynth.sample.values import widened_domain
+    from dbsynth.schema.model import Column, LogicalType
+
+    shift = Column("shift", LogicalType.TEXT, "shift_kind", enum_values=("early", "late", "night"))
+    assert widened_domain(shift, ["late", "early"]) == ["late", "early", "night"]
+    assert widened_domain(Column("day", LogicalType.INTEGER, "integer"), [1, 2]) == [1, 2]
+    rng = np.random.default_rng(8)
+    frame = pd.DataFrame({"room": [0, 0, 1, 1, 0], "shift": ["early", "late", "early", "late", "early"]}, dtype=object)
+    domains = {"room": [0, 1], "shift": ["early", "late"]}
+    stuck = spread_keys(frame, ["room", "shift"], domains=domains, seen=KeySet(), rng=rng)
+    assert stuck.tolist() == [False] * 4 + [True]
+    wide = {"room": [0, 1], "shift": widened_domain(shift, domains["shift"])}
+    assert not spread_keys(frame, ["room", "shift"], domains=wide, seen=KeySet(), rng=rng).any()
+    assert frame.loc[4, "shift"] == "night" and frame.iloc[:4]["shift"].isin(["early", "late"]).all()
