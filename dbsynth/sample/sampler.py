@@ -372,6 +372,11 @@ class Sampler:
         linked |= set(tp.context.columns if tp.context else ())
         bounds, orders = R.numeric_checks([c.sqltext for c in table.checks], dialect=self.m.schema.dialect,
                                           columns=list(table.column_names))
+        for col in (c for c in table.columns if c.domain_checks):  # a DOMAIN's CHECKs speak of VALUE
+            mine = R.numeric_checks(list(col.domain_checks), dialect=self.m.schema.dialect, columns=["VALUE"])[0]
+            if "VALUE" in mine:
+                b = replace(mine["VALUE"], column=col.name)
+                bounds[col.name] = bounds[col.name].tighten(b) if col.name in bounds else b
         numeric = {c.name: c for c in table.columns if c.logical_type in _NUMERIC}
         whole = [c for c, col in numeric.items() if col.logical_type == LogicalType.INTEGER or col.scale == 0]
         orders = [o for o in orders if o.left not in linked and o.right not in linked]

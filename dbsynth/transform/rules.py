@@ -550,7 +550,7 @@ def _bounds_of(term: Any, by_lower: dict[str, str], source: str) -> list[Bound]:
         col = _column(term.this, by_lower)
         lo, hi = _literal(_bare(term.args.get("low"))), _literal(_bare(term.args.get("high")))
         if col and _is_num(lo) and _is_num(hi):
-            return [Bound(col, float(lo), False, float(hi), False, source)]
+            return [Bound(col, float(_as_number(lo)), False, float(_as_number(hi)), False, source)]
         return []
     name = type(term).__name__
     if name not in _FLIP or not hasattr(term, "expression"):
@@ -560,14 +560,24 @@ def _bounds_of(term: Any, by_lower: dict[str, str], source: str) -> list[Bound]:
         col, value, op = _column(term.expression, by_lower), _literal(_bare(term.this)), _FLIP[name]
     if col is None or not _is_num(value):
         return []
-    v = float(value)
+    v = float(_as_number(value))
     return [{"GT": Bound(col, v, True, source=source), "GTE": Bound(col, v, False, source=source),
              "LT": Bound(col, hi=v, hi_open=True, source=source), "LTE": Bound(col, hi=v, source=source),
              "EQ": Bound(col, v, False, v, False, source)}[op]]
 
 
 def _is_num(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(_as_number(value), (int, float))
+
+
+def _as_number(value: Any) -> Any:
+    """PostgreSQL reflects ``qty >= -5`` as ``qty >= '-5'::integer``: a numeric string counts."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return _NO
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else _NO
 
 
 def _order_of(term: Any, by_lower: dict[str, str], source: str) -> Order | None:
