@@ -380,11 +380,12 @@ class Sampler:
         numeric = {c.name: c for c in table.columns if c.logical_type in _NUMERIC}
         whole = [c for c, col in numeric.items() if col.logical_type == LogicalType.INTEGER or col.scale == 0]
         orders = [o for o in orders if o.left not in linked and o.right not in linked]
+        unique = {tuple(k) for k in tp.unique_sets}
         for _ in range(2):  # a swap can carry a value past the other column's bound
             for name, b in bounds.items():
                 if name in numeric and name not in linked and cols.get(name) is not None:
                     cols[name] = R.clip_to_bound(cols[name], b, rng=rng, integer=name in whole,
-                                                 scale=numeric[name].scale)
+                                                 scale=numeric[name].scale, unique=(name,) in unique)
             R.enforce_orders(cols, orders, integer=whole)
         for key in (k for k in tp.unique_sets if len(k) > 1 and all(cols.get(c) is not None for c in k)):
             for c in (c for c in key if c in bounds and c in whole and c not in linked):

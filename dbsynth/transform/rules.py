@@ -593,7 +593,7 @@ def _order_of(term: Any, by_lower: dict[str, str], source: str) -> Order | None:
 
 
 def clip_to_bound(values: np.ndarray, bound: Bound, *, rng: np.random.Generator, integer: bool,
-                  scale: int | None = None) -> np.ndarray:
+                  scale: int | None = None, unique: bool = False) -> np.ndarray:
     """Values outside `bound` redrawn inside it, on the column's grid (NULLs and text untouched).
 
     A value is redrawn from the in-bound values of the column (keeping the
@@ -611,8 +611,16 @@ def clip_to_bound(values: np.ndarray, bound: Bound, *, rng: np.random.Generator,
                               f"({bound.source}): no {'integer' if integer else 'value'} lies in the bounds",
                               hint="give the column values through a config override, or drop the CHECK")
     good = [v for v in out if _number(v) is not None and bound.holds(v)]
+    if unique and integer and lo is not None and hi is not None and hi - lo <= 1_000_000:
+        # a UNIQUE column takes integers of the range that no row holds yet
+        present = {_number(v) for v in out}
+        room = [x for x in range(int(lo), int(hi) + 1) if float(x) not in present]
+        picks = rng.permutation(len(room))[:len(bad)] if room else []
+        for i, k in zip(bad, picks):
+            out[i] = room[int(k)]
+        return out
     for i in bad:
-        if len(good) >= 8:
+        if len(good) >= 8 and not unique:
             out[i] = good[int(rng.integers(len(good)))]
             continue
         x = _draw_in(lo, hi, bound, rng, step)

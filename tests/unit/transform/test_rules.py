@@ -189,3 +189,10 @@ def test_grid_key_fixed_groups_cap_the_family() -> None:
     cols = {"order_id": np.array([1] * 5, dtype=object), "line": np.arange(1, 6).astype(object)}
     grid_key(cols, "line", ["order_id"], 1, 3, used={}, rng=np.random.default_rng(0), movable=False)
     assert sorted(cols["line"][:3]) == [1, 2, 3]  # the surplus repeats and is dropped by the key check
+
+
+def test_clip_unique_column_takes_unused_integers() -> None:
+    bound = Bound("qty", 1, False, 20, False, "qty BETWEEN 1 AND 20")
+    values = np.array(list(range(1, 11)) + [50, 60, 70, -1], dtype=object)
+    out = clip_to_bound(values, bound, rng=np.random.default_rng(0), integer=True, unique=True)
+    assert len(set(out.tolist())) == len(out) and all(1 <= v <= 20 for v in out)
