@@ -659,7 +659,7 @@ def enforce_orders(cols: dict[str, Any], orders: Sequence[Order], *, integer: Se
     for o in orders:
         if o.left not in cols or o.right not in cols or cols[o.left] is None or cols[o.right] is None:
             continue
-        a, b = np.asarray(cols[o.left], dtype=object).copy(), np.asarray(cols[o.right], dtype=object).copy()
+        a, b = _objects(cols[o.left]), _objects(cols[o.right])
         for i in range(len(a)):
             x, y = a[i], b[i]
             if x is None or y is None or _missing(x) or _missing(y):
@@ -672,6 +672,15 @@ def enforce_orders(cols: dict[str, Any], orders: Sequence[Order], *, integer: Se
             except TypeError:  # mixed dirty values: the validator judges them
                 continue
         cols[o.left], cols[o.right] = a, b
+
+
+def _objects(values: Any) -> np.ndarray:
+    """An object copy; datetime64 arrays become Timestamps (a plain cast would give integers)."""
+    import pandas as pd
+
+    if getattr(values, "dtype", None) is not None and values.dtype.kind in "mM":
+        return pd.Series(values).astype(object).to_numpy().copy()
+    return np.asarray(values, dtype=object).copy()
 
 
 def _missing(value: Any) -> bool:

@@ -196,3 +196,14 @@ def test_clip_unique_column_takes_unused_integers() -> None:
     values = np.array(list(range(1, 11)) + [50, 60, 70, -1], dtype=object)
     out = clip_to_bound(values, bound, rng=np.random.default_rng(0), integer=True, unique=True)
     assert len(set(out.tolist())) == len(out) and all(1 <= v <= 20 for v in out)
+
+
+def test_orders_keep_datetime64_values_as_dates() -> None:
+    import pandas as pd
+
+    _, orders = _num(["CHECK (lo_val <= hi_val)"])
+    cols = {"lo_val": pd.to_datetime(["2021-03-01", "2020-01-01"]).to_numpy(),
+            "hi_val": pd.to_datetime(["2020-01-01", None]).to_numpy()}
+    enforce_orders(cols, orders)
+    assert cols["lo_val"][0] == pd.Timestamp("2020-01-01") and cols["hi_val"][0] == pd.Timestamp("2021-03-01")
+    assert cols["lo_val"][1] == pd.Timestamp("2020-01-01")
