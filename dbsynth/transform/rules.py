@@ -704,6 +704,9 @@ def grid_key(cols: dict[str, Any], column: str, others: Sequence[str], lo: int, 
     groups = [tuple(np.asarray(cols[c], dtype=object)[i] for c in others) for i in range(n)]
     width = hi - lo + 1
     moved = {c: np.asarray(cols[c], dtype=object).copy() for c in others}
+    for g in groups:  # every combination of the chunk can take a surplus row
+        if not any(v is None for v in g):
+            used.setdefault(g, set())
     for i in range(n):
         g = groups[i]
         if any(v is None for v in g):

@@ -207,3 +207,11 @@ def test_orders_keep_datetime64_values_as_dates() -> None:
     enforce_orders(cols, orders)
     assert cols["lo_val"][0] == pd.Timestamp("2020-01-01") and cols["hi_val"][0] == pd.Timestamp("2021-03-01")
     assert cols["lo_val"][1] == pd.Timestamp("2020-01-01")
+
+
+def test_grid_key_moves_a_surplus_child_to_a_parent_with_room() -> None:
+    cols = {"order_id": np.array([1, 1, 1, 1, 2], dtype=object), "line": np.arange(1, 6).astype(object)}
+    grid_key(cols, "line", ["order_id"], 1, 3, used={}, rng=np.random.default_rng(0))
+    keys = list(zip(cols["order_id"], cols["line"]))
+    assert len(set(keys)) == 5 and all(1 <= line <= 3 for _, line in keys)
+    assert sorted(cols["order_id"].tolist()) == [1, 1, 1, 2, 2]
