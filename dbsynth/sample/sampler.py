@@ -52,6 +52,7 @@ class Sampler:
         self.spread: dict[str, np.ndarray] = {}  # children per resident parent row, over all batches
         self.rules: dict[str, dict[str, list[Any]]] = {}  # one-column CHECK rules per table
         self.group_used: dict[tuple[str, str], dict[Any, int]] = {}  # numbers used per parent key
+        self.grid_used: dict[tuple[str, str], dict[Any, set[int]]] = {}  # bounded key values per combination
 
     def _inbound(self) -> dict[str, list[tuple[str, "KeySpec"]]]:
         out: dict[str, list[tuple[str, KeySpec]]] = {}
@@ -361,6 +362,45 @@ class Sampler:
             if column in unique:
                 self.seen.setdefault((tp.name, column), set()).update(v for v in values if v is not None)
             cols[column] = values
+        self._apply_bounds(tp, cols, rng)
+
+    def _apply_bounds(self, tp: "TablePlan", cols: dict[str, Any], rng: np.random.Generator) -> None:
+        """Numeric CHECK bounds and cross-column orders (transform/rules.py), and bounded integer
+        columns of composite keys drawn without repeats within the other key columns."""
+        from dbsynth.transform import rules as R
+
+        table = self.m.schema.table(tp.name)
+        linked = {c for s in tp.keys if s.kind not in ("pk_int", "uuid", "pattern") for c in s.columns}
+        linked |= set(tp.context.columns if tp.context else ())
+        bounds, orders = R.numeric_checks([c.sqltext for c in table.checks], dialect=self.m.schema.dialect,
+                                          columns=list(table.column_names))
+        for col in (c for c in table.columns if c.domain_checks):  # a DOMAIN's CHECKs speak of VALUE
+            mine = R.numeric_checks(list(col.domain_checks), dialect=self.m.schema.dialect, columns=["VALUE"])[0]
+            if "VALUE" in mine:
+                b = replace(mine["VALUE"], column=col.name)
+                bounds[col.name] = bounds[col.name].tighten(b) if col.name in bounds else b
+        numeric = {c.name: c for c in table.columns if c.logical_type in _NUMERIC}
+        whole = [c for c, col in numeric.items() if col.logical_type == LogicalType.INTEGER or col.scale == 0]
+        orders = [o for o in orders if o.left not in linked and o.right not in linked]
+        unique = {tuple(k) for k in tp.unique_sets}
+        for _ in range(2):  # a swap can carry a value past the other column's bound
+            for name, b in bounds.items():
+                if name in numeric and name not in linked and cols.get(name) is not None:
+                    cols[name] = R.clip_to_bound(cols[name], b, rng=rng, integer=name in whole,
+                                                 scale=numeric[name].scale, unique=(name,) in unique)
+            R.enforce_orders(cols, orders, integer=whole)
+        for key in (k for k in tp.unique_sets if len(k) > 1 and all(cols.get(c) is not None for c in k)):
+            for c in (c for c in key if c in bounds and c in whole and c not in linked):
+                lo, hi = bounds[c].grid(1.0)
+                if lo is None or hi is None or hi - lo > 100_000:
+                    continue
+                others = [o for o in key if o != c]
+                free = [o for o in others if o in whole and o not in linked and o not in bounds]
+                used = self.grid_used.setdefault((tp.name, ",".join(key)), {})
+                R.grid_key(cols, c, others, int(lo), int(hi), used=used, rng=rng, free=free,
+                           movable=all(set(s.columns) <= set(others) or not set(s.columns) & set(others)
+                                       for s in tp.keys))
+                break
 
     def _rules(self, tp: "TablePlan") -> dict[str, list[Any]]:
         if tp.name not in self.rules:
@@ -615,6 +655,9 @@ class Sampler:
             frames[tp.context.referred_table] = parent
         frame, _, _ = self._generate(tp, n, pidx, frames, {}, rng)
         return self._finish(table, frame)
+
+
+_NUMERIC = (LogicalType.INTEGER, LogicalType.FLOAT, LogicalType.DECIMAL)
 
 
 def _kind(value: str | None) -> Any:

@@ -13,6 +13,7 @@ alone. A pattern dbsynth cannot draw from is a ConstraintError naming it.
 from __future__ import annotations
 
 import functools
+import math
 import re
 import string
 from dataclasses import dataclass
@@ -435,3 +436,311 @@ def _charset(items: list[Any]) -> list[str]:
     if negate:
         return [c for c in _PRINTABLE if c not in chars]
     return sorted(chars)
+
+
+# ---- numeric bounds and order relations -----------------------------------------
+# ``hr >= 0 AND hr < 16``, ``qty BETWEEN 1 AND 9``, ``price >= 0`` and
+# ``lo_val <= hi_val`` break for values a model draws outside the source's
+# range (a key counter, a widened tail, independent columns). The CHECK terms
+# are parsed into bounds and orders and the values made to satisfy them: a
+# value outside its bounds is redrawn inside them (on the column's integer or
+# decimal grid), an ordered pair is swapped.
+@dataclass(frozen=True)
+class Bound:
+    """lo <(=) column <(=) hi; None is unbounded. `source`: the CHECK texts it came from."""
+
+    column: str
+    lo: float | None = None
+    lo_open: bool = False
+    hi: float | None = None
+    hi_open: bool = False
+    source: str = ""
+
+    def tighten(self, other: "Bound") -> "Bound":
+        lo, lo_open, hi, hi_open = self.lo, self.lo_open, self.hi, self.hi_open
+        if other.lo is not None and (lo is None or other.lo > lo or (other.lo == lo and other.lo_open)):
+            lo, lo_open = other.lo, other.lo_open
+        if other.hi is not None and (hi is None or other.hi < hi or (other.hi == hi and other.hi_open)):
+            hi, hi_open = other.hi, other.hi_open
+        source = self.source if other.source in self.source else f"{self.source}; {other.source}".strip("; ")
+        return Bound(self.column, lo, lo_open, hi, hi_open, source)
+
+    def grid(self, step: float) -> tuple[float | None, float | None]:
+        """The smallest and largest values on a grid of `step` (1 for integers) inside the bound."""
+        lo = hi = None
+        if self.lo is not None:
+            lo = math.ceil(round(self.lo / step, 9)) * step
+            lo = lo + step if self.lo_open and lo <= self.lo else lo
+        if self.hi is not None:
+            hi = math.floor(round(self.hi / step, 9)) * step
+            hi = hi - step if self.hi_open and hi >= self.hi else hi
+        return lo, hi
+
+    def holds(self, value: Any) -> bool:
+        x = _number(value)
+        if x is None:
+            return True  # NULL passes; text is the validator's to judge
+        if self.lo is not None and (x < self.lo or (self.lo_open and x == self.lo)):
+            return False
+        return not (self.hi is not None and (x > self.hi or (self.hi_open and x == self.hi)))
+
+
+@dataclass(frozen=True)
+class Order:
+    """left < right (strict) or left <= right."""
+
+    left: str
+    right: str
+    strict: bool = False
+    source: str = ""
+
+
+def _number(value: Any) -> float | None:
+    if value is None or isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, float, np.integer, np.floating)) or type(value).__name__ == "Decimal":
+        x = float(value)
+        return None if math.isnan(x) else x
+    return None
+
+
+_FLIP = {"GT": "LT", "GTE": "LTE", "LT": "GT", "LTE": "GTE", "EQ": "EQ"}
+
+
+def numeric_checks(checks: Sequence[str], *, dialect: str, columns: Sequence[str]
+                   ) -> tuple[dict[str, Bound], list[Order]]:
+    """Per-column bounds and cross-column orders from the top-level AND terms of `checks`."""
+    bounds, orders = _numeric_checks(tuple(checks), dialect, tuple(columns))
+    return dict(bounds), list(orders)
+
+
+@functools.lru_cache(maxsize=512)
+def _numeric_checks(checks: tuple[str, ...], dialect: str, columns: tuple[str, ...]
+                    ) -> tuple[dict[str, Bound], list[Order]]:
+    import sqlglot
+
+    by_lower = {c.lower(): c for c in columns}
+    bounds: dict[str, Bound] = {}
+    orders: list[Order] = []
+    for text in checks:
+        try:
+            tree = sqlglot.parse_one(_strip_check(text), read=_SQLGLOT_DIALECTS.get(dialect, dialect))
+        except Exception:  # an unparseable CHECK is the validator's to report
+            continue
+        for term in _conjuncts(tree):
+            for b in _bounds_of(term, by_lower, text):
+                bounds[b.column] = bounds[b.column].tighten(b) if b.column in bounds else b
+            order = _order_of(term, by_lower, text)
+            if order is not None:
+                orders.append(order)
+    return bounds, orders
+
+
+def _column(node: Any, by_lower: dict[str, str]) -> str | None:
+    from sqlglot import exp
+
+    node = _bare(node)
+    return by_lower.get(node.name.lower()) if isinstance(node, exp.Column) else None
+
+
+def _bounds_of(term: Any, by_lower: dict[str, str], source: str) -> list[Bound]:
+    from sqlglot import exp
+
+    if isinstance(term, exp.Between):
+        col = _column(term.this, by_lower)
+        lo, hi = _literal(_bare(term.args.get("low"))), _literal(_bare(term.args.get("high")))
+        if col and _is_num(lo) and _is_num(hi):
+            return [Bound(col, float(_as_number(lo)), False, float(_as_number(hi)), False, source)]
+        return []
+    name = type(term).__name__
+    if name not in _FLIP or not hasattr(term, "expression"):
+        return []
+    col, value, op = _column(term.this, by_lower), _literal(_bare(term.expression)), name
+    if col is None:  # 0 <= hr: the constant on the left
+        col, value, op = _column(term.expression, by_lower), _literal(_bare(term.this)), _FLIP[name]
+    if col is None or not _is_num(value):
+        return []
+    v = float(_as_number(value))
+    return [{"GT": Bound(col, v, True, source=source), "GTE": Bound(col, v, False, source=source),
+             "LT": Bound(col, hi=v, hi_open=True, source=source), "LTE": Bound(col, hi=v, source=source),
+             "EQ": Bound(col, v, False, v, False, source)}[op]]
+
+
+def _is_num(value: Any) -> bool:
+    return isinstance(_as_number(value), (int, float))
+
+
+def _as_number(value: Any) -> Any:
+    """PostgreSQL reflects ``qty >= -5`` as ``qty >= '-5'::integer``: a numeric string counts."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return _NO
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else _NO
+
+
+def _order_of(term: Any, by_lower: dict[str, str], source: str) -> Order | None:
+    name = type(term).__name__
+    if name not in ("GT", "GTE", "LT", "LTE") or not hasattr(term, "expression"):
+        return None
+    a, b = _column(term.this, by_lower), _column(term.expression, by_lower)
+    if a is None or b is None or a == b:
+        return None
+    if name in ("GT", "GTE"):
+        a, b = b, a
+    return Order(a, b, strict=name in ("GT", "LT"), source=source)
+
+
+def clip_to_bound(values: np.ndarray, bound: Bound, *, rng: np.random.Generator, integer: bool,
+                  scale: int | None = None, unique: bool = False) -> np.ndarray:
+    """Values outside `bound` redrawn inside it, on the column's grid (NULLs and text untouched).
+
+    A value is redrawn from the in-bound values of the column (keeping the
+    learned distribution) when there are some, else uniformly on the grid
+    between the bounds, else put on the nearest bound.
+    """
+    out = np.asarray(values, dtype=object).copy()
+    bad = [i for i, v in enumerate(out) if not bound.holds(v)]
+    if not bad:
+        return out
+    step = 1.0 if integer else (10.0 ** -scale if scale is not None else 0.0)
+    lo, hi = bound.grid(step) if step else (bound.lo, bound.hi)
+    if lo is not None and hi is not None and lo > hi:
+        raise ConstraintError(f"cannot generate values for column {bound.column!r} that satisfy CHECK "
+                              f"({bound.source}): no {'integer' if integer else 'value'} lies in the bounds",
+                              hint="give the column values through a config override, or drop the CHECK")
+    good = [v for v in out if _number(v) is not None and bound.holds(v)]
+    if unique and integer and lo is not None and hi is not None and hi - lo <= 1_000_000:
+        # a UNIQUE column takes integers of the range that no row holds yet
+        present = {_number(v) for v in out}
+        room = [x for x in range(int(lo), int(hi) + 1) if float(x) not in present]
+        picks = rng.permutation(len(room))[:len(bad)] if room else []
+        for i, k in zip(bad, picks):
+            out[i] = room[int(k)]
+        return out
+    for i in bad:
+        if len(good) >= 8 and not unique:
+            out[i] = good[int(rng.integers(len(good)))]
+            continue
+        x = _draw_in(lo, hi, bound, rng, step)
+        out[i] = _as_kind(x, out[i], integer, scale)
+    return out
+
+
+def _draw_in(lo: float | None, hi: float | None, bound: Bound, rng: np.random.Generator, step: float) -> float:
+    if lo is not None and hi is not None:
+        if step:
+            return lo + step * int(rng.integers(0, int(round((hi - lo) / step)) + 1))
+        x = float(rng.uniform(lo, hi))
+        return x if bound.holds(x) else (lo + hi) / 2
+    if lo is not None:
+        return lo if step or not bound.lo_open else math.nextafter(lo, math.inf)
+    assert hi is not None
+    return hi if step or not bound.hi_open else math.nextafter(hi, -math.inf)
+
+
+def _as_kind(x: float, like: Any, integer: bool, scale: int | None) -> Any:
+    if integer:
+        return int(round(x))
+    if type(like).__name__ == "Decimal":
+        from decimal import Decimal
+
+        return Decimal(str(round(x, scale))) if scale is not None else Decimal(str(x))
+    return round(x, scale) if scale is not None else x
+
+
+def enforce_orders(cols: dict[str, Any], orders: Sequence[Order], *, integer: Sequence[str] = ()) -> None:
+    """Swap the two values of every row that breaks an order (a <= b); NULLs satisfy a CHECK.
+
+    A strict order with equal values raises the right value by one step
+    (integers) or leaves it to the validator (other types, rare).
+    """
+    for o in orders:
+        if o.left not in cols or o.right not in cols or cols[o.left] is None or cols[o.right] is None:
+            continue
+        a, b = _objects(cols[o.left]), _objects(cols[o.right])
+        for i in range(len(a)):
+            x, y = a[i], b[i]
+            if x is None or y is None or _missing(x) or _missing(y):
+                continue
+            try:
+                if x > y:
+                    a[i], b[i] = y, x
+                elif o.strict and x == y and o.right in integer and _number(y) is not None:
+                    b[i] = int(y) + 1
+            except TypeError:  # mixed dirty values: the validator judges them
+                continue
+        cols[o.left], cols[o.right] = a, b
+
+
+def _objects(values: Any) -> np.ndarray:
+    """An object copy; datetime64 arrays become Timestamps (a plain cast would give integers)."""
+    import pandas as pd
+
+    if getattr(values, "dtype", None) is not None and values.dtype.kind in "mM":
+        return pd.Series(values).astype(object).to_numpy().copy()
+    return np.asarray(values, dtype=object).copy()
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(value != value)  # NaN / NaT
+    except Exception:
+        return False
+
+
+def grid_key(cols: dict[str, Any], column: str, others: Sequence[str], lo: int, hi: int, *,
+             used: dict[Any, set[int]], rng: np.random.Generator, free: Sequence[str] = (),
+             movable: bool = True) -> None:
+    """Give `column` of a composite key (day, hr) values in [lo, hi] never repeated within one
+    combination of `others`: a row whose combination is full moves to one with room (or, when
+    `free` names an integer column of `others`, to a new value of it past the largest seen).
+
+    `used` holds the values taken per combination, across chunks.
+    """
+    n = len(cols[column])
+    out = np.asarray(cols[column], dtype=object).copy()
+    groups = [tuple(np.asarray(cols[c], dtype=object)[i] for c in others) for i in range(n)]
+    width = hi - lo + 1
+    moved = {c: np.asarray(cols[c], dtype=object).copy() for c in others}
+    for g in groups:  # every combination of the chunk can take a surplus row
+        if not any(v is None for v in g):
+            used.setdefault(g, set())
+    for i in range(n):
+        g = groups[i]
+        if any(v is None for v in g):
+            continue
+        taken = used.setdefault(g, set())
+        if len(taken) >= width:
+            g = _group_with_room(used, width, others, free, rng) if movable else None
+            if g is None:
+                continue  # no room anywhere: the repeat is dropped (and counted) as before
+            taken = used.setdefault(g, set())
+            for c, v in zip(others, g):
+                moved[c][i] = v
+        value = out[i]
+        x = _number(value)
+        if x is None or x != int(x) or not lo <= x <= hi or int(x) in taken:
+            room = [v for v in range(lo, hi + 1) if v not in taken] if width <= 100_000 else []
+            value = room[int(rng.integers(len(room)))] if room else value
+        taken.add(int(value))
+        out[i] = int(value)
+    cols[column] = out
+    for c in others:
+        cols[c] = moved[c]
+
+
+def _group_with_room(used: dict[Any, set[int]], width: int, others: Sequence[str], free: Sequence[str],
+                     rng: np.random.Generator) -> tuple[Any, ...] | None:
+    open_groups = [g for g, t in used.items() if len(t) < width]
+    if open_groups:
+        return open_groups[int(rng.integers(len(open_groups)))]
+    for c in free:
+        k = list(others).index(c)
+        numbers = [int(g[k]) for g in used if _number(g[k]) is not None]
+        if not numbers or not used:
+            continue
+        base = next(iter(used))
+        return tuple(max(numbers) + 1 if j == k else v for j, v in enumerate(base))
+    return None
