@@ -82,7 +82,8 @@ def test_repair_resamples_until_good() -> None:
     res = v.repair(children([1, 2, 3, 4], [1, 9, 2, 1], [1, 1, -5, 2]), resample=resample)
     assert calls == [2, 2]
     assert len(res.valid) == 4 and res.rejected == 0
-    assert res.valid["id"].tolist() == [1, 4, 100, 101]
+    # repaired rows keep their key; the FK-failing row took a fresh pid, the CHECK-failing one kept its own
+    assert res.valid["id"].tolist() == [1, 4, 2, 3] and res.valid["pid"].tolist() == [1, 1, 1, 2]
     counts = v.summary().counts["child"]
     assert counts["foreign_key"] == {"found": 1, "repaired": 1, "dropped": 0}
     assert counts["check"] == {"found": 1, "repaired": 1, "dropped": 0}
@@ -95,7 +96,7 @@ def test_repair_gives_up_after_max_retries_and_never_returns_bad_rows() -> None:
 
     def always_bad(n: int) -> pd.DataFrame:
         calls.append(n)
-        return pd.DataFrame({"id": [1] * n, "pid": [1] * n, "qty": [1] * n})  # duplicate PK 1
+        return pd.DataFrame({"id": [1] * n, "pid": [1] * n, "qty": [0] * n})  # duplicate PK 1, failing CHECK
 
     res = v.repair(children([1, 2], [1, 1], [1, 0]), resample=always_bad)
     assert len(calls) == 2
@@ -109,7 +110,7 @@ def test_repair_with_short_resample_drops_the_rest() -> None:
     v.check(parents([1], ["a"]))
     res = v.repair(children([1, 2, 3], [1, 5, 6]),
                    resample=lambda n: pd.DataFrame({"id": [50], "pid": [1], "qty": [1]}))
-    assert res.valid["id"].tolist() == [1, 50] and res.rejected == 1
+    assert res.valid["id"].tolist() == [1, 2] and res.rejected == 1  # the stand-in keeps the key of row 2
     assert v.summary().counts["child"]["foreign_key"] == {"found": 2, "repaired": 1, "dropped": 1}
 
 
