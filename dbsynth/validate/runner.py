@@ -329,8 +329,8 @@ class Validator:
     def _refuse_parent_drop(self, table: Table, kinds: np.ndarray, rounds: int) -> None:
         kind = Counter(kinds).most_common(1)[0][0]
         rule = self._summary.details.get((table.name, kind), kind.replace("_", " "))
-        raise ConstraintError(f"table {table.name!r}: {len(kinds):,} row(s) still fail {rule} after {rounds} "
-                              "repair attempts; other tables reference these rows, so they cannot be dropped",
+        raise ConstraintError(f"table {table.name!r}: {len(kinds):,} row(s) not repaired in {rounds} attempts "
+                              f"({rule}); other tables reference these rows, so they cannot be dropped",
                               hint=f"check that the constraint on {table.name!r} can be met by the source's values,"
                                    " or re-run with --allow-drops to accept fewer rows")
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -231,3 +232,79 @@ def test_domain_enum_and_check_through_the_validator() -> None:
     counts = v.summary().counts["film"]
     assert counts["type_bounds"]["dropped"] == 3 and counts["check"]["dropped"] == 1
     assert v.summary().unchecked == []
+
+
+def line_schema() -> Schema:
+    """Fuzz seed 30's shape: a parent with CHECKs and a UNIQUE, a child with a NOT NULL FK to it."""
+    line = Table("line", (icol("id"), Column("code", LogicalType.TEXT, "TEXT"), icol("n"), icol("lo"), icol("hi")),
+                 primary_key=PrimaryKey(("id",)), unique_constraints=(UniqueConstraint(("code",)),),
+                 checks=(CheckConstraint("n BETWEEN 46 AND 172"), CheckConstraint("lo <= hi")))
+    item = Table("item", (icol("id"), icol("line_id"), icol("qty")), primary_key=PrimaryKey(("id",)),
+                 foreign_keys=(ForeignKey(("line_id",), "line", ("id",)),), checks=(CheckConstraint("qty > 0"),))
+    return Schema("postgresql", (line, item))
+
+
+def fresh_lines(ns: list[list[int]]) -> Any:
+    """A resample callback: new ids and codes on every call, `n` values from `ns` in turn."""
+    calls = iter(range(1, 1000))
+
+    def resample(k: int) -> pd.DataFrame:
+        c = next(calls)
+        n = ns[min(c, len(ns)) - 1]
+        return pd.DataFrame({"id": np.arange(k) + 100 * c, "code": [f"new{c}_{i}" for i in range(k)],
+                             "n": (n * k)[:k], "lo": [1] * k, "hi": [2] * k})
+    return resample
+
+
+def test_repaired_parent_keeps_its_key_and_children_stay_valid() -> None:
+    v = validator(line_schema())
+    lines = pd.DataFrame({"id": [1, 2, 3, 4], "code": ["a", "b", "c", "d"], "n": [50, 500, 60, 70],
+                          "lo": [1, 1, 9, 1], "hi": [2, 2, 2, 2]})  # id 2 fails the BETWEEN, id 3 lo <= hi
+    res = v.repair(TableChunk("line", lines), resample=fresh_lines([[0], [100]]))  # 1st try still bad
+    assert sorted(res.valid["id"]) == [1, 2, 3, 4] and res.rejected == 0
+    fixed = res.valid.set_index("id").loc[[2, 3]]
+    assert fixed["n"].between(46, 172).all() and (fixed["lo"] <= fixed["hi"]).all()
+    assert v.summary().counts["line"]["check"] == {"found": 2, "repaired": 2, "dropped": 0}
+    # children sampled against ids 1..4 before the repair are all valid
+    res = v.check(TableChunk("item", pd.DataFrame({"id": [1, 2, 3, 4], "line_id": [1, 2, 3, 4], "qty": [1] * 4})))
+    assert res.rejected == 0 and v.summary().ok
+
+
+def test_repair_keeps_fk_of_a_row_failing_a_check_and_replaces_a_broken_fk() -> None:
+    v = validator(line_schema())
+    v.check(TableChunk("line", pd.DataFrame({"id": [1, 2], "code": ["a", "b"], "n": [50, 50], "lo": [1, 1],
+                                             "hi": [2, 2]})))
+    items = pd.DataFrame({"id": [10, 11, 12], "line_id": [2, 2, 7], "qty": [1, 0, 1]})  # 11: CHECK, 12: FK
+    res = v.repair(TableChunk("item", items), resample=lambda k: pd.DataFrame(
+        {"id": np.arange(k) + 500, "line_id": [1] * k, "qty": [5] * k}))
+    got = res.valid.set_index("id")
+    assert sorted(got.index) == [10, 11, 12]
+    assert got.loc[11, "line_id"] == 2 and got.loc[11, "qty"] == 5  # kept its parent, fresh qty
+    assert got.loc[12, "line_id"] == 1  # its parent did not exist: it took the fresh one
+
+
+def test_duplicate_key_takes_the_fresh_key() -> None:
+    v = validator(line_schema())
+    lines = pd.DataFrame({"id": [1, 1], "code": ["a", "b"], "n": [50, 50], "lo": [1, 1], "hi": [2, 2]})
+    res = v.repair(TableChunk("line", lines), resample=fresh_lines([[50]]))
+    assert res.valid["id"].tolist() == [1, 100]
+
+
+def test_parent_that_cannot_be_repaired_is_an_error_when_strict() -> None:
+    schema = line_schema()
+    lines = pd.DataFrame({"id": [1, 2], "code": ["a", "b"], "n": [50, 999], "lo": [1, 1], "hi": [2, 2]})
+    strict = Validator(schema, build_plan(schema), parent_retries=5, strict_parents=True)
+    with pytest.raises(ConstraintError, match=r"'line'.*5 attempts.*BETWEEN 46 AND 172.*cannot be dropped"):
+        strict.repair(TableChunk("line", lines), resample=fresh_lines([[999]]))
+    calls: list[int] = []
+    lenient = Validator(schema, build_plan(schema), parent_retries=5)
+
+    def never(k: int) -> pd.DataFrame:
+        calls.append(k)
+        return fresh_lines([[999]])(k)
+    res = lenient.repair(TableChunk("line", lines), resample=never)
+    assert res.valid["id"].tolist() == [1] and len(calls) == 5  # referenced table: parent_retries rounds
+    res = lenient.repair(TableChunk("item", pd.DataFrame({"id": [7], "line_id": [1], "qty": [0]})),
+                         resample=lambda k: pd.DataFrame(
+        {"id": [8] * k, "line_id": [1] * k, "qty": [0] * k}))
+    assert res.rejected == 1  # a leaf table keeps max_retries (3) and drops
