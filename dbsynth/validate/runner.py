@@ -346,14 +346,20 @@ class Validator:
         n = len(fresh)
         keep_key, keep_fk = ~np.isin(kinds[:n], ("primary_key", "unique")), kinds[:n] != "foreign_key"
         referred = {c for cols in self._referred_sets(table) for c in cols}
-        key_cols = referred if loose else referred | set(table.pk_columns)
-        fk_cols = set() if loose else {c for fk in table.foreign_keys for c in fk.columns} - key_cols
-        for cols, keep in ((key_cols, keep_key), (fk_cols, keep_fk)):
-            for col in sorted(cols):
-                if col in fresh.columns and col in old.columns and keep.any():
-                    values = fresh[col].astype(object).to_numpy()
-                    values[keep] = old[col].astype(object).to_numpy()[:n][keep]
-                    fresh[col] = _like(values, old[col])
+        keys = referred if loose else referred | set(table.pk_columns)
+        fks = set() if loose else {c for fk in table.foreign_keys for c in fk.columns}
+        for col in sorted(keys | fks):
+            if col not in fresh.columns or col not in old.columns:
+                continue
+            keep = np.ones(n, dtype=bool)
+            if col in keys:
+                keep &= keep_key
+            if col in fks and col not in referred:  # a key children point at stays, even with a broken FK
+                keep &= keep_fk
+            if keep.any():
+                values = fresh[col].astype(object).to_numpy()
+                values[keep] = old[col].astype(object).to_numpy()[:n][keep]
+                fresh[col] = _like(values, old[col])
 
     def _referred_sets(self, table: Table) -> list[tuple[str, ...]]:
         """Column sets of `table` that some FK points at: a row's identity for its children."""

@@ -308,3 +308,14 @@ def test_parent_that_cannot_be_repaired_is_an_error_when_strict() -> None:
                          resample=lambda k: pd.DataFrame(
         {"id": [8] * k, "line_id": [1] * k, "qty": [0] * k}))
     assert res.rejected == 1  # a leaf table keeps max_retries (3) and drops
+
+
+def test_junction_row_with_a_broken_fk_in_its_key_gets_fresh_key_columns() -> None:
+    tag = Table("tag", (icol("id"),), primary_key=PrimaryKey(("id",)))
+    link = Table("link", (icol("a"), icol("b")), primary_key=PrimaryKey(("a", "b")),
+                 foreign_keys=(ForeignKey(("a",), "tag", ("id",)), ForeignKey(("b",), "tag", ("id",))))
+    v = validator(Schema("postgresql", (tag, link)))
+    v.check(TableChunk("tag", pd.DataFrame({"id": [1, 2, 3]})))
+    res = v.repair(TableChunk("link", pd.DataFrame({"a": [1, 9], "b": [2, 3]})),
+                   resample=lambda k: pd.DataFrame({"a": [2] * k, "b": [3] * k}))
+    assert res.valid.values.tolist() == [[1, 2], [2, 3]] and res.rejected == 0
