@@ -131,7 +131,7 @@ class Validator:
             if resample is None or not (now != "").any():
                 break
             frame, now, label, replaced = self._resample_round(table, frame, now, label, replaced, resample,
-                                                               loose=attempt >= rounds - max(rounds // 3, 1))
+                                                               loose=rounds > 1 and attempt >= rounds - max(rounds // 3, 1))
         bad = now != ""
         if resample is not None and self._strict_parents and table.name in self._referenced and bad.any():
             self._refuse_parent_drop(table, now[bad], rounds)
@@ -345,6 +345,8 @@ class Validator:
         """
         n = len(fresh)
         keep_key, keep_fk = ~np.isin(kinds[:n], ("primary_key", "unique")), kinds[:n] != "foreign_key"
+        by_check = kinds[:n] == "check"
+        in_checks = {c for chk in self._table_checks(table) for c in chk.columns}
         referred = {c for cols in self._referred_sets(table) for c in cols}
         keys = referred if loose else referred | set(table.pk_columns)
         fks = set() if loose else {c for fk in table.foreign_keys for c in fk.columns}
@@ -354,8 +356,8 @@ class Validator:
             keep = np.ones(n, dtype=bool)
             if col in keys:
                 keep &= keep_key
-            if col in fks and col not in referred:  # a key children point at stays, even with a broken FK
-                keep &= keep_fk
+            if col not in referred:  # a key children point at stays; other values a CHECK uses may be the culprit
+                keep &= (keep_fk if col in fks else True) & ~(by_check & (col in in_checks))
             if keep.any():
                 values = fresh[col].astype(object).to_numpy()
                 values[keep] = old[col].astype(object).to_numpy()[:n][keep]

@@ -319,3 +319,15 @@ def test_junction_row_with_a_broken_fk_in_its_key_gets_fresh_key_columns() -> No
     res = v.repair(TableChunk("link", pd.DataFrame({"a": [1, 9], "b": [2, 3]})),
                    resample=lambda k: pd.DataFrame({"a": [2] * k, "b": [3] * k}))
     assert res.valid.values.tolist() == [[1, 2], [2, 3]] and res.rejected == 0
+
+
+def test_fk_columns_a_failing_check_uses_are_redrawn() -> None:
+    airport = Table("airport", (icol("id"),), primary_key=PrimaryKey(("id",)))
+    flight = Table("flight", (icol("id"), icol("origin"), icol("dest")), primary_key=PrimaryKey(("id",)),
+                   foreign_keys=(ForeignKey(("origin",), "airport", ("id",)), ForeignKey(("dest",), "airport", ("id",))),
+                   checks=(CheckConstraint("origin <> dest"),))
+    v = validator(Schema("postgresql", (airport, flight)), max_retries=1)
+    v.check(TableChunk("airport", pd.DataFrame({"id": [1, 2]})))
+    res = v.repair(TableChunk("flight", pd.DataFrame({"id": [5, 6], "origin": [1, 2], "dest": [2, 2]})),
+                   resample=lambda k: pd.DataFrame({"id": [70] * k, "origin": [2] * k, "dest": [1] * k}))
+    assert res.valid.values.tolist() == [[5, 1, 2], [6, 2, 1]]  # key kept, FK pair redrawn in one round
