@@ -127,11 +127,12 @@ class Validator:
         label = now.copy()  # the kind that first condemned the row a replacement stands in for
         replaced = np.zeros(len(frame), dtype=bool)
         rounds = self._parent_retries if table.name in self._referenced else self._max_retries
+        loose_from = rounds - max(rounds // 3, 1) if rounds > 1 else rounds  # the last third frees kept values
         for attempt in range(rounds):
             if resample is None or not (now != "").any():
                 break
             frame, now, label, replaced = self._resample_round(table, frame, now, label, replaced, resample,
-                                                               loose=rounds > 1 and attempt >= rounds - max(rounds // 3, 1))
+                                                               loose=attempt >= loose_from)
         bad = now != ""
         if resample is not None and self._strict_parents and table.name in self._referenced and bad.any():
             self._refuse_parent_drop(table, now[bad], rounds)

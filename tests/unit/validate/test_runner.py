@@ -324,7 +324,8 @@ def test_junction_row_with_a_broken_fk_in_its_key_gets_fresh_key_columns() -> No
 def test_fk_columns_a_failing_check_uses_are_redrawn() -> None:
     airport = Table("airport", (icol("id"),), primary_key=PrimaryKey(("id",)))
     flight = Table("flight", (icol("id"), icol("origin"), icol("dest")), primary_key=PrimaryKey(("id",)),
-                   foreign_keys=(ForeignKey(("origin",), "airport", ("id",)), ForeignKey(("dest",), "airport", ("id",))),
+                   foreign_keys=(ForeignKey(("origin",), "airport", ("id",)),
+                                 ForeignKey(("dest",), "airport", ("id",))),
                    checks=(CheckConstraint("origin <> dest"),))
     v = validator(Schema("postgresql", (airport, flight)), max_retries=1)
     v.check(TableChunk("airport", pd.DataFrame({"id": [1, 2]})))
