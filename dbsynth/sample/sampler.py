@@ -24,6 +24,7 @@ from dbsynth.sample.types import TableChunk
 from dbsynth.schema.model import LogicalType
 from dbsynth.transform import pgtypes
 from dbsynth.transform.columns import DatetimeTransform
+from dbsynth.transform.pgranges import place_ranges
 
 if TYPE_CHECKING:
     from dbsynth.engines.copula.engine import CopulaModel, KeySpec, TablePlan
@@ -40,6 +41,7 @@ class Sampler:
         self.features: dict[tuple[str, int], np.ndarray] = {}  # parent score columns used for matching
         self.seen: dict[tuple[str, str], set[Any]] = {}
         self.key_sets: dict[tuple[str, str], Any] = {}  # multi-column unique keys drawn so far (KeySet)
+        self.range_sets: dict[tuple[str, str], dict[Any, Any]] = {}  # ranges laid out per EXCLUDE and key
         self.last: dict[str, pd.DataFrame] = {}
         self.donor_use: dict[str, np.ndarray] = {}  # times each family trait donor was taken, per child table
         self.donor_of: dict[str, np.ndarray] = {}  # donor of each parent row in the batch, per child table
@@ -458,16 +460,44 @@ class Sampler:
                 seen = self.seen.setdefault((tp.name, cols[0]), set())
                 frame[cols[0]] = K.make_unique(frame[cols[0]].to_numpy(dtype=object), seen=seen)
                 continue
-            if rng is not None:
-                self._spread_keys(tp, frame, cols, rng)
-            keep &= self._new_keys(tp.name, frame, cols)
+            stuck = self._spread_keys(tp, frame, cols, rng) if rng is not None else np.zeros(len(frame), bool)
+            # rows the full grid cannot hold stay in: the validator names the constraint they break
+            keep &= self._new_keys(tp.name, frame, cols) | stuck
+        self._place_ranges(tp, frame, keep)
         return keep
 
-    def _spread_keys(self, tp: "TablePlan", frame: pd.DataFrame, cols: list[str], rng: np.random.Generator) -> None:
+    def _spread_keys(self, tp: "TablePlan", frame: pd.DataFrame, cols: list[str],
+                     rng: np.random.Generator) -> np.ndarray:
         from dbsynth.validate.checks import KeySet
 
-        V.spread_keys(frame, cols, domains={c: V.domain_of(tp.model.transforms, c) for c in cols},
-                      seen=self.key_sets.get((tp.name, ",".join(cols)), KeySet()), rng=rng)
+        domains = {c: V.domain_of(tp.model.transforms, c) for c in cols}
+        seen = self.key_sets.get((tp.name, ",".join(cols)), KeySet())
+        stuck = V.spread_keys(frame, cols, domains=domains, seen=seen, rng=rng)
+        if stuck.any():  # the observed values are used up: values the column's type allows, unseen so far
+            table = self.m.schema.table(tp.name)
+            wide = {c: V.widened_domain(table.column(c), domains[c]) for c in cols}
+            if wide != domains:
+                stuck = V.spread_keys(frame, cols, domains=wide, seen=seen, rng=rng)
+        return stuck
+
+    def _place_ranges(self, tp: "TablePlan", frame: pd.DataFrame, keep: np.ndarray) -> None:
+        """Lay out ranges under EXCLUDE (k WITH =, r WITH &&) so no two with equal keys overlap.
+
+        Drawn independently, two bookings of one room overlap often; moving a
+        range into a free gap (keeping its width) keeps every row, where the
+        validator could only drop or redraw them.
+        """
+        table = self.m.schema.table(tp.name)
+        for exc in table.exclusions:
+            spec = V.range_exclusion(table, exc)
+            if spec is None or not set(exc.columns) <= set(frame.columns):
+                continue
+            equal, column, type_name = spec
+            rows = np.flatnonzero(keep)
+            keys = list(frame.loc[rows, list(equal)].itertuples(index=False, name=None)) if equal else [()] * len(rows)
+            busy = self.range_sets.setdefault((tp.name, ",".join(exc.columns)), {})
+            placed = place_ranges(frame.loc[rows, column].tolist(), keys, type_name, busy)
+            frame.loc[rows, column] = pd.Series(placed, index=rows, dtype=object)
 
     def _new_keys(self, table: str, frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
         """Rows whose key (all columns filled) is new to the table; the new keys are remembered.

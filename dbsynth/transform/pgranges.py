@@ -8,6 +8,7 @@ unless the source itself held `empty` ranges.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from typing import Any
@@ -84,6 +85,71 @@ def range_bounds(value: Any, type_name: str) -> tuple[float | None, float | None
     if parsed is None or parsed[0] == "empty":
         return None
     return parsed[1], parsed[2]
+
+
+Bound = tuple[float, int]  # (position, tie) so inclusive / exclusive bounds compare as half-open
+PLACE_SCAN = 2_000  # gaps tried per range at most; beyond, a range goes after the key's last one
+
+
+class Busy:
+    """Disjoint intervals of one key, sorted by lower bound (the ranges laid out so far)."""
+
+    def __init__(self) -> None:
+        self.lows: list[Bound] = []
+        self.highs: list[Bound] = []
+
+    def overlaps(self, low: Bound, high: Bound) -> bool:
+        at = bisect.bisect_right(self.lows, low)
+        if at > 0 and self.highs[at - 1] > low:
+            return True
+        return at < len(self.lows) and self.lows[at] < high
+
+    def add(self, low: Bound, high: Bound) -> None:
+        at = bisect.bisect_right(self.lows, low)
+        self.lows.insert(at, low)
+        self.highs.insert(at, high)
+
+
+def place_ranges(values: list[Any], keys: list[tuple[Any, ...]], type_name: str, busy: dict[Any, Busy]) -> list[Any]:
+    """`values` moved so that no two ranges with equal keys overlap (EXCLUDE (k WITH =, r WITH &&)).
+
+    A range that overlaps one laid out before keeps its width and brackets and
+    moves to the free start nearest its own: its own lower bound, or the end
+    of another range of its key (always free past the last one, so this
+    converges). `busy` holds each key's ranges across calls (chunks). NULL,
+    empty and unbounded ranges, and keys with a NULL, stay as they are.
+    """
+    kind = RANGE_TYPES[type_name][0]
+    out = list(values)
+    for i, (key, value) in enumerate(zip(keys, values)):
+        if any(v is None or (isinstance(v, float) and v != v) for v in key):
+            continue
+        parsed = _safe_parse(value, kind)
+        if parsed is None or parsed[0] == "empty" or parsed[1] is None or parsed[2] is None:
+            continue  # unbounded sides cannot move; the validator still checks them
+        brackets, lo, hi = parsed
+        here = busy.setdefault(key, Busy())
+        start = _free_start(here, lo, hi - lo, brackets, kind)
+        if start != lo:
+            out[i] = f"{brackets[0]}{_format(start, kind)},{_format(start + hi - lo, kind)}{brackets[1]}"
+        here.add(*_tied(start, start + hi - lo, brackets))
+    return out
+
+
+def _tied(lo: float, hi: float, brackets: str) -> tuple[Bound, Bound]:
+    return (lo, 0 if brackets[0] == "[" else 1), (hi, 1 if brackets[1] == "]" else 0)
+
+
+def _free_start(here: Busy, lo: float, width: float, brackets: str, kind: str) -> float:
+    if not here.overlaps(*_tied(lo, lo + width, brackets)):
+        return lo
+    nudge = 1.0 if kind in ("int", "date") else 1e-6  # past an inclusive upper bound
+    ends = sorted({h[0] + (nudge if h[1] else 0.0) for h in here.highs}, key=lambda e: abs(e - lo))
+    for end in ends[:PLACE_SCAN]:
+        if not here.overlaps(*_tied(end, end + width, brackets)):
+            return end
+    last = max(h[0] for h in here.highs)
+    return last + nudge
 
 
 def range_text(value: Any) -> str:

@@ -233,7 +233,7 @@ def check_not_null(table: Table, frame: pd.DataFrame) -> RuleResult:
 
 # ---------------------------------------------------------------- PK / UNIQUE
 def check_unique(table: Table, frame: pd.DataFrame, *, columns: Sequence[str], seen: KeySet | None = None,
-                 kind: str = "unique", candidates: np.ndarray | None = None) -> RuleResult:
+                 kind: str = "unique", candidates: np.ndarray | None = None, name: str | None = None) -> RuleResult:
     """Rows whose key repeats an earlier row of the chunk or a key in `seen`.
 
     Only `candidates` (default: all rows) are considered, so a row already
@@ -254,7 +254,7 @@ def check_unique(table: Table, frame: pd.DataFrame, *, columns: Sequence[str], s
     bad = np.zeros(n, dtype=bool)
     bad[np.flatnonzero(cand)] = dup_in_chunk | dup_seen
     label = "primary key" if kind == "primary_key" else "unique key"
-    detail = f"duplicate {label} ({', '.join(columns)})"
+    detail = f"duplicate {label} ({', '.join(columns)})" + (f" of {name}" if name else "")
     result.add(bad, violation(kind, table, columns, detail, bad, key_at(frame, columns)))
     return result
 

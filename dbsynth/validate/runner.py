@@ -204,7 +204,7 @@ class Validator:
         for cols in table.unique_column_sets():
             kind = "primary_key" if cols == table.pk_columns else "unique"
             out.put(kind, check_unique(table, frame, columns=cols, kind=kind, candidates=~out.bad,
-                                       seen=self._keys.get((table.name, cols))))
+                                       seen=self._keys.get((table.name, cols)), name=_set_name(table, cols)))
 
     def _check_self_references(self, table: Table, frame: pd.DataFrame, fks: list[ForeignKey],
                                out: "_Outcome") -> None:
@@ -436,6 +436,17 @@ def _like(values: np.ndarray, like: pd.Series) -> pd.Series:
         return out.astype(like.dtype)
     except (TypeError, ValueError):
         return out
+
+
+def _set_name(table: Table, cols: tuple[str, ...]) -> str | None:
+    """The constraint behind a unique column set, to name in a drop line (UNIQUE or EXCLUDE (… WITH =))."""
+    for u in table.unique_constraints:
+        if u.columns == cols and u.name:
+            return f"constraint {u.name}"
+    for x in table.exclusions:
+        if x.is_unique and x.columns == cols:
+            return f"EXCLUDE constraint {x.name or ''}".strip()
+    return None
 
 
 def _fresh_rows(resample: Resample, need: int, table: str) -> pd.DataFrame:
