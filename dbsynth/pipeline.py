@@ -265,7 +265,8 @@ def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mappi
     timer = timer or StageTimer()
     options = SampleOptions(seed=config.seed, scale=config.scale, row_counts=config.row_counts(),
                             batch_rows=config.batch_rows, key_offsets=dict(key_offsets or {}))
-    validator = Validator(model.schema, build_plan(model.schema))
+    # without --allow-drops a parent row that cannot be repaired is an error: dropping it orphans its children
+    validator = Validator(model.schema, build_plan(model.schema), strict_parents=not allow_drops)
     for (table, cols), values in (existing or {}).items():
         validator.seed_keys(table, tuple(cols), values)
 

@@ -226,8 +226,16 @@ def key_value_columns(table: Table, frame: pd.DataFrame) -> frozenset[str]:
     small = [c for c in pk if distinct[c] < n and distinct[c] <= KEY_VALUE_MAX_DISTINCT
              and not table.column(c).autoincrement]
     if len(small) == len(pk) and math.prod(distinct[c] for c in pk) < KEY_VALUE_ROOM * n:
-        small.remove(max(small, key=lambda c: distinct[c]))
+        # a generated key counts up past any CHECK range (hr BETWEEN 0 AND 23): prefer a column no CHECK names
+        checked = _checked_columns(table)
+        small.remove(max(small, key=lambda c: (c not in checked, distinct[c])))
     return frozenset(small)
+
+
+def _checked_columns(table: Table) -> set[str]:
+    """Columns a table CHECK mentions (a word match on its text: enough to rank key columns)."""
+    text = " ".join(c.sqltext for c in table.checks)
+    return {c.name for c in table.columns if re.search(rf"(?<![\w$]){re.escape(c.name)}(?![\w$])", text)}
 
 
 def _value_kind(col: Column, non_null: pd.Series) -> str:

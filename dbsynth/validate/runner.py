@@ -4,6 +4,12 @@ Key state (PK/UNIQUE keys and the parent keys each FK points at) holds only
 rows that were emitted as valid, so a dropped parent makes its children fail
 their FK too (cascade). FK edges the LoadPlan defers (cycles) are checked
 once, in `finish()`, against every key seen.
+
+Repair never changes a row's identity: a replacement row takes the primary
+key, the keys other tables refer to and the FK values of the row it stands
+in for (children sampled earlier point at those keys), unless that key or
+FK is what the row failed on. Rows of a table other tables refer to get
+`parent_retries` rounds, since dropping one would orphan its children.
 """
 from __future__ import annotations
 
@@ -84,13 +90,18 @@ class ValidationSummary:
 class Validator:
     """Validates TableChunks in load order; see the module docstring."""
 
-    def __init__(self, schema: Schema, plan: LoadPlan, *, max_retries: int = 3) -> None:
+    def __init__(self, schema: Schema, plan: LoadPlan, *, max_retries: int = 3, parent_retries: int = 25,
+                 strict_parents: bool = False) -> None:
         self._schema = schema
         self._plan = plan
         self._max_retries = max_retries
+        self._parent_retries = max(parent_retries, max_retries)
+        self._strict_parents = strict_parents  # raise rather than drop a parent row that cannot be repaired
         self._tables = {t.name: t for t in schema.data_tables}
         self._deferred = {(e.table, tuple(e.columns)) for e in plan.deferred}
         self._tracked = self._tracked_key_sets()
+        self._referenced = {fk.referred_table for t in self._tables.values() for fk in t.foreign_keys
+                            if fk.referred_table in self._tables}
         self._keys: dict[tuple[str, tuple[str, ...]], KeySet] = {}
         self._pending: dict[tuple[str, tuple[str, ...]], list[pd.DataFrame]] = {}
         self._checks: dict[str, list[CompiledCheck]] = {}
@@ -115,11 +126,16 @@ class Validator:
         self._count(table.name, now, now != "", "found")
         label = now.copy()  # the kind that first condemned the row a replacement stands in for
         replaced = np.zeros(len(frame), dtype=bool)
-        for _ in range(self._max_retries):
+        rounds = self._parent_retries if table.name in self._referenced else self._max_retries
+        loose_from = rounds - max(rounds // 3, 1) if rounds > 1 else rounds  # the last third frees kept values
+        for attempt in range(rounds):
             if resample is None or not (now != "").any():
                 break
-            frame, now, label, replaced = self._resample_round(table, frame, now, label, replaced, resample)
+            frame, now, label, replaced = self._resample_round(table, frame, now, label, replaced, resample,
+                                                               loose=attempt >= loose_from)
         bad = now != ""
+        if resample is not None and self._strict_parents and table.name in self._referenced and bad.any():
+            self._refuse_parent_drop(table, now[bad], rounds)
         self._count(table.name, np.where(label != "", label, now), bad, "dropped")
         self._count(table.name, label, ~bad & replaced, "repaired")
         valid = frame[~bad].reset_index(drop=True)
@@ -311,8 +327,52 @@ class Validator:
             self._summary.warnings.append(message)
 
     # ------------------------------------------------------------ repair helpers
+    def _refuse_parent_drop(self, table: Table, kinds: np.ndarray, rounds: int) -> None:
+        kind = Counter(kinds).most_common(1)[0][0]
+        rule = self._summary.details.get((table.name, kind), kind.replace("_", " "))
+        raise ConstraintError(f"table {table.name!r}: {len(kinds):,} row(s) not repaired in {rounds} attempts "
+                              f"({rule}); other tables reference these rows, so they cannot be dropped",
+                              hint=f"check that the constraint on {table.name!r} can be met by the source's values,"
+                                   " or re-run with --allow-drops to accept fewer rows")
+
+    def _keep_identity(self, table: Table, old: pd.DataFrame, kinds: np.ndarray, fresh: pd.DataFrame,
+                       *, loose: bool) -> None:
+        """Put the key and FK values of the replaced rows back into `fresh` (in place).
+
+        A row failing on its key (PK/UNIQUE) takes the fresh key; one failing an
+        FK takes the fresh FK values: those are what was wrong with it. `loose`
+        (the later rounds, when a kept value may be the culprit) keeps only the
+        keys other tables refer to.
+        """
+        n = len(fresh)
+        keep_key, keep_fk = ~np.isin(kinds[:n], ("primary_key", "unique")), kinds[:n] != "foreign_key"
+        by_check = kinds[:n] == "check"
+        in_checks = {c for chk in self._table_checks(table) for c in chk.columns}
+        referred = {c for cols in self._referred_sets(table) for c in cols}
+        keys = referred if loose else referred | set(table.pk_columns)
+        fks = set() if loose else {c for fk in table.foreign_keys for c in fk.columns}
+        for col in sorted(keys | fks):
+            if col not in fresh.columns or col not in old.columns:
+                continue
+            keep = np.ones(n, dtype=bool)
+            if col in keys:
+                keep &= keep_key
+            if col not in referred:  # a key children point at stays; other values a CHECK uses may be the culprit
+                keep &= (keep_fk if col in fks else True) & ~(by_check & (col in in_checks))
+            if keep.any():
+                values = fresh[col].astype(object).to_numpy()
+                values[keep] = old[col].astype(object).to_numpy()[:n][keep]
+                fresh[col] = _like(values, old[col])
+
+    def _referred_sets(self, table: Table) -> list[tuple[str, ...]]:
+        """Column sets of `table` that some FK points at: a row's identity for its children."""
+        if table.name not in self._referenced:
+            return []
+        return [self._referred(fk) for t in self._tables.values() for fk in t.foreign_keys
+                if fk.referred_table == table.name]
+
     def _resample_round(self, table: Table, frame: pd.DataFrame, now: np.ndarray, label: np.ndarray,
-                        replaced: np.ndarray, resample: Resample
+                        replaced: np.ndarray, resample: Resample, *, loose: bool = False
                         ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
         """Drop the bad rows, append fresh ones standing in for them, and re-check the whole chunk.
 
@@ -320,6 +380,7 @@ class Validator:
         """
         bad = now != ""
         fresh = _fresh_rows(resample, int(bad.sum()), table.name)
+        self._keep_identity(table, frame[bad].reset_index(drop=True), now[bad], fresh, loose=loose)
         lost = np.zeros(len(frame), dtype=bool)
         lost[np.flatnonzero(bad)[len(fresh):]] = True  # resample gave fewer rows than asked
         self._count(table.name, label, lost, "dropped")
@@ -366,6 +427,15 @@ def _first_kind(out: _Outcome) -> np.ndarray:
         if mask is not None:
             labels[(labels == "") & mask] = kind
     return labels
+
+
+def _like(values: np.ndarray, like: pd.Series) -> pd.Series:
+    """`values` in the dtype of `like` where they fit (object otherwise)."""
+    out = pd.Series(values, dtype=object)
+    try:
+        return out.astype(like.dtype)
+    except (TypeError, ValueError):
+        return out
 
 
 def _set_name(table: Table, cols: tuple[str, ...]) -> str | None:

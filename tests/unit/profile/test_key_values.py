@@ -39,3 +39,15 @@ def test_keys_with_an_fk_keep_their_generators() -> None:
     frame = pd.DataFrame({"a": list("AB") * 10, "b": list(range(20)), "c": list("xy") * 10})
     fk = ForeignKey(("a",), "p", ("id",))
     assert key_value_columns(_table(("a", "c"), (fk,)), frame) == frozenset()
+
+
+def test_little_room_keeps_a_column_no_check_names_a_key() -> None:
+    # (day, hr) grid with CHECK (hr >= 0 AND hr < 6): hr counting up 1..n would break the CHECK, day may
+    from dbsynth.schema.model import CheckConstraint
+    cols = (Column(name="day", logical_type=LogicalType.INTEGER, type_sql="INTEGER"),
+            Column(name="hr", logical_type=LogicalType.INTEGER, type_sql="INTEGER"))
+    table = Table("t", cols, primary_key=PrimaryKey(("day", "hr")), checks=(CheckConstraint("hr >= 0 AND hr < 6"),))
+    frame = pd.DataFrame({"day": [i // 6 + 1 for i in range(28)], "hr": [i % 6 for i in range(28)]})
+    assert key_value_columns(table, frame) == {"hr"}
+    plain = Table("t", cols, primary_key=PrimaryKey(("day", "hr")))
+    assert key_value_columns(plain, frame) == {"day"}  # without the CHECK the most varied (hr) stays the key

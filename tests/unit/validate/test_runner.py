@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -82,7 +83,8 @@ def test_repair_resamples_until_good() -> None:
     res = v.repair(children([1, 2, 3, 4], [1, 9, 2, 1], [1, 1, -5, 2]), resample=resample)
     assert calls == [2, 2]
     assert len(res.valid) == 4 and res.rejected == 0
-    assert res.valid["id"].tolist() == [1, 4, 100, 101]
+    # repaired rows keep their key; the FK-failing row took a fresh pid, the CHECK-failing one kept its own
+    assert res.valid["id"].tolist() == [1, 4, 2, 3] and res.valid["pid"].tolist() == [1, 1, 1, 2]
     counts = v.summary().counts["child"]
     assert counts["foreign_key"] == {"found": 1, "repaired": 1, "dropped": 0}
     assert counts["check"] == {"found": 1, "repaired": 1, "dropped": 0}
@@ -95,7 +97,7 @@ def test_repair_gives_up_after_max_retries_and_never_returns_bad_rows() -> None:
 
     def always_bad(n: int) -> pd.DataFrame:
         calls.append(n)
-        return pd.DataFrame({"id": [1] * n, "pid": [1] * n, "qty": [1] * n})  # duplicate PK 1
+        return pd.DataFrame({"id": [1] * n, "pid": [1] * n, "qty": [0] * n})  # duplicate PK 1, failing CHECK
 
     res = v.repair(children([1, 2], [1, 1], [1, 0]), resample=always_bad)
     assert len(calls) == 2
@@ -109,7 +111,7 @@ def test_repair_with_short_resample_drops_the_rest() -> None:
     v.check(parents([1], ["a"]))
     res = v.repair(children([1, 2, 3], [1, 5, 6]),
                    resample=lambda n: pd.DataFrame({"id": [50], "pid": [1], "qty": [1]}))
-    assert res.valid["id"].tolist() == [1, 50] and res.rejected == 1
+    assert res.valid["id"].tolist() == [1, 2] and res.rejected == 1  # the stand-in keeps the key of row 2
     assert v.summary().counts["child"]["foreign_key"] == {"found": 2, "repaired": 1, "dropped": 1}
 
 
@@ -230,3 +232,103 @@ def test_domain_enum_and_check_through_the_validator() -> None:
     counts = v.summary().counts["film"]
     assert counts["type_bounds"]["dropped"] == 3 and counts["check"]["dropped"] == 1
     assert v.summary().unchecked == []
+
+
+def line_schema() -> Schema:
+    """Fuzz seed 30's shape: a parent with CHECKs and a UNIQUE, a child with a NOT NULL FK to it."""
+    line = Table("line", (icol("id"), Column("code", LogicalType.TEXT, "TEXT"), icol("n"), icol("lo"), icol("hi")),
+                 primary_key=PrimaryKey(("id",)), unique_constraints=(UniqueConstraint(("code",)),),
+                 checks=(CheckConstraint("n BETWEEN 46 AND 172"), CheckConstraint("lo <= hi")))
+    item = Table("item", (icol("id"), icol("line_id"), icol("qty")), primary_key=PrimaryKey(("id",)),
+                 foreign_keys=(ForeignKey(("line_id",), "line", ("id",)),), checks=(CheckConstraint("qty > 0"),))
+    return Schema("postgresql", (line, item))
+
+
+def fresh_lines(ns: list[list[int]]) -> Any:
+    """A resample callback: new ids and codes on every call, `n` values from `ns` in turn."""
+    calls = iter(range(1, 1000))
+
+    def resample(k: int) -> pd.DataFrame:
+        c = next(calls)
+        n = ns[min(c, len(ns)) - 1]
+        return pd.DataFrame({"id": np.arange(k) + 100 * c, "code": [f"new{c}_{i}" for i in range(k)],
+                             "n": (n * k)[:k], "lo": [1] * k, "hi": [2] * k})
+    return resample
+
+
+def test_repaired_parent_keeps_its_key_and_children_stay_valid() -> None:
+    v = validator(line_schema())
+    lines = pd.DataFrame({"id": [1, 2, 3, 4], "code": ["a", "b", "c", "d"], "n": [50, 500, 60, 70],
+                          "lo": [1, 1, 9, 1], "hi": [2, 2, 2, 2]})  # id 2 fails the BETWEEN, id 3 lo <= hi
+    res = v.repair(TableChunk("line", lines), resample=fresh_lines([[0], [100]]))  # 1st try still bad
+    assert sorted(res.valid["id"]) == [1, 2, 3, 4] and res.rejected == 0
+    fixed = res.valid.set_index("id").loc[[2, 3]]
+    assert fixed["n"].between(46, 172).all() and (fixed["lo"] <= fixed["hi"]).all()
+    assert v.summary().counts["line"]["check"] == {"found": 2, "repaired": 2, "dropped": 0}
+    # children sampled against ids 1..4 before the repair are all valid
+    res = v.check(TableChunk("item", pd.DataFrame({"id": [1, 2, 3, 4], "line_id": [1, 2, 3, 4], "qty": [1] * 4})))
+    assert res.rejected == 0 and v.summary().ok
+
+
+def test_repair_keeps_fk_of_a_row_failing_a_check_and_replaces_a_broken_fk() -> None:
+    v = validator(line_schema())
+    v.check(TableChunk("line", pd.DataFrame({"id": [1, 2], "code": ["a", "b"], "n": [50, 50], "lo": [1, 1],
+                                             "hi": [2, 2]})))
+    items = pd.DataFrame({"id": [10, 11, 12], "line_id": [2, 2, 7], "qty": [1, 0, 1]})  # 11: CHECK, 12: FK
+    res = v.repair(TableChunk("item", items), resample=lambda k: pd.DataFrame(
+        {"id": np.arange(k) + 500, "line_id": [1] * k, "qty": [5] * k}))
+    got = res.valid.set_index("id")
+    assert sorted(got.index) == [10, 11, 12]
+    assert got.loc[11, "line_id"] == 2 and got.loc[11, "qty"] == 5  # kept its parent, fresh qty
+    assert got.loc[12, "line_id"] == 1  # its parent did not exist: it took the fresh one
+
+
+def test_duplicate_key_takes_the_fresh_key() -> None:
+    v = validator(line_schema())
+    lines = pd.DataFrame({"id": [1, 1], "code": ["a", "b"], "n": [50, 50], "lo": [1, 1], "hi": [2, 2]})
+    res = v.repair(TableChunk("line", lines), resample=fresh_lines([[50]]))
+    assert res.valid["id"].tolist() == [1, 100]
+
+
+def test_parent_that_cannot_be_repaired_is_an_error_when_strict() -> None:
+    schema = line_schema()
+    lines = pd.DataFrame({"id": [1, 2], "code": ["a", "b"], "n": [50, 999], "lo": [1, 1], "hi": [2, 2]})
+    strict = Validator(schema, build_plan(schema), parent_retries=5, strict_parents=True)
+    with pytest.raises(ConstraintError, match=r"'line'.*5 attempts.*BETWEEN 46 AND 172.*cannot be dropped"):
+        strict.repair(TableChunk("line", lines), resample=fresh_lines([[999]]))
+    calls: list[int] = []
+    lenient = Validator(schema, build_plan(schema), parent_retries=5)
+
+    def never(k: int) -> pd.DataFrame:
+        calls.append(k)
+        return fresh_lines([[999]])(k)
+    res = lenient.repair(TableChunk("line", lines), resample=never)
+    assert res.valid["id"].tolist() == [1] and len(calls) == 5  # referenced table: parent_retries rounds
+    res = lenient.repair(TableChunk("item", pd.DataFrame({"id": [7], "line_id": [1], "qty": [0]})),
+                         resample=lambda k: pd.DataFrame(
+        {"id": [8] * k, "line_id": [1] * k, "qty": [0] * k}))
+    assert res.rejected == 1  # a leaf table keeps max_retries (3) and drops
+
+
+def test_junction_row_with_a_broken_fk_in_its_key_gets_fresh_key_columns() -> None:
+    tag = Table("tag", (icol("id"),), primary_key=PrimaryKey(("id",)))
+    link = Table("link", (icol("a"), icol("b")), primary_key=PrimaryKey(("a", "b")),
+                 foreign_keys=(ForeignKey(("a",), "tag", ("id",)), ForeignKey(("b",), "tag", ("id",))))
+    v = validator(Schema("postgresql", (tag, link)))
+    v.check(TableChunk("tag", pd.DataFrame({"id": [1, 2, 3]})))
+    res = v.repair(TableChunk("link", pd.DataFrame({"a": [1, 9], "b": [2, 3]})),
+                   resample=lambda k: pd.DataFrame({"a": [2] * k, "b": [3] * k}))
+    assert res.valid.values.tolist() == [[1, 2], [2, 3]] and res.rejected == 0
+
+
+def test_fk_columns_a_failing_check_uses_are_redrawn() -> None:
+    airport = Table("airport", (icol("id"),), primary_key=PrimaryKey(("id",)))
+    flight = Table("flight", (icol("id"), icol("origin"), icol("dest")), primary_key=PrimaryKey(("id",)),
+                   foreign_keys=(ForeignKey(("origin",), "airport", ("id",)),
+                                 ForeignKey(("dest",), "airport", ("id",))),
+                   checks=(CheckConstraint("origin <> dest"),))
+    v = validator(Schema("postgresql", (airport, flight)), max_retries=1)
+    v.check(TableChunk("airport", pd.DataFrame({"id": [1, 2]})))
+    res = v.repair(TableChunk("flight", pd.DataFrame({"id": [5, 6], "origin": [1, 2], "dest": [2, 2]})),
+                   resample=lambda k: pd.DataFrame({"id": [70] * k, "origin": [2] * k, "dest": [1] * k}))
+    assert res.valid.values.tolist() == [[5, 1, 2], [6, 2, 1]]  # key kept, FK pair redrawn in one round
