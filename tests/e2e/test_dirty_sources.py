@@ -39,11 +39,10 @@ def _dirty_db(path: Path) -> Path:
 def test_dirty_source_seeds_with_warnings(tmp_path: Path) -> None:
     src = _dirty_db(tmp_path / "dirty.sqlite")
     dst = tmp_path / "out.sqlite"
-    # uses_ref (an FK to the non-unique ref.code) comes out at 20 of its 60 planned rows: named, and
-    # accepted here with --allow-drops (the sampler's shortfall is tracked separately)
-    out = ok(dbsynth("seed", f"sqlite:///{src}", f"sqlite:///{dst}", "--seed", "1", "--allow-drops"))
-    assert "uses_ref" in out.stdout and "rows lost" in out.stdout
+    # no --allow-drops: every table, uses_ref (an FK to the non-unique ref.code) included, keeps its rows
+    out = ok(dbsynth("seed", f"sqlite:///{src}", f"sqlite:///{dst}", "--seed", "1"))
     counts = sqlite_counts(dst)
+    assert counts["uses_ref"] == 60 and counts["parent"] == 50
     assert fk_violations(dst) == []
     assert counts["empty_one"] == 0
     assert counts["child"] > 0 and counts["loose"] > 0 and counts["wide"] == 80
