@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from connectors.base import Capabilities, register
 from connectors.sqla import Catalog, ErrorRule, SqlaConnector, _COMMON_RULES
 from dbsynth.errors import ConnectorError
-from dbsynth.schema.model import Column, Trigger, UniqueConstraint
+from dbsynth.schema.model import Column, LogicalType, Trigger, UniqueConstraint
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine, Inspector
@@ -60,10 +61,17 @@ class SqliteConnector(SqlaConnector):
         if column.integer_bytes is not None:
             column = replace(column, integer_bytes=8)  # SQLite stores every integer in 64 bits
         decl = catalog.declared_types.get((table, column.name), "")
+        if _UUID_DECL.fullmatch(decl.strip()) and column.logical_type != LogicalType.UUID:
+            # SQLAlchemy reads an unknown name by affinity (UUID -> NUMERIC): the values are uuid text
+            column = replace(column, logical_type=LogicalType.UUID, type_sql=decl.strip(), precision=None,
+                             scale=None)
         if pk == (column.name,) and decl.strip().upper() == "INTEGER":
             # INTEGER PRIMARY KEY is an alias of the rowid: assigned by SQLite, never NULL.
             column = replace(column, autoincrement=True, nullable=False)
         return column
+
+
+_UUID_DECL = re.compile(r"(?i)uuid|guid|uniqueidentifier")
 
 
 def _file_uri(path: str, *, read_only: bool) -> str:
