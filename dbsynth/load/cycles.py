@@ -22,23 +22,29 @@ if TYPE_CHECKING:
 
 
 def repoint_orphans(conn: "Connection", *, table: str, columns: tuple[str, ...], parent: str,
-                    parent_columns: tuple[str, ...], unique: bool, nullable: bool, quoted_table: str | None = None) -> int:
+                    parent_columns: tuple[str, ...], unique: bool, nullable: bool, quoted_table: str | None = None,
+                    key: tuple[str, ...] = ()) -> int:
     """Re-point rows of `table` whose non-NULL `columns` find no `parent` row; returns how many moved.
 
-    `quoted_table` names a stand-in table holding the values (PostgreSQL's back-fill temp table).
+    Rows are found again by `key` (the primary key), else by rowid / ctid. `quoted_table` names a
+    stand-in table holding the values (PostgreSQL's back-fill temp table).
     """
     q = conn.dialect.identifier_preparer.quote_identifier
     sqlite = conn.dialect.name == "sqlite"
-    rowid = "rowid" if sqlite else "ctid"
     child = quoted_table or q(table)
+    mark = "?" if sqlite else "%s"
+    if key:
+        rowid, where = ", ".join(f"c.{q(k)}" for k in key), " AND ".join(f"{q(k)} = {mark}" for k in key)
+    else:
+        rowid, where = ("c.rowid", f"rowid = {mark}") if sqlite else ("c.ctid::text", f"ctid = {mark}::tid")
     on = " AND ".join(f"p.{q(b)} = c.{q(a)}" for a, b in zip(columns, parent_columns))
     filled = " AND ".join(f"c.{q(a)} IS NOT NULL" for a in columns)
     raw = conn.connection.driver_connection
     cur = raw.cursor()
     try:
-        cur.execute(f"SELECT c.{rowid}{'' if sqlite else '::text'} FROM {child} c WHERE {filled} "
+        cur.execute(f"SELECT {rowid} FROM {child} c WHERE {filled} "
                     f"AND NOT EXISTS (SELECT 1 FROM {q(parent)} p WHERE {on})")
-        orphans = [r[0] for r in cur.fetchall()]
+        orphans = [tuple(r) for r in cur.fetchall()]
         if not orphans:
             return 0
         have = " AND ".join(f"{q(b)} IS NOT NULL" for b in parent_columns)
@@ -56,11 +62,8 @@ def repoint_orphans(conn: "Connection", *, table: str, columns: tuple[str, ...],
             if not nullable:
                 return 0  # nothing to point at: the FK check names the table
             new += [(None,) * len(columns)] * (len(orphans) - len(new))
-        mark = "?" if sqlite else "%s"
         sets = ", ".join(f"{q(a)} = {mark}" for a in columns)
-        where = f"{rowid} = {mark}" if sqlite else f"ctid = {mark}::tid"
-        cur.executemany(f"UPDATE {child} SET {sets} WHERE {where}",
-                        [(*k, r) for k, r in zip(new, orphans)])
+        cur.executemany(f"UPDATE {child} SET {sets} WHERE {where}", [(*k, *r) for k, r in zip(new, orphans)])
         return len(orphans)
     finally:
         cur.close()
@@ -69,14 +72,19 @@ def repoint_orphans(conn: "Connection", *, table: str, columns: tuple[str, ...],
 def edge_repoint(conn: "Connection", schema: "Schema", edge: "DeferredEdge", *,
                  quoted_table: str | None = None) -> str | None:
     """Repoint one cycle edge's orphans; a warning line when any moved."""
+    if conn.dialect.name not in ("sqlite", "postgresql"):
+        return None  # rows are found again by rowid / ctid where the table has no primary key
     if not schema.has_table(edge.table) or not schema.has_table(edge.referred_table):
         return None
     t = schema.table(edge.table)
+    key = tuple(t.pk_columns) if t.pk_columns and not set(t.pk_columns) & set(edge.columns) else ()
+    if not key and quoted_table is None and conn.dialect.name == "sqlite" and t.pk_columns:
+        return None  # a key column is the reference itself (and may be WITHOUT ROWID): leave it to the check
     unique = tuple(sorted(edge.columns)) in {tuple(sorted(s)) for s in t.unique_column_sets()}
     nullable = all(t.column(c).nullable for c in edge.columns)
     moved = repoint_orphans(conn, table=edge.table, columns=tuple(edge.columns), parent=edge.referred_table,
                             parent_columns=tuple(edge.referred_columns), unique=unique, nullable=nullable,
-                            quoted_table=quoted_table)
+                            quoted_table=quoted_table, key=key)
     if not moved:
         return None
     return (f"{edge.table}({', '.join(edge.columns)}): {moved} cycle reference(s) pointed at {edge.referred_table} "
