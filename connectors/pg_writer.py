@@ -199,6 +199,12 @@ class PgWriter:
         self._reset_sequences()
 
     def _apply_backfill(self, table: str, temp: str) -> None:
+        from dbsynth.load.cycles import edge_repoint
+
+        for edge in self._backfill[table]:  # values whose parent row the validator replaced
+            line = edge_repoint(self.ctx.conn, self.ctx.schema, edge, quoted_table=temp)
+            if line:
+                self.warnings.append(line)
         pk = self.ctx.schema.table(table).pk_columns
         cols = [c for e in self._backfill[table] for c in e.columns]
         sets = ", ".join(f"{self._q(c)} = b.{self._q(c)}" for c in cols)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from connectors.base import Capabilities, register
 from connectors.sqla import Catalog, ErrorRule, SqlaConnector, _COMMON_RULES
 from dbsynth.errors import ConnectorError
-from dbsynth.schema.model import Column, Trigger, UniqueConstraint
+from dbsynth.schema.model import Column, LogicalType, Trigger, UniqueConstraint
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine, Inspector
@@ -60,10 +61,29 @@ class SqliteConnector(SqlaConnector):
         if column.integer_bytes is not None:
             column = replace(column, integer_bytes=8)  # SQLite stores every integer in 64 bits
         decl = catalog.declared_types.get((table, column.name), "")
+        named = _named_type(decl)
+        if named is not None and column.logical_type != named:
+            # SQLAlchemy reads names it does not know by affinity (UUID, BYTEA -> NUMERIC; LONGBLOB -> NullType),
+            # which would model uuid text or bytes as numbers, or leave them NULL
+            column = replace(column, logical_type=named, type_sql=decl.strip(), precision=None, scale=None)
         if pk == (column.name,) and decl.strip().upper() == "INTEGER":
             # INTEGER PRIMARY KEY is an alias of the rowid: assigned by SQLite, never NULL.
             column = replace(column, autoincrement=True, nullable=False)
         return column
+
+
+_UUID_DECL = re.compile(r"(?i)uuid|guid|uniqueidentifier")
+_BINARY_DECL = re.compile(r"(?i)(?:var)?binary|bytea|bytes|image|raw|(?:tiny|medium|long)?blob")
+
+
+def _named_type(declared: str) -> LogicalType | None:
+    """The logical type a declared SQLite type names, where its affinity says otherwise."""
+    name = re.sub(r"\s*\(.*\)\s*$", "", declared.strip())  # BINARY(16) -> BINARY
+    if _UUID_DECL.fullmatch(name):
+        return LogicalType.UUID
+    if _BINARY_DECL.fullmatch(name):
+        return LogicalType.BINARY
+    return None
 
 
 def _file_uri(path: str, *, read_only: bool) -> str:

@@ -254,6 +254,7 @@ def _run(conn: "Connection", job: _Job, chunks: Iterable["TableChunk"]) -> None:
         _apply_mode(conn, job)
     _write_all(writer, job, chunks)
     job.stage.table = None
+    _repoint_cycles(conn, job)
     writer.finish()
     for table, fk in pending:
         job.stage.table, job.stage.constraint = table, fk_name(table, fk)
@@ -270,6 +271,18 @@ def _run(conn: "Connection", job: _Job, chunks: Iterable["TableChunk"]) -> None:
             raise LoadError(f"{len(skipped)} source trigger(s) not re-created: {', '.join(skipped)}; rolled back",
                             hint="create the trigger functions in the target first, or run without --strict")
     _verify(conn, job)
+
+
+def _repoint_cycles(conn: "Connection", job: _Job) -> None:
+    """Cycle FKs whose parent row the validator replaced point at an existing row (load/cycles.py)."""
+    from dbsynth.load.cycles import edge_repoint
+
+    for edge in job.plan.deferred:
+        job.stage.table = edge.table
+        line = edge_repoint(conn, job.schema, edge)
+        if line:
+            job.summary.warnings.append(line)
+    job.stage.table = None
 
 
 def _prepare_target(conn: "Connection", job: _Job) -> list[tuple[str, Any]]:

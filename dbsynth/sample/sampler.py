@@ -579,10 +579,11 @@ class Sampler:
             self.quotas[key] = np.concatenate([self.quotas.get(key, np.zeros(0)), new])
 
     def _fill_deferred(self, held: dict[str, pd.DataFrame], b: int, frames: dict[str, pd.DataFrame]) -> None:
-        for t, frame in held.items():
-            for spec in (s for s in self.m.tables[t].keys if s.kind == "deferred"):
-                rng = np.random.default_rng([self.o.seed, b, self.index[t], 7])
-                frames[t] = self._fill_one_deferred(t, frame, spec, frames, rng)
+        for t in held:
+            for k, spec in enumerate(s for s in self.m.tables[t].keys if s.kind == "deferred"):
+                rng = np.random.default_rng([self.o.seed, b, self.index[t], 7, k])
+                # each cycle FK fills the frame the previous one left (two FKs to one parent keep both)
+                frames[t] = self._fill_one_deferred(t, frames[t], spec, frames, rng)
 
     def _fill_one_deferred(self, t: str, frame: pd.DataFrame, spec: "KeySpec", frames: dict[str, pd.DataFrame],
                            rng: np.random.Generator) -> pd.DataFrame:
@@ -600,6 +601,11 @@ class Sampler:
                 pick[i] = free[0]
                 used.add(free[0])
         rest = np.flatnonzero(pick < 0)
+        nullable = all(self.m.schema.table(t).column(c).nullable for c in spec.columns)
+        if nullable and spec.null_rate > 0 and len(rest):
+            # the source's NULL share, among rows no parent points back at
+            share = min(1.0, spec.null_rate * len(frame) / len(rest))
+            rest = rest[rng.uniform(size=len(rest)) >= share]
         quotas = self.quotas[(t, ",".join(spec.columns))]
         offset = len(pool) - len(frames.get(ref, ()))
         pick_pool = np.where(pick >= 0, pick + offset, -1)

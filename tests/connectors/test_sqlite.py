@@ -197,3 +197,21 @@ def test_empty_database_is_an_error(tmp_path: Path) -> None:
     sqlite3.connect(path).close()
     with pytest.raises(SchemaError, match="has no tables"):
         open_connector(f"sqlite:///{path}").reflect()
+
+
+def test_uuid_and_binary_names_are_not_read_by_affinity(tmp_path: Path) -> None:
+    """SQLAlchemy reads UUID / BYTEA / VARBINARY(16) as NUMERIC and LONGBLOB as NullType (SQLite affinity)."""
+    path = tmp_path / "t.sqlite"
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, u UUID, g GUID, a VARBINARY(16), b LONGBLOB, "
+                    "c BYTEA, d BLOB, n NUMERIC(8,2), x TEXT)")
+    conn = open_connector(f"sqlite:///{path}", read_only=True)
+    try:
+        table = conn.reflect().table("t")
+    finally:
+        conn.close()
+    lt = {c.name: c.logical_type for c in table.columns}
+    assert lt["u"] == lt["g"] == LogicalType.UUID
+    assert lt["a"] == lt["b"] == lt["c"] == lt["d"] == LogicalType.BINARY
+    assert lt["n"] == LogicalType.DECIMAL and lt["x"] == LogicalType.TEXT
+    assert table.column("a").type_sql == "VARBINARY(16)"  # the declared type, re-created verbatim

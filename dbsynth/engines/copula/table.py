@@ -6,6 +6,7 @@ Gaussian conditioning on the synthetic parent row.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -369,7 +370,18 @@ def keep_orderings(values: dict[str, np.ndarray], orderings: list[tuple[str, str
             bad = np.array([_greater(u, v) for u, v in zip(x, y)], dtype=bool)
             if bad.any():
                 x_bad = x[bad].copy()
-                x[bad], y[bad] = y[bad], x_bad
+                x[bad] = [_like(new, old, math.floor) for new, old in zip(y[bad], x_bad)]
+                y[bad] = [_like(new, old, math.ceil) for new, old in zip(x_bad, y[bad])]
+
+
+def _like(new: Any, old: Any, to_int: Any) -> Any:
+    """`new` in the slot of `old`: an integer column keeps integers (int_1 <= decimal_5 swaps 17859.5 in).
+
+    The lower slot rounds down and the upper one up, so the pair stays ordered.
+    """
+    if isinstance(old, (int, np.integer)) and not isinstance(old, bool) and isinstance(new, (float, np.floating)):
+        return int(to_int(new)) if new == new and abs(new) != float("inf") else new
+    return new
 
 
 def _greater(u: Any, v: Any) -> bool:

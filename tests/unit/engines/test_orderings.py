@@ -40,3 +40,13 @@ def test_keep_orderings_text_dates() -> None:
               "b": np.array(["2005-07-09 09:37:48", "2005-02-01 00:00:00"], dtype=object)}
     keep_orderings(values, [("a", "b")])
     assert all(x <= y for x, y in zip(values["a"], values["b"]))
+
+
+def test_keep_orderings_keeps_integers_in_an_integer_column() -> None:
+    """int_1 <= decimal_5: a swap must not put 17859.5 in the integer column (PostgreSQL bigint COPY)."""
+    values = {"a": np.array([20000, 3, None], dtype=object), "b": np.array([17859.5, 9.0, 4.0], dtype=object)}
+    keep_orderings(values, [("a", "b")])
+    assert [type(v) for v in values["a"][:2]] == [int, int]
+    assert values["a"][0] == 17859 and values["b"][0] == 20000  # rounded down below, the pair stays ordered
+    assert values["a"][1] == 3 and values["b"][1] == 9.0  # an ordered row is left alone
+    assert values["a"][2] is None
