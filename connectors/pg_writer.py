@@ -15,6 +15,7 @@ from functools import reduce
 from typing import TYPE_CHECKING, Any
 
 from connectors.generic_writer import WriterContext, native_rows, writable
+from dbsynth import interrupts
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -169,6 +170,7 @@ class PgWriter:
         frame = _json_as_text(frame, arrays)
         with self._raw.cursor() as cur, cur.copy(statement) as copy:
             for start in range(0, len(frame), _SLICE_ROWS):
+                interrupts.check()  # a Ctrl-C during a load stops at the next slice (rolled back)
                 for row in native_rows(frame.iloc[start:start + _SLICE_ROWS], numpy_ok=True):
                     copy.write_row(row)
 

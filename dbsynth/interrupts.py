@@ -2,9 +2,12 @@
 
 Python raises KeyboardInterrupt wherever the main thread happens to be; when
 that is a GC or weakref callback the exception is printed and swallowed, and
-the program carries on. The handler here also sets a flag, which the loader
-checks at every chunk and right before COMMIT, so a Ctrl-C is never followed
-by a commit. After `hold()` (the commit itself) a Ctrl-C only sets the flag.
+the program carries on (with an "Exception ignored" traceback on stderr). The
+handler here sets a flag. Outside a load it also raises KeyboardInterrupt; inside
+a load (`guarded()`) it only sets the flag, which the loader and the writers check
+at every chunk and COPY slice and right before COMMIT, so a Ctrl-C is never followed
+by a commit and never lands in a callback. After `hold()` (the commit itself) a
+Ctrl-C only sets the flag.
 """
 from __future__ import annotations
 
@@ -13,12 +16,12 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-_state = {"hit": False, "held": False}
+_state = {"hit": False, "held": False, "deferred": False}
 
 
 def _handler(signum: int, frame: Any) -> None:
     _state["hit"] = True
-    if not _state["held"]:
+    if not _state["held"] and not _state["deferred"]:
         raise KeyboardInterrupt
 
 
@@ -45,10 +48,11 @@ def guarded() -> Iterator[None]:
         yield
         return
     old = signal.signal(signal.SIGINT, _handler)
+    _state["deferred"] = True
     try:
         yield
     finally:
-        _state["held"] = False
+        _state.update(held=False, deferred=False)
         signal.signal(signal.SIGINT, old)
 
 
@@ -58,4 +62,4 @@ def hold() -> None:
 
 
 def reset() -> None:
-    _state.update(hit=False, held=False)
+    _state.update(hit=False, held=False, deferred=False)

@@ -16,20 +16,26 @@ PARENT_ROWS, CHILD_ROWS = 12, 200
 
 
 def seed30_source(path: Path) -> Path:
-    """A parent whose CHECKs the sampler often misses (a narrow BETWEEN, lo <= hi) and a NOT NULL FK child."""
+    """A parent with CHECKs and a NOT NULL FK child.
+
+    BETWEEN and lo <= hi are met by construction; `lo_val + int_2 <= 300` is not (arithmetic
+    is left to the validator), and the source packs rows against it, so some parent rows go through repair.
+    """
     rng = random.Random(30)
     with sqlite3.connect(path) as con:
         con.execute('CREATE TABLE line_0 (id BIGINT NOT NULL PRIMARY KEY, text_0 TEXT NOT NULL UNIQUE, '
                     'int_2 INTEGER NOT NULL, lo_val INTEGER NOT NULL, hi_val INTEGER, '
                     'CONSTRAINT ck_between CHECK (int_2 BETWEEN 46 AND 172), '
-                    'CONSTRAINT ck_order CHECK (lo_val <= hi_val))')
+                    'CONSTRAINT ck_order CHECK (lo_val <= hi_val), '
+                    'CONSTRAINT ck_sum CHECK (lo_val + int_2 <= 300))')
         con.execute('CREATE TABLE item_1 (id BIGINT NOT NULL PRIMARY KEY, '
                     'line_0_id BIGINT NOT NULL REFERENCES line_0 (id), real_1 REAL NOT NULL)')
         parents = []
         for i in range(1, PARENT_ROWS + 1):
-            lo = rng.randint(-500, 500)
-            hi = None if i % 4 == 0 else lo + rng.randint(0, 3)  # hi barely above lo: a fresh draw often inverts them
-            parents.append((i, f"t{i}", rng.choice([46, 47, 171, 172, rng.randint(46, 172)]), lo, hi))
+            int_2 = rng.choice([46, 47, 171, 172, rng.randint(46, 172)])
+            lo = 300 - int_2 - rng.randint(0, 8)  # against the sum CHECK
+            hi = None if i % 4 == 0 else lo + rng.randint(0, 3)  # hi barely above lo
+            parents.append((i, f"t{i}", int_2, lo, hi))
         con.executemany("INSERT INTO line_0 VALUES (?, ?, ?, ?, ?)", parents)
         con.executemany("INSERT INTO item_1 VALUES (?, ?, ?)",
                         [(i, rng.randint(1, PARENT_ROWS), rng.random() * 100) for i in range(1, CHILD_ROWS + 1)])
@@ -56,6 +62,7 @@ def test_repaired_parents_keep_their_keys(seed: int, tmp_path: Path) -> None:
     items = pd.concat(frames["item_1"])
     hi = lines["hi_val"].astype(float).fillna(1e18)  # a NULL hi passes the CHECK
     assert lines["int_2"].between(46, 172).all() and (lines["lo_val"] <= hi).all()
+    assert (lines["lo_val"].astype(int) + lines["int_2"].astype(int) <= 300).all()
     assert items["line_0_id"].isin(lines["id"]).all()
 
 
@@ -69,7 +76,7 @@ def test_seed_keeps_children_of_repaired_parents(tmp_path: Path) -> None:
     assert abs(counts["item_1"] - CHILD_ROWS) <= 0.05 * CHILD_ROWS + 3 * CHILD_ROWS ** 0.5, counts
     with sqlite3.connect(dst) as con:
         bad = con.execute("SELECT COUNT(*) FROM line_0 WHERE NOT (int_2 BETWEEN 46 AND 172) "
-                          "OR lo_val > hi_val").fetchone()[0]
+                          "OR lo_val > hi_val OR lo_val + int_2 > 300").fetchone()[0]
         orphans = con.execute("SELECT COUNT(*) FROM item_1 c LEFT JOIN line_0 p ON p.id = c.line_0_id "
                               "WHERE p.id IS NULL").fetchone()[0]
     assert bad == 0 and orphans == 0

@@ -209,7 +209,7 @@ def test_hints_name_only_existing_commands() -> None:
     commands = set(get_command(app).commands)  # type: ignore[attr-defined]
     import re
     for path in (ROOT / "dbsynth").rglob("*.py"):
-        for name in re.findall(r"`dbsynth ([a-z_-]+)", path.read_text()):
+        for name in re.findall(r"`dbsynth (?:--[a-z-]+ )*([a-z_-]+)", path.read_text()):  # after global flags
             assert name in commands, f"{path.relative_to(ROOT)} names `dbsynth {name}`, which does not exist"
 
 
