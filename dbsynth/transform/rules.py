@@ -17,7 +17,7 @@ import math
 import re
 import string
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -73,25 +73,31 @@ def _compiled(kind: str, pattern: str, ignore_case: bool) -> "re.Pattern[str]":
         return re.compile(r"(?!)")  # never matches: the value is rebuilt (or the pattern reported)
 
 
-def column_rules(checks: Sequence[str], *, dialect: str, columns: Sequence[str]) -> list[Rule]:
-    """The LIKE / regex / IN terms of a table's CHECK texts that bind one column of `columns`."""
+
+def _check_terms(checks: Sequence[str], dialect: str) -> Iterator[tuple[str, Any]]:
+    """(CHECK text, one top-level AND term) for every CHECK that parses (never executed)."""
     import sqlglot
 
-    by_lower = {c.lower(): c for c in columns}
-    out: list[Rule] = []
     for text in checks:
         try:
             tree = sqlglot.parse_one(_strip_check(text), read=_SQLGLOT_DIALECTS.get(dialect, dialect))
         except Exception:  # an unparseable CHECK is the validator's to report
             continue
         for term in _conjuncts(tree):
-            rule = _rule(term, by_lower, text)
-            if rule is not None and rule.kind == "like" and dialect == "sqlite":
-                # SQLite's LIKE ignores ASCII case and has no escape character by default
-                rule = Rule(column=rule.column, kind="like", pattern=rule.pattern.replace("\\", "\\\\"),
-                            ignore_case=True, source=text)
-            if rule is not None:
-                out.append(rule)
+            yield text, term
+
+def column_rules(checks: Sequence[str], *, dialect: str, columns: Sequence[str]) -> list[Rule]:
+    """The LIKE / regex / IN terms of a table's CHECK texts that bind one column of `columns`."""
+    by_lower = {c.lower(): c for c in columns}
+    out: list[Rule] = []
+    for text, term in _check_terms(checks, dialect):
+        rule = _rule(term, by_lower, text)
+        if rule is not None and rule.kind == "like" and dialect == "sqlite":
+            # SQLite's LIKE ignores ASCII case and has no escape character by default
+            rule = Rule(column=rule.column, kind="like", pattern=rule.pattern.replace("\\", "\\\\"),
+                        ignore_case=True, source=text)
+        if rule is not None:
+            out.append(rule)
     return out
 
 
@@ -517,22 +523,15 @@ def numeric_checks(checks: Sequence[str], *, dialect: str, columns: Sequence[str
 @functools.lru_cache(maxsize=512)
 def _numeric_checks(checks: tuple[str, ...], dialect: str, columns: tuple[str, ...]
                     ) -> tuple[dict[str, Bound], list[Order]]:
-    import sqlglot
-
     by_lower = {c.lower(): c for c in columns}
     bounds: dict[str, Bound] = {}
     orders: list[Order] = []
-    for text in checks:
-        try:
-            tree = sqlglot.parse_one(_strip_check(text), read=_SQLGLOT_DIALECTS.get(dialect, dialect))
-        except Exception:  # an unparseable CHECK is the validator's to report
-            continue
-        for term in _conjuncts(tree):
-            for b in _bounds_of(term, by_lower, text):
-                bounds[b.column] = bounds[b.column].tighten(b) if b.column in bounds else b
-            order = _order_of(term, by_lower, text)
-            if order is not None:
-                orders.append(order)
+    for text, term in _check_terms(checks, dialect):
+        for b in _bounds_of(term, by_lower, text):
+            bounds[b.column] = bounds[b.column].tighten(b) if b.column in bounds else b
+        order = _order_of(term, by_lower, text)
+        if order is not None:
+            orders.append(order)
     return bounds, orders
 
 
