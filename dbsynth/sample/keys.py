@@ -207,6 +207,9 @@ def forest_parents(*, n: int, depth_p: list[float], fanout: list[float],
     depths = np.sort(rng.choice(len(depth_p), size=n, p=np.asarray(depth_p) / np.sum(depth_p)))
     if n:
         depths[0] = 0
+        # close gaps (no row drew some middle depth): a level without rows above it would
+        # otherwise turn every deeper row into a root, i.e. an all-NULL self-reference
+        depths = np.unique(depths, return_inverse=True)[1].reshape(-1)
     parents = np.full(n, -1)
     knots = np.asarray(fanout, dtype=float)
     quota = np.interp(rng.uniform(0, 1, n), np.linspace(0, 1, len(knots)), knots) + 0.05

@@ -338,8 +338,15 @@ class Sampler:
 
     def _assign_self(self, tp: "TablePlan", spec: "KeySpec", cols: dict[str, Any], n: int,
                      rng: np.random.Generator) -> None:
-        parents = K.forest_parents(n=n, depth_p=spec.depth_p or [1.0], fanout=spec.grid or [0.0], rng=rng)
         nullable = all(self.m.schema.table(tp.name).column(c).nullable for c in spec.columns)
+        depth_p = list(spec.depth_p or [1.0])
+        if nullable and 0.0 < spec.null_rate < 1.0:
+            # roots get NULL: the root share is the source's NULL share (cyclic source rows count as roots
+            # in depth_p, which would otherwise inflate it)
+            rest = np.asarray(depth_p[1:] or [1.0], dtype=float)
+            rest = rest / rest.sum() if rest.sum() > 0 else np.full(len(rest), 1.0 / len(rest))
+            depth_p = [spec.null_rate, *(rest * (1.0 - spec.null_rate)).tolist()]
+        parents = K.forest_parents(n=n, depth_p=depth_p, fanout=spec.grid or [0.0], rng=rng)
         for c, rc in zip(spec.columns, spec.referred_columns):
             ref = np.asarray(cols.get(rc, np.full(n, None)), dtype=object)
             vals = np.full(n, None, dtype=object)

@@ -50,6 +50,16 @@ def test_forest_is_acyclic_with_source_depth() -> None:
     assert depth.max() == 2 and abs((depth == 0).mean() - 0.1) < 0.06
 
 
+def test_forest_with_an_undrawn_depth_keeps_deeper_rows_linked() -> None:
+    # a small table may draw no row at some middle depth; the rows below it must still get parents
+    # (they used to all become roots: an all-NULL parent column), and parents still come first
+    depth_p, fanout = [0.21, 0.17, 0.33, 0.25, 0.04], [0.0] * 12 + [1.0] * 10 + [2.0, 7.0]
+    for seed in range(300):
+        parents = K.forest_parents(n=24, depth_p=depth_p, fanout=fanout, rng=np.random.default_rng(seed))
+        assert (parents < np.arange(24)).all()
+        assert (parents < 0).mean() <= 0.5, seed
+
+
 def test_rescale_counts_hits_target_and_cap() -> None:
     out = rescale_counts(np.array([0.0, 1, 2, 3, 10]), target=40, cap=12, rng=np.random.default_rng(0))
     assert out.sum() == 40 and out.max() <= 12
