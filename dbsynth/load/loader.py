@@ -431,41 +431,40 @@ def _duplicates(conn: "Connection", table: str, cols: tuple[str, ...]) -> int:
     return int(conn.exec_driver_sql(sql).scalar_one())
 
 
-def key_offsets(*, target_url: str, schema: Schema) -> dict[str, int]:
-    """max() of each single-column integer PK already in the target (0 when empty or absent)."""
+def _read_present(target_url: str, schema: Schema, read: Callable[["Connection", str], Any]) -> dict[str, Any]:
+    """`read(conn, table)` for each data table of `schema` present in the target (reads only)."""
     engine = open_target(target_url)
-    out: dict[str, int] = {}
+    out: dict[str, Any] = {}
     try:
         with engine.connect() as conn:
             present, _ = existing_tables(conn, schema=schema)
             for name in present:
-                pk = schema.table(name).pk_columns
-                if len(pk) == 1 and schema.table(name).column(pk[0]).logical_type == LogicalType.INTEGER:
-                    value = conn.exec_driver_sql(f"SELECT MAX({_q(conn, pk[0])}) FROM {_q(conn, name)}").scalar()
-                    out[name] = int(value or 0)
-    except sa.exc.SQLAlchemyError as exc:
-        raise translate_error(exc, _Stage()) from None
-    finally:
-        engine.dispose()
-    return out
-
-
-
-def target_rows(target_url: str, schema: Schema) -> dict[str, bool]:
-    """For each data table of `schema` present in the target: does it hold a row? (reads only)"""
-    engine = open_target(target_url)
-    out: dict[str, bool] = {}
-    try:
-        with engine.connect() as conn:
-            present, _ = existing_tables(conn, schema=schema)
-            for name in present:
-                out[name] = conn.exec_driver_sql(f"SELECT 1 FROM {_q(conn, name)} LIMIT 1").first() is not None
+                value = read(conn, name)
+                if value is not None:
+                    out[name] = value
             conn.rollback()
     except sa.exc.SQLAlchemyError as exc:
         raise translate_error(exc, _Stage()) from None
     finally:
         engine.dispose()
     return out
+
+
+def key_offsets(*, target_url: str, schema: Schema) -> dict[str, int]:
+    """max() of each single-column integer PK already in the target (0 when empty or absent)."""
+    def top(conn: "Connection", name: str) -> int | None:
+        pk = schema.table(name).pk_columns
+        if len(pk) != 1 or schema.table(name).column(pk[0]).logical_type != LogicalType.INTEGER:
+            return None
+        value = conn.exec_driver_sql(f"SELECT MAX({_q(conn, pk[0])}) FROM {_q(conn, name)}").scalar()
+        return int(value or 0)
+    return _read_present(target_url, schema, top)
+
+
+def target_rows(target_url: str, schema: Schema) -> dict[str, bool]:
+    """For each data table of `schema` present in the target: does it hold a row? (reads only)"""
+    return _read_present(target_url, schema, lambda conn, name: conn.exec_driver_sql(
+        f"SELECT 1 FROM {_q(conn, name)} LIMIT 1").first() is not None)
 
 
 @dataclass
