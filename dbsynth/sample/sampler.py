@@ -430,11 +430,14 @@ class Sampler:
 
     def _fill_extras(self, tp: "TablePlan", cols: dict[str, Any], n: int, rng: np.random.Generator) -> None:
         from dbsynth.transform.fake import fake_values
+        from dbsynth.transform.places import fill_places
 
         table = self.m.schema.table(tp.name)
         for i, f in enumerate(tp.model.fakes):
             if f.get("code"):
                 cols[f["column"]] = self._codes(tp.name, f, n, rng)
+                continue
+            if f.get("row"):  # drawn below with the rest of its row's address
                 continue
             lengths = np.interp(rng.uniform(size=n), np.linspace(0, 1, len(f["lengths"])), f["lengths"])
             vals = fake_values(kind=_kind(f["kind"]), n=n, seed=int(rng.integers(2**31)), locale=self.m.options.locale,
@@ -446,6 +449,9 @@ class Sampler:
                 arr = K.make_unique(arr, seen=self.seen.setdefault((tp.name, f["column"]), set()),
                                     max_length=f["max_length"])
             cols[f["column"]] = arr
+        if tp.model.places:
+            fill_places(tp.model.places, tp.model.fakes, cols, n, rng, locale=self.m.options.locale,
+                        seen=lambda c: self.seen.setdefault((tp.name, c), set()))
         for o in tp.model.others:
             if o.get("group") and all(g in cols for g in o["group"]):
                 numbers = V.numbered(cols, o["group"], int(o.get("first", 1)), n, self._group_counts(tp, o))

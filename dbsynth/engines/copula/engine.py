@@ -26,6 +26,7 @@ from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import LogicalType, Schema, Table
 from dbsynth.transform import pgtypes
 from dbsynth.transform.codes import is_code_column, learn_codes
+from dbsynth.transform.places import plan_places
 from dbsynth.transform.columns import NumericTransform, to_python
 
 NAME = "copula"
@@ -275,6 +276,7 @@ class _Fitter:
                 model.others.append({"column": col.name, "kind": "placeholder", "value": _jsonable(placeholder(col))})
                 self.warnings.append(f"{table.name}.{col.name}: {col.logical_type.value} column filled with "
                                      f"{'NULL' if col.nullable else 'a placeholder'} (not modelled)")
+        model.places = plan_places(model, table, frame, profile)  # address columns that agree per row
         return model
 
     def _fake_spec(self, col: Any, prof: Any, values: pd.Series, table: Table) -> dict[str, Any]:
