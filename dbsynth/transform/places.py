@@ -38,9 +38,14 @@ if TYPE_CHECKING:
 
 #: kinds drawn per row from the row's country
 PLACE_KINDS = frozenset({PiiKind.CITY, PiiKind.STATE, PiiKind.POSTCODE, PiiKind.PHONE,
-                         PiiKind.STREET_ADDRESS, PiiKind.EMAIL})
+                         PiiKind.STREET_ADDRESS, PiiKind.EMAIL, PiiKind.FIRST_NAME, PiiKind.LAST_NAME,
+                         PiiKind.FULL_NAME})
+#: order inside a group: states before the postal codes and phones that follow them, names before e-mails
+_ORDER = {"state": 0, "first_name": 1, "last_name": 1, "full_name": 1, "email": 3}
 #: distinct values a pool of Faker values holds per locale (Faker calls are slow)
 POOL = 2000
+#: the same for columns that must be unique
+UNIQUE_POOL = 200_000
 
 # English country names (and common variants) → Faker locale; ISO codes go through the locale's territory.
 COUNTRY_LOCALES: dict[str, str] = {
@@ -69,7 +74,8 @@ COUNTRY_LOCALES: dict[str, str] = {
 # Faker providers per kind, first that exists wins (abbreviations first where the source abbreviates).
 _STATE_ABBR = ("state_abbr", "province_abbr", "administrative_unit", "state", "province", "region")
 _STATE_FULL = ("state", "administrative_unit", "province", "region", "prefecture", "city")
-_PROVIDERS = {PiiKind.CITY: ("city",), PiiKind.STREET_ADDRESS: ("street_address",)}
+_PROVIDERS = {PiiKind.CITY: ("city",), PiiKind.STREET_ADDRESS: ("street_address",),
+              PiiKind.FIRST_NAME: ("first_name",), PiiKind.LAST_NAME: ("last_name",), PiiKind.FULL_NAME: ("name",)}
 
 
 def locale_for(country: object, configured: str) -> str:
@@ -115,10 +121,10 @@ def learn_places(fakes: list[dict[str, Any]], frame: pd.DataFrame, kinds: dict[s
         groups.setdefault(country, {"country": country, "columns": {}})["columns"][col] = spec
         if mode == "fake":
             faked[col]["row"] = True
+            spec["unique"] = bool(faked[col].get("unique"))
     for group in groups.values():
         _learn_by_state(group, frame)
-        # states before the postal codes and phones that follow them
-        group["columns"] = dict(sorted(group["columns"].items(), key=lambda kv: kv[1]["kind"] != "state"))
+        group["columns"] = dict(sorted(group["columns"].items(), key=lambda kv: _ORDER.get(kv[1]["kind"], 2)))
     return {"groups": list(groups.values())} if groups else {}
 
 
@@ -173,9 +179,13 @@ def _learn_column(col: str, kind: PiiKind, mode: str, frame: pd.DataFrame, count
         spec["by"] = {k: [[None if pd.isna(x) else x, int(n)] for x, n in v.value_counts(dropna=False).items()]
                       for k, v in values.groupby(keys)}
         return spec
-    present = values.dropna().astype(str).str.strip()
+    raw = values.dropna().astype(str)
+    present = raw.str.strip()
     present = present[present != ""]
+    if not len(present):
+        present = raw  # only blanks (a ' ' phone): they are the format
     pk = keys[present.index]
+    spec["case"] = _case(present.str.rpartition("@")[0] if kind == PiiKind.EMAIL else present)
     if kind in (PiiKind.PHONE, PiiKind.POSTCODE):
         label = "phone" if kind == PiiKind.PHONE else "postcode"
         spec["by"] = {k: F.learn_shapes(v.tolist(), kind=label) for k, v in present.groupby(pk)}
@@ -186,6 +196,25 @@ def _learn_column(col: str, kind: PiiKind, mode: str, frame: pd.DataFrame, count
     elif kind == PiiKind.EMAIL:
         spec.update(_learn_emails(present, pk, frame, kinds))
     return spec
+
+
+def _case(values: pd.Series) -> str | None:
+    """``upper``/``lower`` when nearly all values with letters are written so (``MARY.SMITH``), else None."""
+    lettered = values[values.str.contains(r"[^\W\d_]", regex=True)]
+    if not len(lettered):
+        return None
+    for case, test in (("upper", lettered.str.isupper()), ("lower", lettered.str.islower())):
+        if test.mean() >= 0.9:
+            return case
+    return None
+
+
+def apply_case(value: str, case: str | None, *, email: bool = False) -> str:
+    if case is None:
+        return value
+    local, at, domain = value.rpartition("@") if email and "@" in value else (value, "", "")
+    local = local.upper() if case == "upper" else local.lower()
+    return f"{local}{at}{domain}"
 
 
 def _learn_emails(present: pd.Series, pk: pd.Series, frame: pd.DataFrame,
@@ -234,14 +263,17 @@ class _Fakers:
             self.fakers[locale] = make_faker(locale=locale, seed=self.seed + len(self.fakers))
         return self.fakers[locale]
 
-    def draw(self, locale: str, methods: tuple[str, ...], k: int, rng: np.random.Generator) -> list[str]:
+    def draw(self, locale: str, methods: tuple[str, ...], k: int, rng: np.random.Generator, *,
+             pool_size: int = POOL) -> list[str]:
         fake = self.get(locale)
         method = next((getattr(fake, m) for m in methods if hasattr(fake, m)), None)
         if method is None:
             fake = self.get("en_US")
             method = next(getattr(fake, m) for m in methods if hasattr(fake, m))
+        if pool_size > POOL:  # unique: fresh values, a pool would run out of distinct ones
+            return [str(method()) for _ in range(k)]
         pool = self.pools.setdefault((locale, methods[0]), [])
-        while len(pool) < min(POOL, max(k, 50)):
+        while len(pool) < min(pool_size, max(k, 50)):
             pool.append(str(method()))
         return [pool[i] for i in rng.integers(0, len(pool), size=k)]
 
@@ -274,7 +306,8 @@ def fill_places(places: dict[str, Any], fakes: list[dict[str, Any]], cols: dict[
             def draw(idx: np.ndarray, spec: dict[str, Any] = spec, kind: PiiKind = kind,
                      ml: Any = max_length) -> list[str]:
                 raw = _draw(kind, spec, keys[idx], locales, cols, idx, fakers, rng, sub=sub[idx])
-                return [clip(v, max_length=ml, kind=kind) for v in raw]
+                case, email = spec.get("case"), kind == PiiKind.EMAIL
+                return [clip(apply_case(v, case, email=email), max_length=ml, kind=kind) for v in raw]
 
             values = draw(np.arange(n))
             unique = bool(f.get("unique"))
@@ -342,7 +375,8 @@ def _draw_country(kind: PiiKind, spec: dict[str, Any], key: str, locale: str, co
         return fakers.draw(locale, _STATE_ABBR if abbr else _STATE_FULL, k, rng)
     if kind == PiiKind.EMAIL:
         return _emails(spec, key, locale, cols, idx, fakers, rng)
-    return fakers.draw(locale, _PROVIDERS[kind], k, rng)
+    # a unique column needs more distinct values than a pool holds
+    return fakers.draw(locale, _PROVIDERS[kind], k, rng, pool_size=UNIQUE_POOL if spec.get("unique") else POOL)
 
 
 def _emails(spec: dict[str, Any], key: str, locale: str, cols: dict[str, Any], idx: np.ndarray,
