@@ -248,6 +248,16 @@ def _names_of(frame: Any, i: Any, first: str | None, last: str | None, full: str
 
 # ---- sample ------------------------------------------------------------------
 
+def stable(fake: "Faker") -> "Faker":
+    """Sort word lists that Faker builds from sets (it_IT cities): their order, and so the values a seed
+    gives, would change from one process to the next."""
+    for provider in fake.get_providers():
+        for name, value in vars(type(provider)).items():
+            if isinstance(value, list) and value and all(isinstance(x, str) for x in value):
+                setattr(provider, name, sorted(value))
+    return fake
+
+
 class _Fakers:
     """Seeded Faker per locale, with pools of values per provider."""
 
@@ -260,7 +270,7 @@ class _Fakers:
         from dbsynth.transform.fake import make_faker
 
         if locale not in self.fakers:
-            self.fakers[locale] = make_faker(locale=locale, seed=self.seed + len(self.fakers))
+            self.fakers[locale] = stable(make_faker(locale=locale, seed=self.seed + sum(map(ord, locale))))
         return self.fakers[locale]
 
     def draw(self, locale: str, methods: tuple[str, ...], k: int, rng: np.random.Generator, *,
@@ -334,7 +344,7 @@ def _fix_category(values: np.ndarray, keys: np.ndarray, spec: dict[str, Any], rn
     """Redraw values never seen with the row's country from that country's source values."""
     by = spec["by"]
     out = values.copy()
-    for k in set(keys.tolist()):
+    for k in sorted(set(keys.tolist())):  # sorted: set order varies per process (string hashing)
         dist = by.get(k)
         if not dist:
             continue
