@@ -75,7 +75,7 @@ COUNTRY_LOCALES: dict[str, str] = {
 _STATE_ABBR = ("state_abbr", "province_abbr", "administrative_unit", "state", "province", "region")
 _STATE_FULL = ("state", "administrative_unit", "province", "region", "prefecture", "city")
 _PROVIDERS = {PiiKind.CITY: ("city",), PiiKind.STREET_ADDRESS: ("street_address",),
-              PiiKind.FIRST_NAME: ("first_name",), PiiKind.LAST_NAME: ("last_name",), PiiKind.FULL_NAME: ("name",)}
+              PiiKind.FIRST_NAME: ("first_name",), PiiKind.LAST_NAME: ("last_name",)}
 
 
 def locale_for(country: object, configured: str) -> str:
@@ -386,7 +386,11 @@ def _draw_country(kind: PiiKind, spec: dict[str, Any], key: str, locale: str, co
     if kind == PiiKind.EMAIL:
         return _emails(spec, key, locale, cols, idx, fakers, rng)
     # a unique column needs more distinct values than a pool holds
-    return fakers.draw(locale, _PROVIDERS[kind], k, rng, pool_size=UNIQUE_POOL if spec.get("unique") else POOL)
+    size = UNIQUE_POOL if spec.get("unique") else POOL
+    if kind == PiiKind.FULL_NAME:  # first and last name: Faker's name() adds titles (``Dr. … B.A.``)
+        firsts = fakers.draw(locale, ("first_name",), k, rng, pool_size=size)
+        return [f"{f} {la}" for f, la in zip(firsts, fakers.draw(locale, ("last_name",), k, rng, pool_size=size))]
+    return fakers.draw(locale, _PROVIDERS[kind], k, rng, pool_size=size)
 
 
 def _emails(spec: dict[str, Any], key: str, locale: str, cols: dict[str, Any], idx: np.ndarray,
