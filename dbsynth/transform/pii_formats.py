@@ -21,6 +21,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -103,8 +104,8 @@ def fill_shapes(learned: dict[str, Any], n: int, rng: np.random.Generator) -> li
         tokens = json.loads(keys[t])
         leads = {int(j): (list(c), np.array(list(c.values()), float)) for j, c in learned["shapes"][t][2].items()}
         parts = [_fill_token(tok, j, leads, len(rows), rng) for j, tok in _numbered(tokens)]
-        for r, i in enumerate(rows):
-            out[i] = "".join(p[r] for p in parts)
+        for i, value in zip(rows.tolist(), map("".join, zip(*parts))):
+            out[i] = value
     return out
 
 
@@ -132,11 +133,13 @@ def _fill_token(tok: list[Any], j: int, leads: dict[int, tuple[list[str], np.nda
         if options:
             w = np.array([seen[1][seen[0].index(c)] for c in options])
             chars[:, 0] = np.array(options)[rng.choice(len(options), size=k, p=w / w.sum())]
-    return ["".join(row) for row in chars]
+    # k rows of one-character cells, read as k strings of the run's length
+    return np.ascontiguousarray(chars).view(f"<U{int(tok[1])}").ravel().tolist()
 
 
 # ---- e-mails ---------------------------------------------------------------
 
+@lru_cache(maxsize=65536)  # names repeat: pools of Faker names
 def ascii_slug(text: object) -> str:
     """Lower-case ASCII letters and digits of a name (``Gonçalves`` → ``goncalves``)."""
     folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
