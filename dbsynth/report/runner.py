@@ -176,12 +176,14 @@ def _document(real: Side, syn: Side, sections: dict[str, Any], qual: dict[str, A
               seconds: dict[str, float]) -> dict[str, Any]:
     det = sections["detection"]
     aucs = [d["auc"] for d in det.values() if d.get("auc") is not None]
+    wc = [d["with_children"]["auc"] for d in det.values() if (d.get("with_children") or {}).get("auc") is not None]
     return {"version": REPORT_VERSION, "real": real.label, "synthetic": syn.label,
             "rows": {"real": {t: len(f) for t, f in real.frames.items()},
                      "synthetic": {t: len(f) for t, f in syn.frames.items() if t in real.frames}},
             "quality": qual, "formats": sections["formats"], "detection": det,
             "detection_summary": {"mean_auc": round(sum(aucs) / len(aucs), 6) if aucs else None,
-                                  "max_auc": max(aucs) if aucs else None},
+                                  "max_auc": max(aucs) if aucs else None,
+                                  "max_auc_with_children": max(wc) if wc else None},
             "privacy": sections["privacy"], "validity": sections["validity"],
             "tstr": sections.get("tstr"), "seconds": seconds}
 
@@ -244,6 +246,7 @@ def print_summary(console: Any, report: Report) -> None:
             ("category vocabulary (worst)", f.get("vocab_min"), "1", "vocab_min"),
             ("detection AUC (mean)", d["detection_summary"]["mean_auc"], "0.5", "auc"),
             ("detection AUC (worst)", d["detection_summary"]["max_auc"], "0.5", "auc"),
+            ("  with child aggregates", d["detection_summary"].get("max_auc_with_children"), "0.5", "auc"),
             ("exact-match rate", p["exact_match_rate"], f"≈{_fmt(p['exact_match_baseline'])}", ""),
             ("DCR ratio (synthetic/holdout)", p["dcr"]["ratio"], "≥1", "dcr_ratio"),
             ("PII values leaked", p["pii"]["leaked_values"], "0", "pii_leaked"),

@@ -88,16 +88,20 @@ def checks(doc: Mapping[str, Any]) -> list[Check]:
                  ", ".join(f"{c['table']}.{c['column']}" for c in p["pii"]["columns"]
                            if c["identifying"] and c["leaked_values"]))]
     rate, base = p.get("exact_match_rate"), p.get("exact_match_baseline")
-    worst = max(p.get("exact_match", {}).items(), key=lambda kv: (kv[1]["synthetic"] or 0) - (kv[1]["baseline"] or 0),
-                default=None)
+    excess = {t: (e["synthetic"] or 0.0) - (e["baseline"] or 0.0) for t, e in p.get("exact_match", {}).items()}
+    worst = max(excess, key=excess.get, default=None)
     out.append(Check("exact-match rate above fresh real data", "exact_match_excess",
                      None if rate is None else round(rate - (base or 0.0), 6), "Privacy",
-                     f"worst table {worst[0]}" if worst else ""))
+                     f"worst table {worst}" if worst and excess[worst] > 0 else ""))
     out.append(Check("DCR ratio", "dcr_ratio", p["dcr"].get("ratio"), "Privacy"))
-    det = {t: d["auc"] for t, d in doc.get("detection", {}).items() if d.get("auc") is not None}
+    det = {}  # the table's own columns, and the parent with its child aggregates (a wrong parent-child link)
+    for t, d in doc.get("detection", {}).items():
+        if d.get("auc") is not None:
+            det[f"table {t}"] = d["auc"]
+        if (d.get("with_children") or {}).get("auc") is not None:
+            det[f"table {t} with child aggregates"] = d["with_children"]["auc"]
     top = max(det, key=det.get) if det else None
-    out.append(Check("detection AUC, worst table", "auc", det.get(top) if top else None, "Detection",
-                     f"table {top}" if top else ""))
+    out.append(Check("detection AUC, worst table", "auc", det.get(top) if top else None, "Detection", top or ""))
     fmt = doc.get("formats") or {}
     for key, name, metric in (("format_min", "format fidelity, worst column", "format_min"),
                               ("format_mean", "format fidelity, mean", "format_mean"),
