@@ -230,7 +230,7 @@ min-width:150px;max-width:230px}.card b{display:block;font-size:20px}.card small
 .bad{color:#c00;font-weight:600}td.bad,b.bad{background:#ffe5e5}.warn{color:#9a6700}td.warn,b.warn{background:#fff5d6}
 .good{color:#080}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
-th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}td.text{text-align:left}
+th{background:#f4f4f4;text-align:left}td:first-child,th:first-child{text-align:left}td.text{text-align:left}
 .grid{display:flex;flex-wrap:wrap;gap:10px}.chart{border:1px solid #eee;background:#fff}
 figure.fig{margin:0;max-width:340px}figure.fig figcaption{font-size:12px;font-weight:600;overflow-wrap:anywhere}
 .a{font-size:10px;fill:#555}.legend span{display:inline-block;width:12px;height:12px}

@@ -129,6 +129,7 @@ def verdict(doc: Mapping[str, Any]) -> dict[str, Any]:
     first = (bad or warn or [None])[0]
     look = None
     if first is not None:
-        look = f"{first.name}: {first.value}" + (f" ({first.detail})" if first.detail else "") + \
+        shown = f"{first.value:.3f}" if isinstance(first.value, float) else str(first.value)
+        look = f"{first.name}: {shown}" + (f" ({first.detail})" if first.detail else "") + \
                f", bar {bar_text(first.metric)}; see {first.where}"
     return {"status": status, "look_first": look, "checks": [c.to_dict() for c in items]}
