@@ -2,9 +2,9 @@
 
 Read defensively (nothing here is required, every key may be absent):
 
-* `reference_tables` (top level of a model's or a sample folder's
-  manifest.json): a list of table names, a list of `{"table", "why"}`, or a
-  `{table: why}` mapping — tables copied verbatim from the source.
+* `reference_tables` or `reference` (top level of a model's or a sample
+  folder's manifest.json): a list of table names, a list of `{"table", "why"}`,
+  or a `{table: why}` mapping — tables copied verbatim from the source.
 * `relations` (same places): a list of relation dicts as
   `dbsynth.relations.Relation.to_dict()` writes them (`kind` "aggregate" or
   "row", `table`, `column`, `op`, `inputs`, `child`, `fk`, `referred`,
@@ -54,7 +54,8 @@ def recorded(docs: Iterable[Mapping[str, Any]], profiles: Mapping[str, Any] | No
     tables: dict[str, str] = {}
     relations: list[Any] = []
     for doc in docs:
-        tables.update(_reference_entries(doc.get("reference_tables")))
+        for key in ("reference_tables", "reference"):  # the copula model's meta writes "reference"
+            tables.update(_reference_entries(doc.get(key)))
         for rel in doc.get("relations") or []:
             if isinstance(rel, (dict, str)) and rel not in relations:
                 relations.append(rel)
@@ -135,6 +136,11 @@ def relations(facts: Mapping[str, Any], real: Frames, synthetic: Frames) -> list
 def relation_text(rel: Mapping[str, Any]) -> str:
     if rel.get("text"):
         return str(rel["text"])
+    try:  # the generator's own wording when installed (it also knows the "sequence" kind)
+        from dbsynth.relations import Relation  # type: ignore[attr-defined]
+        return str(Relation.from_dict(dict(rel)).text())
+    except (ImportError, KeyError, TypeError, ValueError, AttributeError):
+        pass
     inputs = list(rel.get("inputs") or [])
     head = f"{rel.get('table')}.{rel.get('column')} = "
     if rel.get("kind") == "aggregate":
@@ -146,7 +152,12 @@ def relation_text(rel: Mapping[str, Any]) -> str:
 
 
 def holds_share(rel: Mapping[str, Any], frames: Frames) -> float | None:
-    """Share of the rows (with a value in the column) where the relation holds; None when not measurable."""
+    """Share of the rows (with a value in the column) where the relation holds; None when not measurable.
+    The generator's own checker (`dbsynth.relations.check.held_share`) decides when it is installed, so
+    the report and the fit agree on what "holds" means; the fallback below covers row and aggregate kinds."""
+    own = _package_share(rel, frames)
+    if own is not _MISSING:
+        return own
     try:
         expected, actual = (_aggregate if rel.get("kind") == "aggregate" else _row)(rel, frames)
     except (KeyError, TypeError, ValueError):
@@ -159,6 +170,22 @@ def holds_share(rel: Mapping[str, Any], frames: Frames) -> float | None:
     tol = 0.5 * 10.0 ** -int(decimals) if decimals is not None else 0.0
     ok = np.isclose(a, e, rtol=1e-9, atol=max(tol, 1e-9))
     return round(float(ok.mean()), 6)
+
+
+_MISSING = object()
+
+
+def _package_share(rel: Mapping[str, Any], frames: Frames) -> Any:
+    try:
+        from dbsynth.relations import Relation  # type: ignore[attr-defined]
+        from dbsynth.relations.check import held_share  # type: ignore[import-not-found]
+    except ImportError:
+        return _MISSING
+    try:
+        share = held_share(Relation.from_dict(dict(rel)), frames)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return _MISSING
+    return None if share is None else round(float(share), 6)
 
 
 def _row(rel: Mapping[str, Any], frames: Frames) -> tuple[pd.Series, pd.Series]:

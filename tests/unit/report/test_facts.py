@@ -40,9 +40,11 @@ def test_relations_are_measured_on_each_side() -> None:
 def test_recorded_accepts_every_documented_shape(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text(json.dumps({"reference_tables": ["genre"], "relations": [NET]}))
     docs = [facts.read_manifest(tmp_path), {"reference_tables": [{"table": "media", "why": "lookup"}]},
-            {"reference_tables": {"region": "copy = true"}, "relations": [NET]}, facts.read_manifest(tmp_path / "no")]
+            {"reference_tables": {"region": "copy = true"}, "relations": [NET]}, facts.read_manifest(tmp_path / "no"),
+            {"reference": {"status": "lookup table: 4 rows"}}]  # the copula model's meta key
     got = facts.recorded(docs)
-    assert got["reference_tables"] == {"genre": "", "media": "lookup", "region": "copy = true"}
+    assert got["reference_tables"] == {"genre": "", "media": "lookup", "region": "copy = true",
+                                       "status": "lookup table: 4 rows"}
     assert got["relations"] == [NET]  # the same relation twice is listed once
     (tmp_path / "manifest.json").write_text("{not json")
     assert facts.read_manifest(tmp_path) == {} and facts.recorded([{}]) == {"reference_tables": {}, "relations": []}
