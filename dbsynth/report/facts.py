@@ -106,6 +106,13 @@ def identical(real: Frames, synthetic: Frames, table: str) -> bool | None:
     return bool((_rows(r.reset_index(drop=True)) == _rows(aligned)).all())
 
 
+def _text(value: Any) -> str:
+    """A cell as text; bytes as hex (pandas' str() of bytes would try to decode them)."""
+    if isinstance(value, memoryview):
+        value = value.tobytes()
+    return value.hex() if isinstance(value, (bytes, bytearray)) else str(value)
+
+
 def _rows(frame: pd.DataFrame) -> pd.Series:
     """Sorted row fingerprints: numbers as float, everything else as text, NULL as one token."""
     parts = []
@@ -113,7 +120,7 @@ def _rows(frame: pd.DataFrame) -> pd.Series:
         col = frame[c]
         if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
             col = col.astype("float64")
-        parts.append(col.astype(object).where(col.notna(), "\x00").astype(str))
+        parts.append(col.astype(object).where(col.notna(), "\x00").map(_text))
     if not parts:
         return pd.Series([], dtype=object)
     keys = parts[0].str.cat(parts[1:], sep="\x1f") if len(parts) > 1 else parts[0]

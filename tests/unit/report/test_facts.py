@@ -51,7 +51,8 @@ def test_recorded_accepts_every_documented_shape(tmp_path: Path) -> None:
 
 
 def test_reference_tables_are_checked_and_verbatim_copies_found() -> None:
-    genre = pd.DataFrame({"id": pd.array([1, 2, 3], dtype="Int64"), "name": ["Rock", "Jazz", None]})
+    genre = pd.DataFrame({"id": pd.array([1, 2, 3], dtype="Int64"), "name": ["Rock", "Jazz", None],
+                          "icon": [b"\xff\xd8", None, b"\x89PNG"]})  # binary cells compare too
     real = {"genre": genre, "media": genre.copy(), "track": pd.DataFrame({"id": [1, 2]})}
     syn = {"genre": genre.iloc[::-1].assign(id=lambda d: d["id"].astype("float64")),  # any order, any number type
            "media": genre.assign(name=["Rock", "Jazz", "Blues"]), "track": pd.DataFrame({"id": [5, 6]})}
