@@ -20,6 +20,7 @@ from dbsynth.transform import datefmt
 
 MAX_KNOTS = 200
 SUPPORT_MAX = 50  # numeric columns with at most this many distinct values are sampled from their support
+SUPPORT_SHARE = 0.5  # dates are sampled from their support only when values repeat (distinct ≤ this share)
 _EPS = 1e-6
 _DT_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S.%f",
                "%Y-%m-%dT%H:%M:%S.%f", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y")
@@ -290,6 +291,11 @@ class DatetimeTransform(NumericTransform):
         else:
             self.step = datefmt.granularity(secs, time_only=self.unit == "time")
         super()._fit(values)
+        finite = secs[np.isfinite(secs)]
+        if self.support is not None and len(self.support) > SUPPORT_SHARE * len(finite):
+            # mostly-distinct dates in a small table (8 employees' birth dates) identify people:
+            # drawn between the quantile knots at the column's granularity, never the exact values
+            self.support = self.cdf = None
 
     def _dirty_mask(self, values: pd.Series) -> np.ndarray:
         self._detect(values)  # the format decides what parses

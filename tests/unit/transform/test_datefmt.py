@@ -85,3 +85,12 @@ def test_text_dates_and_times_keep_their_format() -> None:
     assert all(len(v) == 5 and dt.datetime.strptime(v, "%H:%M") for v in out)
     times = pd.Series([dt.time(9, 0), dt.time(10, 30), dt.time(17, 15)])
     assert all(isinstance(v, dt.time) and v.second == 0 for v in _draw(DatetimeTransform(column="t", unit="time"), times))
+
+
+def test_distinct_dates_of_a_small_table_are_not_reproduced() -> None:
+    births = pd.Series(pd.to_datetime(["1948-12-08", "1952-02-19", "1963-08-30", "1937-09-19", "1955-03-04",
+                                       "1958-01-09", "1966-01-27", "1960-05-29"]))
+    out = _draw(DatetimeTransform(column="BirthDate"), births, n=300)
+    assert all(v == v.normalize() for v in out)  # still dates
+    assert len(set(out) & set(births)) <= 2  # the quantile knots' ends may recur; the people's dates do not
+    assert births.min() <= min(out) and max(out) <= births.max()
