@@ -6,7 +6,8 @@ Northwind order ships to its customer's city on 98% of orders. The copula's
 categories; here every kind counts (a personal `City` the sampler fakes, a
 category, a number, a date), and the sampler writes the *synthetic* parent's
 value into the child after all values are drawn, on the source's share of rows
-(`rate`): the rows that differed in the source keep their own draw.
+(`rate`, decided per parent: in the source a customer's orders all ship to its
+address or all elsewhere): the rows that differed in the source keep their own draw.
 
 Nothing from the source is stored: only column names and a share.
 """
@@ -21,6 +22,8 @@ from dbsynth.schema.model import LogicalType, Table
 from dbsynth.transform.columns import to_python
 
 COPY_MIN_AGREEMENT = 0.95  # share of child rows equal to the parent column (as the copula's inherit)
+NEAR_COPY_MIN_AGREEMENT = 0.8  # below 95%, a copy only where chance explains little of the agreement:
+NEAR_COPY_MIN_KAPPA = 0.8  # Cohen's kappa (Northwind's ShipName is its customer's name on 90% of orders)
 MAX_CHECK_ROWS = 20_000  # rows compared per column pair (evenly spread)
 _TEXT = {LogicalType.TEXT, LogicalType.ENUM, LogicalType.OTHER}
 
@@ -50,11 +53,22 @@ def find_copies(*, table: Table, frame: pd.DataFrame, joined: pd.DataFrame, pare
             if not _compatible(col.logical_type, pcol.logical_type):
                 continue
             rate = float((mine == values).mean())
-            if rate >= COPY_MIN_AGREEMENT and (best is None or rate > best[1]):
+            if _is_copy(rate, mine, values) and (best is None or rate > best[1]):
                 best = (name, rate)
         if best is not None:
             out[col.name] = {"source": best[0], "rate": round(best[1], 6)}
     return out
+
+
+def _is_copy(rate: float, mine: np.ndarray, theirs: np.ndarray) -> bool:
+    if rate >= COPY_MIN_AGREEMENT:
+        return True
+    if rate < NEAR_COPY_MIN_AGREEMENT:
+        return False
+    p_mine = pd.Series(mine).value_counts(normalize=True)
+    p_theirs = pd.Series(theirs).value_counts(normalize=True)
+    chance = float((p_mine * p_theirs.reindex(p_mine.index, fill_value=0.0)).sum())
+    return chance < 1 and (rate - chance) / (1 - chance) >= NEAR_COPY_MIN_KAPPA
 
 
 def _spread_rows(n: int) -> np.ndarray:
@@ -80,7 +94,9 @@ def copy_from_parent(copies: dict[str, dict[str, Any]], cols: dict[str, Any], pa
     if not copies or pidx is None or not len(pidx):
         return
     n = len(pidx)
-    u = rng.uniform(size=n)  # one draw per row: a row that ships elsewhere differs in city and postcode alike
+    # one draw per family: in the source a customer's orders all ship to its own name or all elsewhere,
+    # and a row that differs differs in city and postcode alike
+    u = rng.uniform(size=len(parent))[pidx]
     for column, spec in copies.items():
         source = spec["source"]
         if source not in parent or column not in table.column_names:

@@ -92,3 +92,21 @@ def test_neural_copies_from_the_synthetic_parent() -> None:
     from dbsynth.engines.neural.training import TrainSettings
 
     _check_copied(_sampled(NeuralEngine(TrainSettings(min_rows=5, max_epochs=10, patience=3))))
+
+
+def test_near_copies_need_more_than_chance() -> None:
+    schema, frames = _billing()
+    inv, cust = frames["invoice"].copy(), frames["customer"]
+    joined = cust.iloc[inv.customer_id - 1].reset_index(drop=True)
+    rng = np.random.default_rng(5)
+    # the city differs on whole families (12% of customers bill elsewhere): still a copy, at its share
+    elsewhere = np.isin(inv.customer_id, rng.choice(cust.id, 15, replace=False))
+    inv.loc[elsewhere, "billing_city"] = "Elsewhere"
+    # two countries of three agree by chance on ~85% of rows when almost everyone is in one: not a copy
+    skewed = rng.choice(["USA", "France", "Brazil"], len(inv), p=[0.92, 0.04, 0.04])
+    inv["billing_country"] = np.where(rng.uniform(size=len(inv)) < 0.5, skewed, "USA")
+    joined["country"] = rng.choice(["USA", "France", "Brazil"], len(inv), p=[0.92, 0.04, 0.04])
+    found = find_copies(table=schema.table("invoice"), frame=inv, joined=joined, parent=schema.table("customer"),
+                        skip={"id", "customer_id"})
+    assert found["billing_city"]["source"] == "city" and 0.8 <= found["billing_city"]["rate"] < 0.95
+    assert "billing_country" not in found
