@@ -23,17 +23,19 @@ from dbsynth.transform.columns import to_python
 
 COPY_MIN_AGREEMENT = 0.95  # share of child rows equal to the parent column (as the copula's inherit)
 NEAR_COPY_MIN_AGREEMENT = 0.8  # below 95%, a copy only where chance explains little of the agreement:
-NEAR_COPY_MIN_KAPPA = 0.8  # Cohen's kappa (Northwind's ShipName is its customer's name on 90% of orders)
+NEAR_COPY_MIN_KAPPA = 0.8  # Cohen's kappa (Northwind's ShipAddress is its customer's on 90% of orders)
 MAX_CHECK_ROWS = 20_000  # rows compared per column pair (evenly spread)
 _TEXT = {LogicalType.TEXT, LogicalType.ENUM, LogicalType.OTHER}
 
 
 def find_copies(*, table: Table, frame: pd.DataFrame, joined: pd.DataFrame, parent: Table,
-                skip: set[str]) -> dict[str, dict[str, Any]]:
+                skip: set[str], categories: set[str] = frozenset()) -> dict[str, dict[str, Any]]:
     """Own column -> {"source": parent column, "rate": share of source rows equal to it}.
 
     `joined` holds each child row's parent row (same index as `frame`, NULLs
-    where the row has none); `skip`: key and FK columns, drawn elsewhere.
+    where the row has none); `skip`: key and FK columns, drawn elsewhere;
+    `categories`: own columns modelled as categories, copied only at ≥ 95%
+    (below, the model's own draw of real categories is closer to the source).
     """
     if not len(frame) or not len(joined):
         return {}
@@ -53,17 +55,18 @@ def find_copies(*, table: Table, frame: pd.DataFrame, joined: pd.DataFrame, pare
             if not _compatible(col.logical_type, pcol.logical_type):
                 continue
             rate = float((mine == values).mean())
-            if _is_copy(rate, mine, values) and (best is None or rate > best[1]):
+            near = col.name not in categories  # invented values anyway: a near copy costs nothing
+            if _is_copy(rate, mine, values, near=near) and (best is None or rate > best[1]):
                 best = (name, rate)
         if best is not None:
             out[col.name] = {"source": best[0], "rate": round(best[1], 6)}
     return out
 
 
-def _is_copy(rate: float, mine: np.ndarray, theirs: np.ndarray) -> bool:
+def _is_copy(rate: float, mine: np.ndarray, theirs: np.ndarray, *, near: bool) -> bool:
     if rate >= COPY_MIN_AGREEMENT:
         return True
-    if rate < NEAR_COPY_MIN_AGREEMENT:
+    if not near or rate < NEAR_COPY_MIN_AGREEMENT:
         return False
     p_mine = pd.Series(mine).value_counts(normalize=True)
     p_theirs = pd.Series(theirs).value_counts(normalize=True)

@@ -212,7 +212,8 @@ class _Fitter:
                                               joined.where(pd.Series(idx >= 0), None))
             model.copies = find_copies(table=table, frame=frame.reset_index(drop=True), skip=key_cols,
                                        joined=joined.where(pd.Series(idx >= 0), None),
-                                       parent=self.schema.table(ctx.referred_table))
+                                       parent=self.schema.table(ctx.referred_table),
+                                       categories={t.column for t in model.transforms if t.kind == "categorical"})
             model.donors = find_donors(transforms=model.transforms, frame=frame.reset_index(drop=True), pidx=idx,
                                        parent=self.frames[ctx.referred_table].reset_index(drop=True),
                                        parent_transforms=self.models[ctx.referred_table].transforms,

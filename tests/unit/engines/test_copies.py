@@ -110,3 +110,7 @@ def test_near_copies_need_more_than_chance() -> None:
                         skip={"id", "customer_id"})
     assert found["billing_city"]["source"] == "city" and 0.8 <= found["billing_city"]["rate"] < 0.95
     assert "billing_country" not in found
+    # a column the model keeps as real categories is copied only when (almost) always equal
+    assert "billing_city" not in find_copies(table=schema.table("invoice"), frame=inv, joined=joined,
+                                             parent=schema.table("customer"), skip={"id", "customer_id"},
+                                             categories={"billing_city"})
