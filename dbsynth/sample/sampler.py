@@ -16,6 +16,7 @@ import pandas as pd
 
 from dbsynth.engines.base import SampleOptions
 from dbsynth.engines.copula.cardinality import draw_quotas, rescale_counts
+from dbsynth.engines.copula.copies import copy_from_parent
 from dbsynth.engines.copula.traits import assign_donors, value_keys
 from dbsynth.sample import keys as K
 from dbsynth.sample import values as V
@@ -246,6 +247,9 @@ class Sampler:
                 cols[c] = parent[rc].to_numpy(dtype=object)[pidx]
         keep = self._fill_keys(tp, cols, n, pidx, rng, own)
         self._fill_extras(tp, cols, n, rng)
+        if tp.model.copies and tp.context is not None and pidx is not None:  # after every other value
+            copy_from_parent(tp.model.copies, cols, frames[tp.context.referred_table], pidx, rng,
+                             self.m.schema.table(tp.name))
         self._apply_rules(tp, cols, rng)
         frame = pd.DataFrame({c: pd.Series(cols.get(c, [None] * n), dtype=object) for c in self._columns(tp.name)})
         keep &= self._dedupe(tp, frame, rng)

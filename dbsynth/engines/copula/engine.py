@@ -17,6 +17,7 @@ from dbsynth.engines.copula.table import (CountSpec, TableModel, column_role, di
                                           make_transform, placeholder, profile_of)
 from dbsynth.engines.copula.sources import (number_within_family, numbers_for_text, numeric_type,
                                             referred_by_integer, typed_categories, within_length)
+from dbsynth.engines.copula.copies import find_copies
 from dbsynth.engines.copula.traits import find_donors
 from dbsynth.errors import ModelError
 from dbsynth.profile.types import SemanticType, TableProfile
@@ -209,6 +210,10 @@ class _Fitter:
             joined = self.frames[ctx.referred_table].iloc[np.clip(idx, 0, None)].reset_index(drop=True)
             model.inherit = inherited_columns(model, frame.reset_index(drop=True), self.models[ctx.referred_table],
                                               joined.where(pd.Series(idx >= 0), None))
+            model.copies = find_copies(table=table, frame=frame.reset_index(drop=True), skip=key_cols,
+                                       joined=joined.where(pd.Series(idx >= 0), None),
+                                       parent=self.schema.table(ctx.referred_table),
+                                       categories={t.column for t in model.transforms if t.kind == "categorical"})
             model.donors = find_donors(transforms=model.transforms, frame=frame.reset_index(drop=True), pidx=idx,
                                        parent=self.frames[ctx.referred_table].reset_index(drop=True),
                                        parent_transforms=self.models[ctx.referred_table].transforms,
