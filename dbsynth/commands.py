@@ -13,6 +13,7 @@ from dbsynth.schema.graph import build_plan
 if TYPE_CHECKING:
     from dbsynth.config import Config
     from dbsynth.engines.base import FittedModel
+    from dbsynth.load.loader import LoadSummary
     from dbsynth.schema.model import Schema
 
 
@@ -57,8 +58,10 @@ def _print_profiles(url: str, schema: "Schema", config_path: str | None, console
 
 # --- fit / sample / load / seed / demo -------------------------------------------------
 
-def _config(config_path: str | None, **cli: object) -> "Config":
-    from dbsynth.config import load_config
+def _config(config_path: "str | Config | None", **cli: object) -> "Config":
+    from dbsynth.config import Config, load_config
+    if isinstance(config_path, Config):  # the Python API passes a Config object as it is
+        return config_path.with_overrides(**cli)
     return load_config(config_path).with_overrides(**cli)
 
 
@@ -127,7 +130,7 @@ def sample(*, model_dir: str, out: str, fmt: str, config_path: str | None, conso
 
 
 def load(*, folder: str, target: str, mode: str, keep_triggers: bool, alembic_config: str | None,
-         console: Console, strict: bool = False) -> None:
+         console: Console, strict: bool = False) -> "LoadSummary":
     """Load a sample folder into `target` in one transaction."""
     from pathlib import Path
 
@@ -145,6 +148,7 @@ def load(*, folder: str, target: str, mode: str, keep_triggers: bool, alembic_co
                             keep_triggers=keep_triggers, strict=strict, check_values=True,
                             alembic_config=Path(alembic_config) if alembic_config else None)
     print_load_summary(console, summary)
+    return summary
 
 
 def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_config: str | None,
@@ -198,7 +202,8 @@ def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_co
     if report_prefix:
         report(real=source, synthetic=target, json_path=f"{report_prefix}.json", html_path=f"{report_prefix}.html",
                min_quality=None, target=None, console=console)
-    return {"rows": summary.rows, "seconds": seconds, "total_seconds": wall}
+    return {"rows": summary.rows, "seconds": seconds, "total_seconds": wall, "summary": summary,
+            "warnings": list(dict.fromkeys(result.warnings))}
 
 
 def report(*, real: str, synthetic: str, json_path: str | None, html_path: str | None,
