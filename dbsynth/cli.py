@@ -99,10 +99,16 @@ OWN_LOGGERS = ("dbsynth", "connectors")  # -v shows these; libraries (alembic, F
 
 
 def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(name)s: %(message)s")
-    logging.getLogger().handlers[0].setFormatter(_LowerLevelFormatter("%(levelname)s: %(message)s"))
+    """dbsynth's own loggers print `debug: …` with -v; library loggers keep Python's default (warnings only)."""
     for name in OWN_LOGGERS:
-        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)
+        logger = logging.getLogger(name)
+        for old in [h for h in logger.handlers if getattr(h, "dbsynth_cli", False)]:
+            logger.removeHandler(old)  # a second in-process run (tests) replaces the first one's handler
+        handler = logging.StreamHandler()  # stderr
+        handler.dbsynth_cli = True  # type: ignore[attr-defined]
+        handler.setFormatter(_LowerLevelFormatter())
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 class _LowerLevelFormatter(logging.Formatter):
