@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from dbsynth.sample.types import TableChunk
 
 
-log = logging.getLogger("dbsynth")  # `dbsynth -v` shows these lines
+log = logging.getLogger("dbsynth")  # the -v option shows these lines
 
 
 class StageProgress:
