@@ -63,7 +63,8 @@ class _Group(TyperGroup):
 
 app = typer.Typer(cls=_Group, add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   pretty_exceptions_enable=False,
-                  help="Seed staging databases with synthetic data learned from a production schema.")
+                  help="Seed staging databases with synthetic data learned from a production schema.",
+                  epilog="See `dbsynth COMMAND --help` for a command's options.")
 console = Console()
 err_console = Console(stderr=True)
 _state = {"debug": False}
@@ -175,7 +176,7 @@ def _exit_code(exc: DbsynthError) -> int:
     return 2 if isinstance(exc, ConfigError) else 1
 
 
-@app.command(cls=_Command)
+@app.command(cls=_Command, short_help="Show a database's tables, keys, FKs and load plan.")
 def inspect(
     url: str = typer.Argument(..., metavar="URL", help="Database URL, e.g. sqlite:///app.db or postgresql://user@host/db"),
     schema: Optional[str] = typer.Option(None, "--schema", metavar="NAME", help="PostgreSQL schema (default: public)."),
@@ -278,7 +279,7 @@ def seed(source: str = typer.Argument(..., metavar="SOURCE", help="Source databa
                                       strict=strict, allow_drops=allow_drops))
 
 
-@app.command("report", cls=_Command)
+@app.command("report", cls=_Command, short_help="Score a synthetic database against the real one.")
 def report_cmd(real: str = typer.Argument(..., metavar="REAL", help="Real database URL or `dbsynth sample` folder (read only)."),
                synthetic: str = typer.Argument(..., metavar="SYNTHETIC", help="Synthetic database URL or sample folder."),
                json_out: Optional[str] = typer.Option(None, "--json", metavar="FILE", help="Write the JSON report here."),
@@ -294,7 +295,7 @@ def report_cmd(real: str = typer.Argument(..., metavar="REAL", help="Real databa
         raise typer.Exit(code=code)
 
 
-@app.command(cls=_Command)
+@app.command(cls=_Command, short_help="Seed a synthetic copy of the bundled Chinook database.")
 def demo(out: Optional[str] = typer.Option(None, "--out", metavar="PATH", help="SQLite file to write "
                                            "(default demo-output/chinook-synthetic.sqlite).")) -> None:
     """Seed a synthetic copy of the bundled Chinook database into a new SQLite file."""
