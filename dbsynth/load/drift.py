@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from dbsynth.load.ddl import logical_type
+from dbsynth.load.ddl import _fk_constraint as fk_constraint, logical_type
 from dbsynth.schema.model import Schema
 
 if TYPE_CHECKING:
@@ -27,9 +27,8 @@ def metadata_from_schema(schema: Schema, *, target_dialect: str) -> sa.MetaData:
         if table.primary_key:
             parts.append(sa.PrimaryKeyConstraint(*table.primary_key.columns))
         parts += [sa.UniqueConstraint(*u.columns, name=u.name) for u in table.unique_constraints]
-        parts += [sa.ForeignKeyConstraint(list(fk.columns), [f"{fk.referred_table}.{c}" for c in fk.referred_columns],
-                                          name=fk.name) for fk in table.foreign_keys
-                  if schema.has_table(fk.referred_table)]
+        # as the DDL writes them (ON DELETE/UPDATE, DEFERRABLE): alembic compares those options too
+        parts += [fk_constraint(fk) for fk in table.foreign_keys if schema.has_table(fk.referred_table)]
         # plain column indexes, as dbsynth creates them (load/ddl.py): a target it built must show no drift
         parts += [sa.Index(i.name, *i.columns, unique=i.unique) for i in _comparable_indexes(table)]
         sa.Table(table.name, md, *parts)

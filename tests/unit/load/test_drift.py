@@ -58,10 +58,13 @@ def test_postgres_target_created_by_dbsynth_has_no_drift(pg_databases) -> None:
     target = pg_databases.create("drift")
     _create(source_schema, target)
     assert _drift(target, source_schema) == []
-    # the same check with a partial and an expression index, which alembic cannot compare
+    # the same check with a partial and an expression index (alembic cannot compare them) and FK options
     src2 = pg_databases.create("idx", sql="CREATE TABLE t (id int PRIMARY KEY, a text, b int);"
                                           "CREATE INDEX t_lower ON t (lower(a)); CREATE INDEX t_part ON t (b) WHERE b > 0;"
-                                          "CREATE UNIQUE INDEX t_ab ON t (a, b);")
+                                          "CREATE UNIQUE INDEX t_ab ON t (a, b);"
+                                          # FK options: alembic compares them, so the metadata must carry them
+                                          "CREATE TABLE c (id int PRIMARY KEY, t_id int REFERENCES t(id) "
+                                          "ON DELETE CASCADE ON UPDATE SET NULL DEFERRABLE INITIALLY DEFERRED);")
     schema2 = reflect(src2)
     target2 = pg_databases.create("drift2")
     _create(schema2, target2)
