@@ -13,6 +13,7 @@ from dbsynth.schema.graph import build_plan
 if TYPE_CHECKING:
     from dbsynth.config import Config
     from dbsynth.engines.base import FittedModel
+    from dbsynth.load.loader import LoadSummary
     from dbsynth.schema.model import Schema
 
 
@@ -57,8 +58,10 @@ def _print_profiles(url: str, schema: "Schema", config_path: str | None, console
 
 # --- fit / sample / load / seed / demo -------------------------------------------------
 
-def _config(config_path: str | None, **cli: object) -> "Config":
-    from dbsynth.config import load_config
+def _config(config_path: "str | Config | None", **cli: object) -> "Config":
+    from dbsynth.config import Config, load_config
+    if isinstance(config_path, Config):  # the Python API passes a Config object as it is
+        return config_path.with_overrides(**cli)
     return load_config(config_path).with_overrides(**cli)
 
 
@@ -105,6 +108,7 @@ def sample(*, model_dir: str, out: str, fmt: str, config_path: str | None, conso
     from dbsynth.load.files import write_chunks
     from dbsynth.progress import stage_progress
     from dbsynth.summary import print_summary
+    started = time.perf_counter()
     config = _config(config_path, **cli)
     model = _load_model(model_dir)
     timer = pipeline.StageTimer()
@@ -120,12 +124,13 @@ def sample(*, model_dir: str, out: str, fmt: str, config_path: str | None, conso
         if fresh:  # a half-written folder would load as if it were whole
             shutil.rmtree(out_path, ignore_errors=True)
         raise
-    print_summary(console, rows=counts, seconds=dict(timer.seconds), validation=validator.summary())
+    print_summary(console, rows=counts, seconds=dict(timer.seconds), validation=validator.summary(),
+                  total=time.perf_counter() - started)
     console.print(f"synthetic rows written to [bold]{out}[/bold]")
 
 
 def load(*, folder: str, target: str, mode: str, keep_triggers: bool, alembic_config: str | None,
-         console: Console, strict: bool = False) -> None:
+         console: Console, strict: bool = False) -> "LoadSummary":
     """Load a sample folder into `target` in one transaction."""
     from pathlib import Path
 
@@ -143,6 +148,7 @@ def load(*, folder: str, target: str, mode: str, keep_triggers: bool, alembic_co
                             keep_triggers=keep_triggers, strict=strict, check_values=True,
                             alembic_config=Path(alembic_config) if alembic_config else None)
     print_load_summary(console, summary)
+    return summary
 
 
 def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_config: str | None,
@@ -161,6 +167,7 @@ def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_co
     from dbsynth.load.loader import append_state, load as load_rows
     from dbsynth.progress import stage_progress
     from dbsynth.summary import print_load_summary, print_summary
+    started = time.perf_counter()
     config = _config(config_path, **cli)
     preflight.check_not_source(source, target)
     preflight.check_target(target, source=source)
@@ -189,12 +196,14 @@ def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_co
     _print_engine(console, result.model)
     seconds = dict(timer.seconds)
     seconds["load"] = max(total - seconds.get("sample", 0) - seconds.get("validate", 0), 0.0)
-    print_summary(console, rows=summary.rows, seconds=seconds, validation=validator.summary())
-    print_load_summary(console, summary)
+    wall = time.perf_counter() - started
+    print_summary(console, rows=summary.rows, seconds=seconds, validation=validator.summary(), total=wall)
+    print_load_summary(console, summary, seconds=seconds["load"])
     if report_prefix:
         report(real=source, synthetic=target, json_path=f"{report_prefix}.json", html_path=f"{report_prefix}.html",
                min_quality=None, target=None, console=console)
-    return {"rows": summary.rows, "seconds": seconds}
+    return {"rows": summary.rows, "seconds": seconds, "total_seconds": wall, "summary": summary,
+            "warnings": list(dict.fromkeys(result.warnings))}
 
 
 def report(*, real: str, synthetic: str, json_path: str | None, html_path: str | None,

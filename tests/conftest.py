@@ -19,17 +19,49 @@ from dbsynth.errors import ConfigError
 from dbsynth.testing import pg_bin, start_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
-DATASETS = Path(os.environ.get("DBSYNTH_DATASETS", ROOT.parent / "shared" / "datasets"))
+# ../shared (DBSYNTH_SHARED=/nonexistent hides it, to check what a fresh clone skips)
+SHARED = Path(os.environ.get("DBSYNTH_SHARED", ROOT.parent / "shared"))
+DATASETS = Path(os.environ.get("DBSYNTH_DATASETS", SHARED / "datasets"))
+EXAMPLES = ROOT / "examples"  # Chinook as is; Sakila and Northwind xz-compressed
+REPROS = ROOT / "tests" / "fixtures" / "repros"  # a copy of ../shared/repros: small hand-written schemas
 PASSWORD_ROLE = "dbsynth_pw"
 PASSWORD = "s3cret-pa55"
 
 
 def dataset_path(name: str, file: str) -> Path:
-    """Path of a shared dataset file; skips the test when the folder is absent."""
+    """A sample database file (chinook, northwind, sakila): the bundled copy in examples/.
+
+    Falls back to ../shared/datasets for a file not bundled; skips only then.
+    """
+    return _bundled(name, file) or shared_dataset_path(name, file)
+
+
+def shared_dataset_path(name: str, file: str) -> Path:
+    """A file of ../shared/datasets only (the three-dataset quality bar, benchmarks); skips when absent."""
     path = DATASETS / name / file
     if not path.exists():
         pytest.skip(f"shared dataset {name}/{file} not available")
     return path
+
+
+def _bundled(name: str, file: str) -> Path | None:
+    plain = EXAMPLES / name / file
+    if plain.exists():
+        return plain
+    packed = plain.with_name(file + ".xz")
+    if not packed.exists():
+        return None
+    import hashlib
+    import lzma
+    import tempfile
+    digest = hashlib.sha256(packed.read_bytes()).hexdigest()[:16]
+    out = Path(tempfile.gettempdir()) / f"dbsynth-examples-{digest}" / name / file
+    if not out.exists():  # unpacked once per content; written aside and renamed, so parallel runs agree
+        out.parent.mkdir(parents=True, exist_ok=True)
+        part = out.with_name(f"{file}.{os.getpid()}.part")
+        part.write_bytes(lzma.decompress(packed.read_bytes()))
+        os.replace(part, out)
+    return out
 
 
 def _pg_bin(name: str) -> str:

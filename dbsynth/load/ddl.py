@@ -220,7 +220,9 @@ def _create_indexes(table: Table, sa_table: sa.Table, ctx: _Ctx) -> None:
                 continue
             kwargs["postgresql_using"] = idx.method
         if cols:
-            ctx.conn.execute(sa.schema.CreateIndex(sa.Index(name, *cols, unique=idx.unique, **kwargs)))
+            # an index of expressions only names no column: bind it to its table explicitly
+            ctx.conn.execute(sa.schema.CreateIndex(sa.Index(name, *cols, unique=idx.unique, _table=sa_table,
+                                                            **kwargs)))
 
 
 def _create_exclusions(table: Table, ctx: _Ctx) -> None:

@@ -21,6 +21,7 @@ from dbsynth.engines.copula.traits import assign_donors, value_keys
 from dbsynth.sample import keys as K
 from dbsynth.sample import values as V
 from dbsynth.sample.batching import batch_share, expected_rows, parent_of, resident_tables
+from dbsynth.sample.child_rows import child_factors, scaled_cap
 from dbsynth.sample.types import TableChunk
 from dbsynth.schema.model import LogicalType
 from dbsynth.transform import pgtypes
@@ -47,7 +48,9 @@ class Sampler:
         self.donor_use: dict[str, np.ndarray] = {}  # times each family trait donor was taken, per child table
         self.donor_of: dict[str, np.ndarray] = {}  # donor of each parent row in the batch, per child table
         self.inbound = self._inbound()
-        self.expected = expected_rows(self.m, self.order, self._root_total)
+        # `rows` on a child table scales its children-per-parent counts (sample/child_rows.py)
+        self.child_factor = child_factors(self.m, self.order, self.o.row_counts, self._root_total)
+        self.expected = expected_rows(self.m, self.order, self._root_total, self.child_factor)
         self.resident = resident_tables(self.m, self.expected, batch_rows=self.o.batch_rows)
         self.kept: dict[str, tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray]]] = {}  # resident frames
         self.spread: dict[str, np.ndarray] = {}  # children per resident parent row, over all batches
@@ -185,12 +188,13 @@ class Sampler:
         j = next(i for i, c in enumerate(pmodel.counts) if c.child == tp.name)
         spec = pmodel.counts[j]
         n_parent = len(frames[parent])
-        target = int(np.floor(spec.ratio * n_parent + rng.uniform()))
+        factor = self.child_factor.get(tp.name, 1.0)
+        target = int(np.floor(spec.ratio * factor * n_parent + rng.uniform()))
         unique_ctx = sorted(tp.context.columns) in [sorted(s) for s in tp.unique_sets]
         counts = state[parent][1][:, j]
         if tp.model.donors is not None:
             counts = self._pick_donors(tp, frames[parent], counts, rng)
-        per = rescale_counts(counts, target=target, cap=1.0 if unique_ctx else spec.cap, rng=rng)
+        per = rescale_counts(counts, target=target, cap=1.0 if unique_ctx else scaled_cap(spec.cap, factor), rng=rng)
         if tp.model.donors is not None:
             self._late_donors(tp, frames[parent], per, rng)
         return per
