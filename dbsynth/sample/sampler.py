@@ -17,6 +17,7 @@ import pandas as pd
 from dbsynth.engines.base import SampleOptions
 from dbsynth.engines.copula.cardinality import draw_quotas, rescale_counts
 from dbsynth.engines.copula.traits import assign_donors, value_keys
+from dbsynth.relations.apply import relations_of, set_aggregates, set_row_values, unresident
 from dbsynth.sample import keys as K
 from dbsynth.sample import values as V
 from dbsynth.sample.batching import batch_share, expected_rows, parent_of, resident_tables
@@ -48,6 +49,9 @@ class Sampler:
         self.inbound = self._inbound()
         self.expected = expected_rows(self.m, self.order, self._root_total)
         self.resident = resident_tables(self.m, self.expected, batch_rows=self.o.batch_rows)
+        self.relations = relations_of(model)  # exact relations to hold (dbsynth/relations)
+        self.resident = unresident(self.resident, self.relations, self._parent_of, self.order)
+        self.totals_of = {r.table for r in self.relations if r.kind == "aggregate"}  # held back for their children
         self.kept: dict[str, tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray]]] = {}  # resident frames
         self.spread: dict[str, np.ndarray] = {}  # children per resident parent row, over all batches
         self.rules: dict[str, dict[str, list[Any]]] = {}  # one-column CHECK rules per table
@@ -104,7 +108,7 @@ class Sampler:
             if t in self.kept:  # drawn whole in the first batch: its children hang from the same rows
                 frames[t], state[t] = self.kept[t]
                 continue
-            hold = bool(held) or any(k.kind == "deferred" for k in tp.keys)
+            hold = bool(held) or any(k.kind == "deferred" for k in tp.keys) or t in self.totals_of
             if tp.copy_rows is not None:
                 if b == 0:
                     frames[t] = self._finish(t, self._copied(t, tp.copy_rows))
@@ -128,6 +132,7 @@ class Sampler:
             else:
                 yield TableChunk(table=t, frame=self._finish(t, frame), batch=b)
         self._fill_deferred({t: frames[t] for t in held}, b, frames)
+        set_aggregates(self.relations, frames, held, self.m.schema)
         for t in held:
             yield TableChunk(table=t, frame=self._finish(t, frames[t]), batch=b)
 
@@ -247,6 +252,7 @@ class Sampler:
         keep = self._fill_keys(tp, cols, n, pidx, rng, own)
         self._fill_extras(tp, cols, n, rng)
         self._apply_rules(tp, cols, rng)
+        set_row_values([r for r in self.relations if r.table == tp.name], cols, n, self.m.schema)
         frame = pd.DataFrame({c: pd.Series(cols.get(c, [None] * n), dtype=object) for c in self._columns(tp.name)})
         keep &= self._dedupe(tp, frame, rng)
         return frame[keep].reset_index(drop=True), own[keep], counts[keep]

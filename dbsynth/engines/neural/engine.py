@@ -11,6 +11,7 @@ import torch
 from dbsynth import artifacts
 from dbsynth.engines.base import FitOptions
 from dbsynth.engines.copula.engine import TablePlan, _Fitter
+from dbsynth.relations.apply import kept_relations
 from dbsynth.engines.copula.table import TableModel
 from dbsynth.engines.neural.cardinality import count_scores
 from dbsynth.engines.neural.device import describe, resolve_device
@@ -56,6 +57,7 @@ class NeuralEngine:
                 "warnings": fitter.warnings,
                 "neural": {"device": describe(device), "prepare_seconds": round(prep, 3),
                            "train_seconds": round(time.perf_counter() - start - prep, 3), "tables": trained}}
+        meta["relations"] = kept_relations(schema, frames, tables, fitter.warnings)  # dbsynth/relations
         return NeuralModel(schema=schema, plan=plan, tables=tables, options=options, meta=meta)
 
     def _train_all(self, fitter: "_NeuralFitter", tables: dict[str, TablePlan], device: torch.device,
