@@ -16,6 +16,7 @@ import pandas as pd
 
 from dbsynth.relations.detect import aggregate, find_relations, row_expression
 from dbsynth.relations.model import Relation
+from dbsynth.sample.values import numbered
 from dbsynth.schema.model import Column, LogicalType, Schema
 
 
@@ -28,7 +29,7 @@ def kept_relations(schema: Schema, frames: Mapping[str, pd.DataFrame], tables: M
     out: list[dict[str, Any]] = []
     for rel in find_relations(schema, frames, tables=list(tables)):
         why = _unheld_reason(rel, tables)
-        if why == "copied":
+        if why == "copied" or _numbered_already(rel, tables):
             continue
         if why:
             warnings.append(f"{rel.table}.{rel.column}: equals {rel.text().split(' = ', 1)[1]} in every source row, "
@@ -40,7 +41,7 @@ def kept_relations(schema: Schema, frames: Mapping[str, pd.DataFrame], tables: M
 
 def _unheld_reason(rel: Relation, tables: Mapping[str, Any]) -> str | None:
     copied = {t for t, tp in tables.items() if getattr(tp, "copy_rows", None) is not None}
-    if rel.kind == "row":
+    if rel.kind in ("row", "sequence"):
         return "copied" if rel.table in copied else None
     assert rel.child is not None
     if rel.table in copied and rel.child in copied:
@@ -53,6 +54,14 @@ def _unheld_reason(rel: Relation, tables: Mapping[str, Any]) -> str | None:
                 f"{'no parent' if ctx is None else ctx.referred_table + ' (' + ', '.join(ctx.columns) + ')'}, "
                 f"not {rel.table} via ({', '.join(rel.fk)})")
     return None
+
+
+def _numbered_already(rel: Relation, tables: Mapping[str, Any]) -> bool:
+    """A (parent key, line_no) primary key the fitter already numbers per family (copula/sources.py)."""
+    if rel.kind != "sequence":
+        return False
+    others = getattr(tables[rel.table].model, "others", [])
+    return any(o.get("column") == rel.column and list(o.get("group") or []) == list(rel.inputs) for o in others)
 
 
 def relations_of(model: Any) -> list[Relation]:
@@ -73,9 +82,16 @@ def unresident(resident: set[str], relations: Iterable[Relation], parent_of: Cal
     return out
 
 
-def set_row_values(relations: Iterable[Relation], cols: dict[str, Any], n: int, schema: Schema) -> None:
-    """cols[target] = the expression of the row's (already drawn) inputs, rounded and typed as the column."""
+def set_row_values(relations: Iterable[Relation], cols: dict[str, Any], n: int, schema: Schema,
+                   used: dict[tuple[str, str], dict[Any, int]]) -> None:
+    """cols[target] = the expression of the row's (already drawn) inputs, rounded and typed as the column.
+
+    Sequence numbers count on from `used` (numbers taken per group in earlier chunks), which is updated.
+    """
     for rel in relations:
+        if rel.kind == "sequence" and all(c in cols for c in rel.inputs):
+            cols[rel.column] = numbered(cols, list(rel.inputs), rel.start, n,
+                                        used.setdefault((rel.table, rel.column), {}))
         if rel.kind != "row" or not all(c in cols for c in rel.inputs):
             continue
         a, b = (_floats(cols[c], n) for c in rel.inputs)

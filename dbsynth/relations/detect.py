@@ -38,6 +38,7 @@ def find_relations(schema: Schema, frames: Mapping[str, pd.DataFrame],
         frame = frames.get(table.name)
         if table.name in names and frame is not None and len(frame) >= MIN_ROWS:
             out += row_relations(table, frame)
+            out += sequence_relations(table, frame)
     for child in schema.data_tables:
         cframe = frames.get(child.name)
         if child.name not in names or cframe is None:
@@ -152,6 +153,45 @@ def _row_holds(cols: dict[str, np.ndarray], c: str, a: str, b: str, op: str, dec
         return False
     # c equal to an input everywhere (b is 0, or 1): a copy, not arithmetic
     return not (agrees(target, xa, decimals).all() or agrees(target, xb, decimals).all())
+
+
+# -- sequence numbers ------------------------------------------------------------------
+
+def sequence_relations(table: Table, frame: pd.DataFrame) -> list[Relation]:
+    """An integer column of a composite unique key counting first, first+1, … within each group of the others.
+
+    (order_id, line_no) keys: drawn as values, line numbers repeat or wander
+    (2, 3, 43); counted, they restart per order as in the source.
+    """
+    fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
+    out: list[Relation] = []
+    for cols in table.unique_column_sets():
+        if len(cols) < 2 or not set(cols) <= set(frame):
+            continue
+        for name in cols:
+            col = table.column(name)
+            if col.logical_type != LogicalType.INTEGER or col.autoincrement or name in fk_cols or \
+                    any(r.column == name for r in out):
+                continue
+            group = [c for c in cols if c != name]
+            start = _counts_within(frame, name, group)
+            if start is not None:
+                out.append(Relation(kind="sequence", table=table.name, column=name, op="number",
+                                    inputs=tuple(group), decimals=0, start=start))
+    return out
+
+
+def _counts_within(frame: pd.DataFrame, name: str, group: list[str]) -> int | None:
+    """The first number when each group's values are exactly first … first+k-1, else None."""
+    x = pd.to_numeric(frame[name], errors="coerce")
+    if x.isna().any() or len(x) < MIN_ROWS or frame[group].isna().any().any():
+        return None
+    first = int(x.min())
+    stats = x.groupby(_key_text(frame, group).to_numpy()).agg(["min", "max", "size", "nunique"])
+    if len(stats) < MIN_ROWS or stats["size"].max() < 2:
+        return None
+    ok = (stats["min"] == first) & (stats["max"] - first + 1 == stats["size"]) & (stats["nunique"] == stats["size"])
+    return first if bool(ok.all()) else None
 
 
 # -- aggregate relations ---------------------------------------------------------------

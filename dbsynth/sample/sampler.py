@@ -252,7 +252,7 @@ class Sampler:
         keep = self._fill_keys(tp, cols, n, pidx, rng, own)
         self._fill_extras(tp, cols, n, rng)
         self._apply_rules(tp, cols, rng)
-        set_row_values([r for r in self.relations if r.table == tp.name], cols, n, self.m.schema)
+        set_row_values([r for r in self.relations if r.table == tp.name], cols, n, self.m.schema, self.group_used)
         frame = pd.DataFrame({c: pd.Series(cols.get(c, [None] * n), dtype=object) for c in self._columns(tp.name)})
         keep &= self._dedupe(tp, frame, rng)
         return frame[keep].reset_index(drop=True), own[keep], counts[keep]
