@@ -48,7 +48,9 @@ def find_relations(schema: Schema, frames: Mapping[str, pd.DataFrame],
             if fk.referred_table == child.name or fk.referred_table not in names or pframe is None:
                 continue
             taken = {(r.table, r.column) for r in out} | {(r.table, c) for r in out for c in r.inputs}
-            out += aggregate_relations(schema.table(fk.referred_table), pframe, child, cframe, fk, taken)
+            derived = [r.column for r in out if r.table == child.name and r.kind == "row"]
+            out += aggregate_relations(schema.table(fk.referred_table), pframe, child, cframe, fk, taken,
+                                       derived=derived)
     return out
 
 
@@ -197,7 +199,12 @@ def _counts_within(frame: pd.DataFrame, name: str, group: list[str]) -> int | No
 # -- aggregate relations ---------------------------------------------------------------
 
 def aggregate_relations(parent: Table, pframe: pd.DataFrame, child: Table, cframe: pd.DataFrame,
-                        fk: ForeignKey, taken: set[tuple[str, str]]) -> list[Relation]:
+                        fk: ForeignKey, taken: set[tuple[str, str]], derived: Iterable[str] = ()) -> list[Relation]:
+    """Parent columns equal to an aggregate of `child` rows through `fk`.
+
+    `derived`: child columns a row relation sets (amount = qty * price): Σ amount
+    is preferred to Σ qty × price, both hold.
+    """
     targets = {c: x for c, x in value_columns(parent, pframe).items() if (parent.name, c) not in taken}
     if not targets or len(pframe) < MIN_ROWS:
         return []
@@ -207,7 +214,7 @@ def aggregate_relations(parent: Table, pframe: pd.DataFrame, child: Table, cfram
     inputs = value_columns(child, cframe, constant=True)  # Quantity may be 1 on every line of the source
     childless = np.bincount(pos[pos >= 0], minlength=len(pframe)) == 0
     found: list[Relation] = []
-    for op, cols in _aggregate_candidates(list(inputs)):
+    for op, cols in _aggregate_candidates(list(inputs), [c for c in derived if c in inputs]):
         values = np.prod([inputs[c] for c in cols], axis=0) if cols else np.ones(len(cframe))
         agg = aggregate(op, values, pos, len(pframe))
         for name, target in list(targets.items()):
@@ -222,8 +229,10 @@ def aggregate_relations(parent: Table, pframe: pd.DataFrame, child: Table, cfram
     return found
 
 
-def _aggregate_candidates(names: list[str]) -> Iterable[tuple[str, tuple[str, ...]]]:
+def _aggregate_candidates(names: list[str], derived: list[str]) -> Iterable[tuple[str, tuple[str, ...]]]:
     yield "count", ()
+    for c in derived:
+        yield "sum", (c,)
     for a, b in combinations(names, 2):  # first: Σ price × quantity also holds where quantity is always 1
         yield "sum", (a, b)
     for c in names:
@@ -266,3 +275,11 @@ def aggregate(op: str, values: np.ndarray, pos: np.ndarray, n: int) -> np.ndarra
 
 
 __all__ = ["find_relations", "row_relations", "aggregate_relations", "aggregate", "ROW_OPS"]
+
+
+def source_relations(url: str, schema: Schema, max_rows: int | None) -> list[Relation]:
+    """The exact relations of a source database (`dbsynth inspect --profile`)."""
+    from dbsynth.pipeline import read_frames
+
+    frames = read_frames(url, schema, tables=[t.name for t in schema.data_tables], max_rows=max_rows)
+    return find_relations(schema, frames)

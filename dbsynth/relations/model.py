@@ -34,7 +34,7 @@ class Relation:
     def text(self) -> str:
         """e.g. "Invoice.Total = sum(InvoiceLine.UnitPrice * InvoiceLine.Quantity)"."""
         if self.kind == "aggregate":
-            inner = " * ".join(f"{self.child}.{c}" for c in self.inputs) or "*"
+            inner = " * ".join(f"{self.child}.{c}" for c in self.inputs) or f"{self.child} rows"
             return f"{self.table}.{self.column} = {self.op}({inner})"
         if self.kind == "sequence":
             return f"{self.table}.{self.column} = {self.start}, {self.start + 1}, … within each ({', '.join(self.inputs)})"
