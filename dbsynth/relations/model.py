@@ -37,7 +37,8 @@ class Relation:
             inner = " * ".join(f"{self.child}.{c}" for c in self.inputs) or f"{self.child} rows"
             return f"{self.table}.{self.column} = {self.op}({inner})"
         if self.kind == "sequence":
-            return f"{self.table}.{self.column} = {self.start}, {self.start + 1}, … within each ({', '.join(self.inputs)})"
+            group = ", ".join(self.inputs)
+            return f"{self.table}.{self.column} = {self.start}, {self.start + 1}, … within each ({group})"
         a, b = self.inputs
         return f"{self.table}.{self.column} = " + ROW_OPS[self.op].format(a=a, b=b)
 

@@ -18,8 +18,9 @@ from tests.e2e.test_seed import dbsynth, fk_violations, ok
 
 CHINOOK = ROOT / "examples" / "chinook" / "chinook.sqlite"
 # an invoice without lines (rare at --scale 0.5) totals 0
-TOTALS = ('SELECT i."Total" AS total, COALESCE(s.t, 0) AS lines FROM "Invoice" i LEFT JOIN (SELECT "InvoiceId", '
-          'SUM("UnitPrice" * "Quantity") AS t FROM "InvoiceLine" GROUP BY "InvoiceId") s ON s."InvoiceId" = i."InvoiceId"')
+TOTALS = ('SELECT i."Total" AS total, COALESCE(s.t, 0) AS lines FROM "Invoice" i LEFT JOIN '
+          '(SELECT "InvoiceId", SUM("UnitPrice" * "Quantity") AS t FROM "InvoiceLine" GROUP BY "InvoiceId") s '
+          'ON s."InvoiceId" = i."InvoiceId"')
 
 
 def _ddl(surrogate: bool) -> str:
