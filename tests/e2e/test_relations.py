@@ -129,3 +129,28 @@ def test_chinook_totals_with_the_neural_engine(tmp_path: Path) -> None:
     with sqlite3.connect(dst) as con:
         pairs = pd.read_sql(TOTALS, con)
     assert len(pairs) > 100 and np.allclose(pairs["total"], pairs["lines"], atol=0.005)
+
+
+def test_small_parent_with_children_over_several_batches(tmp_path: Path) -> None:
+    """10 teams would be drawn whole once and their members over 5 batches: the budgets still add up."""
+    rng = np.random.default_rng(2)
+    src, dst, cfg = tmp_path / "src.sqlite", tmp_path / "dst.sqlite", tmp_path / "small_batches.toml"
+    with sqlite3.connect(src) as con:
+        con.executescript("CREATE TABLE team (id INTEGER PRIMARY KEY, budget NUMERIC(12,2) NOT NULL);"
+                          "CREATE TABLE member (id INTEGER PRIMARY KEY, team_id INTEGER NOT NULL REFERENCES team(id),"
+                          " salary NUMERIC(10,2) NOT NULL);")
+        member = 0
+        for team in range(1, 11):
+            salaries = [round(float(s), 2) for s in rng.uniform(1000, 5000, int(rng.integers(20, 60)))]
+            con.execute("INSERT INTO team VALUES (?, ?)", (team, round(sum(salaries), 2)))
+            for s in salaries:
+                member += 1
+                con.execute("INSERT INTO member VALUES (?, ?, ?)", (member, team, s))
+    cfg.write_text("batch_rows = 100\n")
+    ok(dbsynth("seed", f"sqlite:///{src}", f"sqlite:///{dst}", "--seed", "0", "-c", str(cfg)))
+    with sqlite3.connect(dst) as con:
+        got = pd.read_sql("SELECT t.budget, COALESCE(s.total, 0) AS total FROM team t LEFT JOIN (SELECT team_id, "
+                          "SUM(salary) AS total FROM member GROUP BY team_id) s ON s.team_id = t.id", con)
+        members = con.execute("SELECT COUNT(*) FROM member").fetchone()[0]
+    assert len(got) == 10 and members > 300
+    assert np.allclose(got["budget"], got["total"].round(2), atol=0.005)
