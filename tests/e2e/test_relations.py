@@ -6,6 +6,7 @@ The fixture holds every kind: line amount = qty × unit price (row), order total
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -110,6 +111,15 @@ def test_order_lines_postgres(surrogate: bool, pg_databases) -> None:
 def test_chinook_invoice_totals_equal_their_lines(tmp_path: Path) -> None:
     fit_out = ok(dbsynth("fit", f"sqlite:///{CHINOOK}", "--out", str(tmp_path / "model"), "--seed", "0"))
     assert "cannot keep" not in fit_out.stdout
+    manifest = json.loads((tmp_path / "model" / "manifest.json").read_text())
+    assert [r["column"] for r in manifest["relations"] if r["table"] == "Invoice"] == ["Total"]
+    # the saved model holds it too: sample a folder of CSVs from it
+    ok(dbsynth("sample", str(tmp_path / "model"), "--out", str(tmp_path / "rows"), "--format", "csv", "--seed", "3"))
+    invoices = pd.concat(pd.read_csv(f) for f in sorted((tmp_path / "rows" / "Invoice").glob("*.csv")))
+    lines = pd.concat(pd.read_csv(f) for f in sorted((tmp_path / "rows" / "InvoiceLine").glob("*.csv")))
+    assert len(invoices) > 100 and len(lines) > len(invoices)
+    sums = (lines["UnitPrice"] * lines["Quantity"]).groupby(lines["InvoiceId"]).sum()
+    assert np.allclose(invoices["Total"], invoices["InvoiceId"].map(sums).fillna(0.0), atol=0.005)
     inspect = ok(dbsynth("inspect", f"sqlite:///{CHINOOK}", "--profile"))
     assert "Invoice.Total = sum(InvoiceLine.UnitPrice * InvoiceLine.Quantity)" in " ".join(inspect.stdout.split())
     for scale in ("1", "0.5"):
