@@ -189,11 +189,18 @@ def _counts_within(frame: pd.DataFrame, name: str, group: list[str]) -> int | No
     if x.isna().any() or len(x) < MIN_ROWS or frame[group].isna().any().any():
         return None
     first = int(x.min())
-    stats = x.groupby(_key_text(frame, group).to_numpy()).agg(["min", "max", "size", "nunique"])
-    if len(stats) < MIN_ROWS or stats["size"].max() < 2:
+    ok = _counts_ok(frame, name, group, first)
+    if len(ok) < MIN_ROWS or not ok.all() or frame.groupby(_key_text(frame, group).to_numpy()).size().max() < 2:
         return None
+    return first
+
+
+def _counts_ok(frame: pd.DataFrame, name: str, group: list[str], first: int) -> np.ndarray:
+    """Per group of equal `group` values: whether its numbers are exactly first … first+k-1."""
+    x = pd.to_numeric(frame[name], errors="coerce")
+    stats = x.groupby(_key_text(frame, group).to_numpy()).agg(["min", "max", "size", "nunique"])
     ok = (stats["min"] == first) & (stats["max"] - first + 1 == stats["size"]) & (stats["nunique"] == stats["size"])
-    return first if bool(ok.all()) else None
+    return ok.to_numpy(dtype=bool)
 
 
 # -- aggregate relations ---------------------------------------------------------------

@@ -118,3 +118,16 @@ def test_applied_values_are_typed_and_rounded() -> None:
     set_aggregates([agg], frames, ["orders"], schema)
     assert list(frames["orders"]["lines"]) == [2, 0, 1]
     assert all(isinstance(v, int) for v in frames["orders"]["lines"])
+
+
+def test_held_share_measures_each_kind() -> None:
+    from dbsynth.relations.check import held_share
+
+    frames = _frames()
+    found = find_relations(_schema(), frames)
+    assert found and all(held_share(r, frames) == 1.0 for r in found)
+    broken = {"orders": frames["orders"].copy(), "line": frames["line"].copy()}
+    broken["orders"].loc[:5, "total"] += 1.0  # 6 of 60 orders
+    broken["line"]["line_no"] += 1  # every order numbered from 2
+    share = {r.column: held_share(r, broken) for r in found}
+    assert share["total"] == 0.9 and share["line_no"] == 0.0 and share["lines"] == 1.0
