@@ -102,6 +102,7 @@ class Sampler:
         frames: dict[str, pd.DataFrame] = {}
         state: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         held: list[str] = []
+        sliced: dict[str, list[TableChunk]] = {}
         for t in self.order:
             tp = self.m.tables[t]
             rng = np.random.default_rng([self.o.seed, b, self.index[t]])
@@ -122,6 +123,12 @@ class Sampler:
             if not hold and pidx is not None and n > self.o.batch_rows and self._is_leaf(t):
                 yield from self._leaf_slices(tp, b, pidx, frames, state)
                 continue
+            if hold and pidx is not None and n > self.o.batch_rows and self._is_leaf(t):
+                # still in slices, held back with the rest (a parent total waits for these rows)
+                sliced[t] = list(self._leaf_slices(tp, b, pidx, frames, state))
+                frames[t] = pd.concat([c.frame for c in sliced[t]], ignore_index=True)
+                held.append(t)
+                continue
             frame, own, counts = self._generate(tp, n, pidx, frames, state, rng)
             frames[t], state[t] = frame, (own, counts)
             if t in self.resident:
@@ -134,7 +141,7 @@ class Sampler:
         self._fill_deferred({t: frames[t] for t in held}, b, frames)
         set_aggregates(self.relations, frames, held, self.m.schema)
         for t in held:
-            yield TableChunk(table=t, frame=self._finish(t, frames[t]), batch=b)
+            yield from sliced.get(t) or [TableChunk(table=t, frame=self._finish(t, frames[t]), batch=b)]
 
     def _is_leaf(self, table: str) -> bool:
         """Nothing references the table, so its rows need not stay in memory."""
