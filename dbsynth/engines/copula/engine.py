@@ -19,9 +19,9 @@ from dbsynth.engines.copula.sources import (number_within_family, numbers_for_te
                                             referred_by_integer, typed_categories, within_length)
 from dbsynth.engines.copula.traits import find_donors
 from dbsynth.errors import ModelError
+from dbsynth.profile.types import SemanticType, TableProfile
 from dbsynth.relations import Relation
 from dbsynth.relations.apply import kept_relations, relations_of
-from dbsynth.profile.types import SemanticType, TableProfile
 from dbsynth.sample.keys import learn_pattern, numeric_text_pattern, time_steps
 from dbsynth.sample.types import TableChunk
 from dbsynth.schema.graph import LoadPlan

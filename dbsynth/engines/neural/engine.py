@@ -11,7 +11,6 @@ import torch
 from dbsynth import artifacts
 from dbsynth.engines.base import FitOptions
 from dbsynth.engines.copula.engine import TablePlan, _Fitter
-from dbsynth.relations.apply import kept_relations
 from dbsynth.engines.copula.table import TableModel
 from dbsynth.engines.neural.cardinality import count_scores
 from dbsynth.engines.neural.device import describe, resolve_device
@@ -20,6 +19,7 @@ from dbsynth.engines.neural.model import NAME, NeuralModel, NeuralTableModel
 from dbsynth.engines.neural.table_net import NetConfig
 from dbsynth.engines.neural.training import TrainSettings, train_table
 from dbsynth.profile.types import TableProfile
+from dbsynth.relations.apply import kept_relations
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import Schema, Table
 
