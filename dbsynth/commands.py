@@ -45,7 +45,8 @@ def _print_profiles(url: str, schema: "Schema", config_path: str | None, console
 
     from dbsynth.config import load_config
     from dbsynth.pipeline import profile_source
-    profiles = profile_source(url, schema, load_config(config_path))
+    config = load_config(config_path)
+    profiles = profile_source(url, schema, config)
     for name, prof in profiles.items():
         table = RichTable(title=f"{name} ({prof.rows} rows)")
         for col in ("column", "semantic type", "nulls", "distinct", "why"):
@@ -54,6 +55,16 @@ def _print_profiles(url: str, schema: "Schema", config_path: str | None, console
             kind = c.semantic.value + (f":{c.pii_kind.value}" if c.pii_kind else "")
             table.add_row(c.name, kind, f"{c.null_rate:.0%}", str(c.distinct), c.reason)
         console.print(table)
+    _print_relations(url, schema, config.max_fit_rows, console)
+
+
+def _print_relations(url: str, schema: "Schema", max_rows: int | None, console: Console) -> None:
+    """Exact relations found in the source (kept in the output: dbsynth/relations)."""
+    from dbsynth.relations.detect import source_relations
+    found = source_relations(url, schema, max_rows)
+    console.print(f"Exact relations (hold in every source row): {len(found) or 'none'}")
+    for rel in found:
+        console.print(f"  {rel.text()}", highlight=False)
 
 
 # --- fit / sample / load / seed / demo -------------------------------------------------

@@ -21,6 +21,8 @@ from dbsynth.engines.copula.copies import find_copies
 from dbsynth.engines.copula.traits import find_donors
 from dbsynth.errors import ModelError
 from dbsynth.profile.types import SemanticType, TableProfile
+from dbsynth.relations import Relation
+from dbsynth.relations.apply import kept_relations, relations_of
 from dbsynth.sample.keys import learn_pattern, numeric_text_pattern, time_steps
 from dbsynth.sample.types import TableChunk
 from dbsynth.schema.graph import LoadPlan
@@ -81,6 +83,11 @@ class CopulaModel:
         self.warnings: list[str] = list(meta.get("warnings", []))
         self._state: Any = None  # last sampler state (keys), for resample()
 
+    @property
+    def relations(self) -> list[Relation]:
+        """Exact arithmetic relations of the source the output keeps (dbsynth/relations)."""
+        return relations_of(self)
+
     def sample(self, *, options: SampleOptions) -> Iterator[TableChunk]:
         from dbsynth.sample.sampler import Sampler
 
@@ -133,7 +140,7 @@ class CopulaModel:
                              hint="re-run `dbsynth fit` to write it again") from exc
         from dbsynth.schema.graph import build_plan
 
-        meta = {k: doc[k] for k in ("fit_seconds", "fingerprint", "row_counts", "warnings") if k in doc}
+        meta = {k: doc[k] for k in ("fit_seconds", "fingerprint", "row_counts", "warnings", "relations") if k in doc}
         return cls(schema=schema, plan=build_plan(schema), tables=tables, options=options, meta=meta)
 
 
@@ -167,6 +174,7 @@ class CopulaEngine:
         meta = {"fit_seconds": round(time.perf_counter() - start, 3), "row_counts": rows,
                 "fingerprint": artifacts.source_fingerprint(schema=schema, row_counts=rows),
                 "warnings": fitter.warnings}
+        meta["relations"] = kept_relations(schema, frames, tables, fitter.warnings)  # dbsynth/relations
         return CopulaModel(schema=schema, plan=plan, tables=tables, options=options, meta=meta)
 
 
