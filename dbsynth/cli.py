@@ -286,11 +286,14 @@ def report_cmd(real: str = typer.Argument(..., metavar="REAL", help="Real databa
                html_out: Optional[str] = typer.Option(None, "--html", metavar="FILE", help="Write the self-contained HTML page here."),
                min_quality: Optional[float] = typer.Option(None, "--min-quality", min=0.0, max=1.0, metavar="X",
                                                            help="Exit 1 when the overall quality is below this."),
-               target: Optional[str] = typer.Option(None, "--target", metavar="TABLE.COLUMN", help="TABLE.COLUMN for TSTR vs TRTR.")) -> None:
+               target: Optional[str] = typer.Option(None, "--target", metavar="TABLE.COLUMN", help="TABLE.COLUMN for TSTR vs TRTR."),
+               model: Optional[str] = typer.Option(None, "--model", metavar="DIR",
+                                                   help="Model directory (`dbsynth fit --out`) whose reference tables "
+                                                        "and kept relations the report lists and checks.")) -> None:
     """Quality, privacy and validity of a synthetic database; exit 1 on a violation or low quality."""
     from dbsynth import commands
     code = run_guarded(lambda: commands.report(real=real, synthetic=synthetic, json_path=json_out, html_path=html_out,
-                                               min_quality=min_quality, target=target, console=console))
+                                               min_quality=min_quality, target=target, console=console, model=model))
     if code:
         raise typer.Exit(code=code)
 

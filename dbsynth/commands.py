@@ -212,18 +212,21 @@ def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_co
     print_load_summary(console, summary, seconds=seconds["load"])
     if report_prefix:
         report(real=source, synthetic=target, json_path=f"{report_prefix}.json", html_path=f"{report_prefix}.html",
-               min_quality=None, target=None, console=console)
+               min_quality=None, target=None, console=console, model=getattr(result.model, "meta", None))
     return {"rows": summary.rows, "seconds": seconds, "total_seconds": wall, "summary": summary,
             "warnings": list(dict.fromkeys(result.warnings))}
 
 
 def report(*, real: str, synthetic: str, json_path: str | None, html_path: str | None,
-           min_quality: float | None, target: str | None, console: Console) -> int:
-    """Quality / privacy / validity report; returns 1 when the CI gate fails, else 0."""
+           min_quality: float | None, target: str | None, console: Console, model: object = None) -> int:
+    """Quality / privacy / validity report; returns 1 when the CI gate fails, else 0.
+
+    `model`: a model directory or manifest whose reference tables and kept relations the report lists.
+    """
     from dbsynth.progress import stage_progress
     from dbsynth.report.runner import build_report, print_summary, write_outputs
     with stage_progress(console) as progress:
-        result = build_report(real=real, synthetic=synthetic, target=target, progress=progress.note)
+        result = build_report(real=real, synthetic=synthetic, target=target, progress=progress.note, model=model)  # type: ignore[arg-type]
     print_summary(console, result)
     for path in write_outputs(result, json_path=json_path, html_path=html_path):
         console.print(f"wrote [bold]{path}[/bold]")
