@@ -54,6 +54,12 @@ def _is_geometry(value: Any) -> bool:
     return 1 <= kind <= 7
 
 
+def _bool_text(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().lower() in ("true", "t", "false", "f", "yes", "no"):
+        return value.strip().lower() in ("true", "t", "yes")
+    return value
+
+
 def _utc_naive(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.timezone.utc).replace(tzinfo=None) if value.tzinfo else value
 
@@ -165,6 +171,12 @@ class MysqlWriter:
         return len(frame)
 
     def _load(self, table: "Table", frame: "pd.DataFrame") -> None:
+        flags = [c.name for c in table.columns if c.logical_type == LogicalType.BOOLEAN and c.name in frame
+                 and frame[c.name].dtype == object]
+        if flags:  # a CSV folder holds 'True' / 'False' text: MySQL's BOOLEAN takes 1 / 0
+            frame = frame.copy()
+            for name in flags:
+                frame[name] = frame[name].map(_bool_text, na_action="ignore")
         binary = {c.name for c in table.columns if c.logical_type == LogicalType.BINARY}
         spatial = {c.name for c in table.columns if c.type_sql.split()[0].upper() in _GEOMETRY}
         targets, sets = [], []
