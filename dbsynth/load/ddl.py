@@ -447,6 +447,9 @@ def create_schema(conn: "Connection", *, schema: Schema, target_dialect: str,
     `pending_fks` for `add_foreign_keys` once the rows are in.
     """
     result = CreateResult()
+    if target_dialect == "mysql" and schema.dialect != "mysql":
+        from dbsynth.load.ddl_mysql import align_fk_types
+        schema = align_fk_types(schema, result.warnings)  # MySQL wants FK and parent columns of one integer type
     ctx = _Ctx(conn=conn, source=schema.dialect, target=target_dialect, metadata=sa.MetaData(),
                warnings=result.warnings, inline_fks=not fks_after_data, alter_checks=fks_after_data)
     if target_dialect == "postgresql" and schema.dialect == "postgresql":

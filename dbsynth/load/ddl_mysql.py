@@ -101,3 +101,37 @@ def _mapped(col: Column, *, source: str, target: str) -> str | None:
     target_type = {LogicalType.JSON: "JSON" if to_mysql else "json", LogicalType.UUID: "CHAR(36)",
                    LogicalType.ARRAY: "TEXT (JSON array)", LogicalType.INTERVAL: "VARCHAR(64)"}.get(lt, "text")
     return f"{col.type_sql.split('(')[0]} → {target_type}"
+
+
+def align_fk_types(schema: Schema, warnings: list[str]) -> Schema:
+    """FKs as InnoDB accepts them (it refuses, with errno 150, what PostgreSQL allows):
+    integer FK columns take their parent column's width (no INT → SMALLINT FK), and an
+    ON DELETE / ON UPDATE SET NULL on a NOT NULL column, or SET DEFAULT, is left out (said)."""
+    from dataclasses import replace
+
+    widths = {(t.name, c.name): c.integer_bytes for t in schema.data_tables for c in t.columns
+              if c.logical_type == LogicalType.INTEGER}
+    tables = []
+    for table in schema.tables:
+        want: dict[str, int | None] = {}
+        for fk in table.foreign_keys:
+            for a, b in zip(fk.columns, fk.referred_columns):
+                if (table.name, a) in widths and (fk.referred_table, b) in widths:
+                    want[a] = widths[(fk.referred_table, b)]
+        columns = tuple(replace(c, integer_bytes=want[c.name]) if c.name in want else c for c in table.columns)
+        tables.append(replace(table, columns=columns,
+                              foreign_keys=tuple(_innodb_actions(table, fk, warnings) for fk in table.foreign_keys)))
+    return schema.with_tables(tuple(tables))
+
+
+def _innodb_actions(table: Table, fk: Any, warnings: list[str]) -> Any:
+    from dataclasses import replace
+    not_null = any(not table.column(c).nullable for c in fk.columns if c in table.column_names)
+    changes = {}
+    for attr in ("on_delete", "on_update"):
+        action = (getattr(fk, attr) or "").upper()
+        if action == "SET DEFAULT" or (action == "SET NULL" and not_null):
+            changes[attr] = None
+            warnings.append(f"{table.name}{fk.label}: {attr.replace('_', ' ').upper()} {action} left out "
+                            "(InnoDB refuses it on this column)")
+    return replace(fk, **changes) if changes else fk

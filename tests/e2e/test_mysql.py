@@ -264,3 +264,41 @@ def test_mariadb_to_postgres_fixture(mysql_databases, pg_databases) -> None:  # 
         assert active == "boolean"
         counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("store", "staff", "film", "rental")}
     assert counts == {k: v for k, v in mysql_counts(src).items()}
+
+
+_PG_CONSTRAINTS = """
+SELECT c.contype, COUNT(*) FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+WHERE n.nspname = 'public' AND c.contype IN ('f', 'c')
+  AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = t.oid) GROUP BY c.contype"""
+
+
+@pytest.mark.datasets
+@pytest.mark.postgres
+def test_postgres_sakila_to_mariadb(pg_dataset, mysql_databases) -> None:  # type: ignore[no-untyped-def]
+    import psycopg
+    src = pg_dataset("sakila")
+    dst = mysql_databases.create("pgsakila")
+    out = ok(dbsynth("seed", src, dst, "--seed", "0", timeout=900))
+    assert "orphan FK rows: 0" in out.stdout
+    with psycopg.connect(src) as conn:
+        want = dict(conn.execute(_PG_CONSTRAINTS).fetchall())
+    assert len(mysql_fks(dst)) == want["f"]
+    checks = _query(dst, "SELECT COUNT(*) FROM information_schema.TABLE_CONSTRAINTS "
+                         "WHERE CONSTRAINT_SCHEMA = DATABASE() AND CONSTRAINT_TYPE = 'CHECK'")[0][0]
+    assert checks >= want.get("c", 0)
+    assert_mysql_target_sound(dst)
+
+
+@pytest.mark.datasets
+@pytest.mark.postgres
+def test_mariadb_sakila_to_postgres(mysql_sakila: str, pg_databases) -> None:  # type: ignore[no-untyped-def]
+    import psycopg
+    dst = pg_databases.create("mysakila")
+    out = ok(dbsynth("seed", mysql_sakila, dst, "--seed", "0", timeout=900))
+    assert "orphan FK rows: 0 (checked 22)" in out.stdout
+    with psycopg.connect(dst) as conn:
+        got = dict(conn.execute(_PG_CONSTRAINTS).fetchall())
+        counts = {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in mysql_counts(mysql_sakila)}
+    assert got["f"] == 22
+    assert counts == mysql_counts(mysql_sakila)
