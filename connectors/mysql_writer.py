@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from dbsynth.schema.model import ForeignKey, Table
 
 _ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"), ("\0", "\\0"))
+_SPECIAL = r"[\\\t\n\r\x00]"
 _SLICE_ROWS = 200_000
 _GEOMETRY = {"GEOMETRY", "POINT", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON",
              "GEOMETRYCOLLECTION"}
@@ -109,9 +110,17 @@ def text_column(series: "pd.Series") -> "pd.Series":
     elif kind == "M":
         out = series.astype(str)  # 'YYYY-MM-DD HH:MM:SS[.ffffff]', C speed
     else:
-        out = series.map(_text_value, na_action="ignore").astype(object)
-        for old, new in _ESCAPES:
-            out = out.str.replace(old, new, regex=False)
+        if pd.api.types.infer_dtype(series, skipna=True) == "string":
+            out = series.astype(object)  # plain text: nothing to convert (C speed)
+        else:
+            out = series.map(_text_value, na_action="ignore").astype(object)
+        special = out.str.contains(_SPECIAL, regex=True, na=False).to_numpy()
+        if special.any():  # escape only the values that need it
+            escaped = out[special]
+            for old, new in _ESCAPES:
+                escaped = escaped.str.replace(old, new, regex=False)
+            out = out.copy()
+            out[special] = escaped
     out = out.astype(object)
     out[mask] = "\\N"
     return out
@@ -203,8 +212,9 @@ class MysqlWriter:
                    f"({', '.join(targets)})" + (f" SET {', '.join(sets)}" if sets else ""))
             with self._raw.cursor() as cur:
                 loaded = cur.execute(sql, (path,))
-                cur.execute("SHOW WARNINGS LIMIT 1")
-                warning = cur.fetchone()
+                cur.execute("SHOW WARNINGS LIMIT 20")
+                # a Note is fractional seconds cut to the column's precision; Warnings are data changed
+                warning = next((w for w in cur.fetchall() if w[0] != "Note"), None)
         finally:
             os.unlink(path)
         if warning or loaded != len(frame):

@@ -102,3 +102,25 @@ def test_zero_dates_read_as_null_and_source_is_read_only(fixture_url: str) -> No
         assert str(born[1].date()) == "2020-01-02" and born.isna()[2]
         with pytest.raises(SQLAlchemyError), conn.engine.begin() as c:
             c.exec_driver_sql("INSERT INTO child (parent_id) VALUES (1)")
+
+
+def test_load_data_text_escapes_and_nulls() -> None:
+    import datetime as dt
+
+    import pandas as pd
+
+    from connectors.mysql_writer import load_data_text
+    frame = pd.DataFrame({
+        "s": ["tab\there", "back\\slash", None, "new\nline"],
+        "b": pd.array([True, False, None, True], dtype="boolean"),
+        "n": pd.array([1, None, 3, 4], dtype="Int64"),
+        "t": pd.to_datetime(["2024-01-02 03:04:05+02:00", None, "2024-01-02 00:00:00+00:00",
+                             "2024-06-01 12:00:00.5+00:00"], utc=True, format="ISO8601"),
+        "x": pd.Series([b"\x00\xff", None, {"k": 1}, dt.timedelta(hours=-1, seconds=-5)], dtype=object),
+    })
+    lines = load_data_text(frame).decode().split("\n")
+    assert lines[0] == "tab\\there\t1\t1\t2024-01-02 01:04:05.000\t00ff"  # UTC, hex bytes
+    assert lines[1] == "back\\\\slash\t0\t\\N\t\\N\t\\N"
+    assert lines[2] == '\\N\t\\N\t3\t2024-01-02 00:00:00.000\t{"k": 1}'
+    assert lines[3] == "new\\nline\t1\t4\t2024-06-01 12:00:00.500\t-01:00:05.000000"
+    assert lines[4] == "" and len(lines) == 5

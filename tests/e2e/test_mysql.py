@@ -16,7 +16,7 @@ from tests.conftest import mysql_connect
 from tests.e2e.test_seed import dbsynth, ok
 from tests.fixtures.schemas import postgres_fixture_sql
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.mysql]
 
 MYSQL_FIXTURE = """
 CREATE TABLE store (
