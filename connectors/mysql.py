@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from connectors.base import Capabilities, connect_timeout, register
 from connectors.sqla import Catalog, ErrorRule, SqlaConnector, _COMMON_RULES
-from dbsynth.schema.model import Column, Index, LogicalType, Schema, Table, TableKind, Trigger
+from dbsynth.schema.model import CheckConstraint, Column, Index, LogicalType, Schema, Table, TableKind, Trigger
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine, Inspector
@@ -213,7 +213,23 @@ def _catalog_extra(conn: "Connection", schema: str | None) -> dict[str, Any]:
     views = {}
     for name, body in _rows(conn, _VIEWS_SQL, schema):
         views[name] = (body or "").replace(f"{_q(str(db))}.", "")  # the target has its own database name
-    return {"kinds": kinds, "collations": collations, "views": views, "warnings": []}
+    return {"kinds": kinds, "collations": collations, "views": views, "warnings": [],
+            "column_checks": _column_checks(conn, schema)}
+
+
+def _column_checks(conn: "Connection", schema: str | None) -> dict[str, list[CheckConstraint]]:
+    """MariaDB's column-level CHECKs (`price DECIMAL CHECK (price > 0)`, JSON's json_valid), which
+    SQLAlchemy does not parse; MySQL 8 has table-level CHECKs only (its CHECK_CONSTRAINTS has no
+    TABLE_NAME: nothing to add)."""
+    from sqlalchemy.exc import SQLAlchemyError
+    try:
+        rows = _rows(conn, _COLUMN_CHECKS_SQL, schema)
+    except SQLAlchemyError:
+        return {}
+    out: dict[str, list[CheckConstraint]] = {}
+    for table, name, clause in rows:
+        out.setdefault(table, []).append(CheckConstraint(clause, name=name))
+    return out
 
 
 def _refine_table(table: Table, extra: dict[str, Any]) -> Table:
@@ -226,7 +242,19 @@ def _refine_table(table: Table, extra: dict[str, Any]) -> Table:
                     extra["kinds"].get((table.name, i.name)) else i for i in table.indexes
                     if not (i.unique and i.name in constraints))
     columns = tuple(_with_collation(c, extra["collations"].get((table.name, c.name))) for c in table.columns)
-    return replace(table, indexes=indexes, columns=columns)
+    # MariaDB's JSON is LONGTEXT + CHECK (json_valid(col)): modelled and re-created as JSON
+    json_cols = {m.group(1) for c in (*table.checks, *extra["column_checks"].get(table.name, ()))
+                 if (m := _JSON_VALID.match(c.sqltext.strip()))}
+    columns = tuple(replace(c, logical_type=LogicalType.JSON, type_sql="JSON") if c.name in json_cols
+                    and c.logical_type == LogicalType.TEXT else c for c in columns)
+    checks = tuple(c for c in table.checks if not _JSON_VALID.match(c.sqltext.strip()))
+    named = {c.name for c in table.checks}
+    checks += tuple(c for c in extra["column_checks"].get(table.name, ())
+                    if c.name not in named and not _JSON_VALID.match(c.sqltext.strip()))
+    return replace(table, indexes=indexes, columns=columns, checks=checks)
+
+
+_JSON_VALID = re.compile(r"(?i)^json_valid\(`?(\w+)`?\)$")
 
 
 def _with_collation(column: Column, collation: str | None) -> Column:
@@ -267,6 +295,10 @@ WHERE c.TABLE_SCHEMA = :schema"""
 _INDEX_KINDS_SQL = """
 SELECT DISTINCT TABLE_NAME, INDEX_NAME, INDEX_TYPE FROM information_schema.STATISTICS
 WHERE TABLE_SCHEMA = :schema AND INDEX_TYPE IN ('FULLTEXT', 'SPATIAL')"""
+
+_COLUMN_CHECKS_SQL = """
+SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS
+WHERE CONSTRAINT_SCHEMA = :schema AND LEVEL = 'Column'"""
 
 _VIEWS_SQL = """
 SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = :schema"""

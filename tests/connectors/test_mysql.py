@@ -24,6 +24,8 @@ CREATE TABLE parent (
   seen DATETIME NULL,
   code VARCHAR(20) CHARACTER SET latin1 COLLATE latin1_bin NULL,
   note TEXT,
+  meta JSON NULL,
+  qty INT NULL CHECK (qty >= 0),
   changed TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
   CONSTRAINT price_positive CHECK (price > 0),
   FULLTEXT KEY ft_note (note)
@@ -80,7 +82,8 @@ def test_reflection_of_mysql_features(fixture_url: str) -> None:
     assert not col("doubled").generated_stored
     assert "COLLATE latin1_bin" in col("code").type_sql
     assert "ON UPDATE CURRENT_TIMESTAMP" in col("changed").type_sql
-    assert [c.name for c in parent.checks] == ["price_positive"]
+    assert {c.name for c in parent.checks} == {"price_positive", "qty"}  # table- and column-level
+    assert col("meta").logical_type == LogicalType.JSON  # MariaDB: LONGTEXT + CHECK (json_valid(meta))
     assert {i.name: i.method for i in parent.indexes}["ft_note"] == "fulltext"
     assert child.foreign_keys[0].name == "fk_child_parent" and child.row_count == 3
     assert [t.name for t in child.triggers] == ["child_bi"]

@@ -262,6 +262,9 @@ def test_mariadb_to_postgres_fixture(mysql_databases, pg_databases) -> None:  # 
         active = conn.execute("SELECT data_type FROM information_schema.columns "
                               "WHERE table_name = 'staff' AND column_name = 'active'").fetchone()[0]
         assert active == "boolean"
+        meta = conn.execute("SELECT data_type FROM information_schema.columns "
+                            "WHERE table_name = 'film' AND column_name = 'meta'").fetchone()[0]
+        assert meta in ("json", "jsonb")  # MariaDB JSON (LONGTEXT + json_valid) → JSON
         counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("store", "staff", "film", "rental")}
     assert counts == {k: v for k, v in mysql_counts(src).items()}
 
