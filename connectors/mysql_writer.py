@@ -161,14 +161,18 @@ class MysqlWriter:
         if not tables:
             return
         marks = ", ".join(["%s"] * len(tables))
-        found = self._exec("SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() "
-                           f"AND EVENT_OBJECT_TABLE IN ({marks})", tables)
-        count = int(found[0][0]) if found else 0
-        if count:
-            self.triggers = f"kept: {count} trigger(s) fire on the loaded rows (MySQL cannot disable them)"
-            if not self.ctx.keep_triggers:
-                self.warnings.append(f"{count} trigger(s) of the target fire on the loaded rows: "
-                                     "MySQL cannot switch triggers off")
+        found = self._exec("SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME FROM information_schema.TRIGGERS "
+                           f"WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE IN ({marks})", tables)
+        if not found:
+            self.triggers = "none"
+            return
+        if not self.ctx.keep_triggers:  # they would change the loaded rows (or other tables) unseen
+            table, name = found[0]
+            raise LoadError(f"the target's tables have {len(found)} trigger(s) (e.g. {table}.{name}) and MySQL "
+                            "cannot switch triggers off: they would fire on every loaded row",
+                            hint="drop them before the load (dbsynth creates the source's triggers itself on a "
+                                 "schema it creates), or pass --keep-triggers to let them fire")
+        self.triggers = f"kept: {len(found)} trigger(s) fired on the loaded rows (--keep-triggers)"
 
     def write(self, table: "Table", frame: "pd.DataFrame") -> int:
         frame = writable(table, frame)
