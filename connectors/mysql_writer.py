@@ -274,11 +274,14 @@ class MysqlWriter:
 def drop_created(conn: Any, schema: Any) -> None:
     """Drop the tables and views a failed load created: MySQL DDL commits, a ROLLBACK cannot."""
     q = conn.dialect.identifier_preparer.quote_identifier
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur:
-        cur.execute("SET FOREIGN_KEY_CHECKS = 0")
-        for table in schema.tables:
-            if table.kind.value == "view":
-                cur.execute(f"DROP VIEW IF EXISTS {q(table.name)}")
-        for table in schema.data_tables:
-            cur.execute(f"DROP TABLE IF EXISTS {q(table.name)}")
+    try:
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur:
+            cur.execute("SET FOREIGN_KEY_CHECKS = 0")
+            for table in schema.tables:
+                if table.kind.value == "view":
+                    cur.execute(f"DROP VIEW IF EXISTS {q(table.name)}")
+            for table in schema.data_tables:
+                cur.execute(f"DROP TABLE IF EXISTS {q(table.name)}")
+    except Exception:  # a lost connection: the load's own error is the one to report
+        pass

@@ -171,6 +171,14 @@ def test_mysql_to_mysql_fixture(mysql_databases) -> None:  # type: ignore[no-unt
     assert "enum('G','PG','R')" in ddl and "FULLTEXT KEY" in ddl and "CHECK" in ddl
     assert "ON UPDATE current_timestamp()" in ddl
     assert _query(dst, "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()")[0][0] == 1
+    # a second load into the now existing tables: the trigger cannot be switched off in MySQL
+    again = dbsynth("seed", src, dst, "--seed", "2", "--mode", "replace")
+    text = " ".join((again.stdout + again.stderr).split())
+    assert again.returncode != 0 and "film.film_bu" in text and "--keep-triggers" in text
+    assert mysql_counts(dst) == mysql_counts(src)  # refused before anything changed
+    ok(dbsynth("seed", src, dst, "--seed", "2", "--mode", "replace", "--keep-triggers"))
+    assert mysql_counts(dst) == mysql_counts(src)
+    assert_mysql_target_sound(dst)
 
 
 def test_mysql_fk_violation_rolls_back_with_one_line(mysql_databases, tmp_path) -> None:  # type: ignore[no-untyped-def]
