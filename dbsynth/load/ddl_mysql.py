@@ -93,7 +93,9 @@ def _mapped(col: Column, *, source: str, target: str) -> str | None:
     if lt not in _NOTED and not (col.autoincrement and lt == LogicalType.INTEGER):
         return None
     if col.autoincrement and lt == LogicalType.INTEGER:
-        return "serial/identity → AUTO_INCREMENT" if to_mysql else "AUTO_INCREMENT → identity"
+        if to_mysql:
+            return "serial/identity → AUTO_INCREMENT"
+        return "AUTO_INCREMENT → identity" if target == "postgresql" else "AUTO_INCREMENT → integer key"
     if lt == LogicalType.ENUM:
         return f"{col.enum_name or 'enum'} → ENUM" if to_mysql else "ENUM → varchar + CHECK"
     if lt == LogicalType.BOOLEAN:
