@@ -4,7 +4,10 @@ Drawn independently, a customer's city, state, postal code, country and
 phone disagree (a Canadian in a German city with a US phone). Here they are
 drawn together, per row, from the row's (synthetic) country:
 
-* city, street address and a faked state come from Faker's locale for that
+* a city is drawn from the source's cities of the row's country, at their
+  frequencies (a place, not a person; Faker's cities only for a country the
+  source never shows);
+* street address and a faked state come from Faker's locale for that
   country (``Canada`` → ``en_CA``); a configured ``locale`` replaces the
   default locale of its own country only, and is the fallback for countries
   Faker lacks and tables without a country column;
@@ -195,6 +198,10 @@ def _learn_column(col: str, kind: PiiKind, mode: str, frame: pd.DataFrame, count
         spec["abbr"] = {k: bool(v >= 0.5) for k, v in short.items()}
     elif kind == PiiKind.EMAIL:
         spec.update(_learn_emails(present, pk, frame, kinds))
+    elif kind == PiiKind.CITY:
+        # A city names a place, not a person: the source's cities of each country (with their
+        # frequencies) keep a child's copied city a real category; addresses and phones stay new.
+        spec["pool"] = {k: [[x, int(c)] for x, c in v.value_counts().items()] for k, v in present.groupby(pk)}
     return spec
 
 
@@ -321,9 +328,9 @@ def fill_places(places: dict[str, Any], fakes: list[dict[str, Any]], cols: dict[
 
             values = draw(np.arange(n))
             unique = bool(f.get("unique"))
-            if unique or f.get("avoid"):
-                values = _repair(values, draw, unique=unique, avoid=f.get("avoid", frozenset()),
-                                 max_length=max_length, kind=kind)
+            avoid = frozenset() if spec.get("pool") and not unique else f.get("avoid", frozenset())
+            if unique or avoid:
+                values = _repair(values, draw, unique=unique, avoid=avoid, max_length=max_length, kind=kind)
             arr = np.array(values, dtype=object)
             arr[_null_rows(spec, keys, f.get("null_rate", 0.0), rng)] = None
             if unique:
@@ -385,6 +392,10 @@ def _draw_country(kind: PiiKind, spec: dict[str, Any], key: str, locale: str, co
         return fakers.draw(locale, _STATE_ABBR if abbr else _STATE_FULL, k, rng)
     if kind == PiiKind.EMAIL:
         return _emails(spec, key, locale, cols, idx, fakers, rng)
+    pool = spec.get("pool", {}).get(key) if kind == PiiKind.CITY and not spec.get("unique") else None
+    if pool:
+        w = np.array([c for _, c in pool], dtype=float)
+        return [pool[i][0] for i in rng.choice(len(pool), size=k, p=w / w.sum())]
     # a unique column needs more distinct values than a pool holds
     size = UNIQUE_POOL if spec.get("unique") else POOL
     if kind == PiiKind.FULL_NAME:  # first and last name: Faker's name() adds titles (``Dr. … B.A.``)

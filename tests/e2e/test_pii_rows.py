@@ -67,9 +67,13 @@ def test_emails_use_the_rows_names(seeded: Path) -> None:
     from dbsynth.transform.pii_formats import ascii_slug
 
     syn = _read(seeded, "Customer")
+    with_last = 0
     for first, last, email in zip(syn.FirstName, syn.LastName, syn.Email):
         local = email.split("@")[0].replace(".", "").replace("_", "")
-        assert local.startswith(ascii_slug(first)[:1]) and (ascii_slug(last)[:1] in local), email
+        assert local.startswith(ascii_slug(first)[:1]), email
+        with_last += ascii_slug(last)[:1] in local
+    # the source has a first-name-only style too (eduardo@woodstock.com.br): most, not all, carry the last name
+    assert with_last >= 0.85 * len(syn)
 
 
 def test_no_source_contact_value_is_copied(seeded: Path) -> None:

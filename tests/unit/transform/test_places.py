@@ -86,8 +86,18 @@ def test_postal_code_follows_the_rows_state() -> None:
 def test_no_source_value_is_reproduced() -> None:
     src = _source()
     cols = _sample(src, ["Canada", "USA", "Germany"] * 100, [None] * 300)
-    for c in ("first", "last", "city", "postal", "phone", "email"):
+    for c in ("first", "last", "postal", "phone", "email"):
         assert not set(cols[c].tolist()) & set(src[c].dropna().tolist()), c
+
+
+def test_cities_are_the_sources_cities_of_the_rows_country() -> None:
+    """A city is a place, not a person: drawn from the source's cities of the same country."""
+    src = _source()
+    countries = ["Canada", "USA", "Germany"] * 100
+    cols = _sample(src, countries, [None] * 300)
+    known = src.dropna(subset=["city"]).groupby("country")["city"].agg(set).to_dict()
+    assert all(city in known[country] for city, country in zip(cols["city"], countries) if city is not None)
+    assert len(set(cols["city"].tolist()) - {None}) > 1
 
 
 def test_emails_are_built_from_the_rows_names_and_source_domains() -> None:
@@ -96,8 +106,9 @@ def test_emails_are_built_from_the_rows_names_and_source_domains() -> None:
     assert len(set(cols["email"].tolist())) == 150
     for first, last, country, email in zip(cols["first"], cols["last"], cols["country"], cols["email"]):
         local, domain = email.split("@")
-        assert {"Canada": ("gmail.com", "com"), "USA": ("yahoo.com",), "Germany": ("web.de",)}[country][0] == domain \
-            or (country == "Canada" and domain.endswith(".com"))  # the company domain is faked, suffix kept
+        # the one-off company domain (a German row's acme-widgets.com) is faked with its suffix kept
+        assert {"Canada": "gmail.com", "USA": "yahoo.com", "Germany": "web.de"}[country] == domain \
+            or (country == "Germany" and domain.endswith(".com"))
         assert domain != "acme-widgets.com"
         assert ascii_slug(first)[:1] in local and ascii_slug(last)[:3] in local.replace(".", "")
 
