@@ -26,6 +26,7 @@ from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import LogicalType, Schema, Table
 from dbsynth.transform import pgtypes
 from dbsynth.transform.codes import is_code_column, learn_codes
+from dbsynth.transform.text import text_spec
 from dbsynth.transform.columns import NumericTransform, to_python
 
 NAME = "copula"
@@ -291,6 +292,8 @@ class _Fitter:
         if kind is None and is_code_column(values.dropna()):
             # short codes are drawn from the code space, not cut from faked words
             spec.update(code=learn_codes(values, max_length=col.length), avoid=frozenset())
+        elif kind is None or kind == "url":  # learned formats or a word model (transform/text.py)
+            spec.update(text_spec(values, max_length=col.length, formats_only=kind is not None))
         return spec
 
     def _natural_key(self, col: Any, values: pd.Series) -> dict[str, Any]:
