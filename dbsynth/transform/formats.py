@@ -19,6 +19,7 @@ run generated), so new values run out only when the format space itself does.
 from __future__ import annotations
 
 import bisect
+import random
 import re
 from collections import Counter
 from typing import Any, Callable, Iterable
@@ -101,10 +102,10 @@ def learn_formats(values: Iterable[Any], *, max_length: int | None = None) -> di
 
 def _slot(cls: str, toks: list[str], seen: Counter) -> dict[str, Any]:
     distinct = Counter(toks)
-    if len(distinct) == 1 and (not cls[0].isdigit() or len(toks) > 1):
-        return {"t": "lit", "v": toks[0]}
     if cls == " " or not (cls[0].isdigit() or cls in ("Aa", "a", "A")):
         return {"t": "lit", "v": distinct.most_common(1)[0][0]}
+    if len(distinct) == 1 and len(toks) > 1 and not cls[0].isdigit():  # 'http', 'x': always the same word
+        return {"t": "lit", "v": toks[0]}
     # tokens that repeat in the column are its vocabulary (boxes, bags, oz); the others are drawn new
     vocab = Counter({t: c for t, c in distinct.items() if seen[t] >= 2})
     new_share = 1 - sum(vocab.values()) / len(toks)
@@ -135,31 +136,53 @@ def draw_formats(spec: dict[str, Any], *, n: int, rng: np.random.Generator,
     chars = {k: (v[0], np.cumsum(v[1]).tolist()) for k, v in spec.get("chars", {}).items()}
     out: list[str | None] = [None] * n
     pending = list(range(n))
+    # each row keeps its format: a narrow format is widened rather than traded for a common one
+    which = systematic(shares, n, rng).tolist()
+    r = random.Random(int(rng.integers(2**62)))  # per-token draws: Python's generator is much faster
     for round_ in range(2 * ROUNDS):
         if not pending:
             break
         wide = round_ >= ROUNDS
-        which = np.minimum(np.searchsorted(shares, rng.random(len(pending)) * shares[-1], side="right"),
-                           len(formats) - 1)
+        if round_ >= ROUNDS + ROUNDS // 2:  # this format's space is spent: any format
+            for i in pending:
+                which[i] = min(int(np.searchsorted(shares, r.random() * shares[-1], side="right")), len(formats) - 1)
         left = []
-        for i, fi in zip(pending, which.tolist()):
-            value = _fill(formats[fi], chars, rng, wide=wide)
+        for i in pending:
+            value = _fill(formats[which[i]], chars, r, wide=wide)
             if (limit is None or len(value) <= limit) and accept(value):
                 out[i] = value
             else:
                 left.append(i)
         pending = left
-    for i in pending:  # the space ran out: the last draw stands (UNIQUE repair happens downstream)
-        value = _fill(formats[0], chars, rng, wide=True)
+    for i in pending:  # rare: try every format in turn, else the last draw stands (UNIQUE repair downstream)
+        value = _fallback(formats, chars, r, limit=limit, accept=accept)
         out[i] = value[:limit] if limit else value
     return [v if v is not None else "" for v in out]
 
 
-def _fill(fmt: dict[str, Any], chars: dict[str, Any], rng: np.random.Generator, *, wide: bool) -> str:
+def systematic(cum: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` indices in the proportions of the cumulative weights ``cum``, shuffled: systematic
+    sampling, so a small table gets the source's shares nearly exactly rather than a random draw."""
+    points = (rng.random() + np.arange(n)) / max(n, 1) * cum[-1]
+    return rng.permutation(np.minimum(np.searchsorted(cum, points, side="right"), len(cum) - 1))
+
+
+def _fallback(formats: list[dict[str, Any]], chars: dict[str, Any], rng: random.Random, *,
+              limit: int | None, accept: Callable[[str], bool]) -> str:
+    value = ""
+    for fmt in formats:
+        for _ in range(ROUNDS):
+            value = _fill(fmt, chars, rng, wide=True)
+            if (limit is None or len(value) <= limit) and accept(value):
+                return value
+    return value
+
+
+def _fill(fmt: dict[str, Any], chars: dict[str, Any], rng: random.Random, *, wide: bool) -> str:
     return "".join(_token(slot, chars, rng, wide=wide) for slot in fmt["slots"])
 
 
-def _token(slot: dict[str, Any], chars: dict[str, Any], rng: np.random.Generator, *, wide: bool) -> str:
+def _token(slot: dict[str, Any], chars: dict[str, Any], rng: random.Random, *, wide: bool) -> str:
     kind = slot["t"]
     if kind == "lit":
         return slot["v"]
@@ -170,12 +193,12 @@ def _token(slot: dict[str, Any], chars: dict[str, Any], rng: np.random.Generator
     return _word(slot, chars, rng)
 
 
-def _pick_vocab(vocab: list[list[Any]], rng: np.random.Generator) -> str:
+def _pick_vocab(vocab: list[list[Any]], rng: random.Random) -> str:
     cum = np.cumsum([c for _, c in vocab]).tolist()
     return str(vocab[min(bisect.bisect_right(cum, rng.random() * cum[-1]), len(vocab) - 1)][0])
 
 
-def _number(slot: dict[str, Any], rng: np.random.Generator, *, wide: bool) -> str:
+def _number(slot: dict[str, Any], rng: random.Random, *, wide: bool) -> str:
     length = int(slot["len"])
     grid = slot["grid"]
     lo_len = 0 if length == 1 else 10 ** (length - 1)
@@ -183,21 +206,21 @@ def _number(slot: dict[str, Any], rng: np.random.Generator, *, wide: bool) -> st
         lo_len = 0
     hi_len = 10 ** length - 1
     if wide:
-        value = int(rng.integers(lo_len, hi_len + 1))
+        value = rng.randint(lo_len, hi_len)
     else:  # the source's distribution: inverse CDF through the quantile grid
         value = int(round(float(np.interp(rng.random(), np.linspace(0, 1, len(grid)), grid))))
     return str(min(max(value, lo_len), hi_len)).zfill(length)
 
 
-def _word(slot: dict[str, Any], chars: dict[str, Any], rng: np.random.Generator) -> str:
+def _word(slot: dict[str, Any], chars: dict[str, Any], rng: random.Random) -> str:
     """A new letter run in the position's case, from the column's character model (else pronounceable)."""
     lens = slot["lens"]
-    k = int(lens[int(rng.integers(len(lens)))])
+    k = int(lens[rng.randrange(len(lens))])
     like = {"A": "AA", "Aa": "Aa", "a": "a"}[slot["case"]]
     if chars and k > 1:
         return new_word(chars, rng, like=like, longest=max(lens) + 2)
-    start = int(rng.integers(2))
-    word = "".join((_CONSONANTS if (i + start) % 2 == 0 else _VOWELS)[int(rng.integers(5 if (i + start) % 2 else 17))]
+    start = rng.randrange(2)
+    word = "".join((_CONSONANTS if (i + start) % 2 == 0 else _VOWELS)[rng.randrange(5 if (i + start) % 2 else 17)]
                    for i in range(k))
     return _cased(word, like)
 
@@ -216,7 +239,7 @@ def char_model(words: Iterable[str]) -> dict[str, list[Any]]:
     return {ctx: ["".join(c), [int(c[ch]) for ch in c]] for ctx, c in trans.items()}
 
 
-def new_word(chars: dict[str, tuple[str, list[float]]], rng: np.random.Generator, *, like: str,
+def new_word(chars: dict[str, tuple[str, list[float]]], rng: random.Random, *, like: str,
              longest: int = 14) -> str:
     """A word from the character model (tables with cumulative counts), cased like ``like``."""
     ctx, out = "^" * CHAR_ORDER, ""

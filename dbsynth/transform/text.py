@@ -21,6 +21,8 @@ get distinct values; the same seed gives the same values.
 from __future__ import annotations
 
 import bisect
+import random
+import re
 from collections import Counter, defaultdict
 from typing import Any, Callable
 
@@ -31,8 +33,10 @@ from dbsynth.transform import formats as F
 
 MAX_LEARN = 20_000  # values read to learn a word model
 UNIGRAM_MIX = 0.1  # share of steps that jump to the unigram distribution (new word pairs)
-EXTEND = 3  # words added at most to reach a word that can end a value
-ROUNDS = 12  # draws of a rejected value before it is changed word by word
+EXTEND = 4  # draws of a value's last word to find one that ended a source value
+ROUNDS = 12
+MAX_TEMPLATES = 5000  # the most common value templates kept
+_CORE = re.compile(r"([^A-Za-z]*)([A-Za-z]+)([^A-Za-z]*)")  # draws of a rejected value before it is changed word by word
 
 
 def text_spec(values: pd.Series, *, max_length: int | None, formats_only: bool = False) -> dict[str, Any]:
@@ -80,7 +84,8 @@ def draw_text(spec: dict[str, Any], *, n: int, rng: np.random.Generator, seen: s
 # ---- the word model ------------------------------------------------------------
 
 def learn_words(texts: list[str], *, max_length: int | None) -> dict[str, Any]:
-    """Vocabulary, first words, bigram transitions, words per value and a character model."""
+    """Vocabulary, first words, bigram transitions, value templates (the shape of each word, as in
+    `Aa a (Aa)`: word count, case and punctuation) and a character model for new words."""
     if len(texts) > MAX_LEARN:
         pick = np.random.default_rng(0).choice(len(texts), size=MAX_LEARN, replace=False)
         texts = [texts[i] for i in sorted(pick)]
@@ -88,7 +93,7 @@ def learn_words(texts: list[str], *, max_length: int | None) -> dict[str, Any]:
     counts: Counter = Counter()
     starts: Counter = Counter()
     pairs: dict[int, Counter] = defaultdict(Counter)
-    sizes: Counter = Counter()
+    templates: Counter = Counter()
     ends: set[int] = set()
     for t in texts:
         words = t.split()
@@ -97,7 +102,7 @@ def learn_words(texts: list[str], *, max_length: int | None) -> dict[str, Any]:
         ids = [index.setdefault(w, len(index)) for w in words]
         counts.update(ids)
         starts[ids[0]] += 1
-        sizes[len(ids)] += 1
+        templates[" ".join(F.shape(w) for w in words)] += 1
         ends.add(ids[-1])
         for a, b in zip(ids, ids[1:]):
             pairs[a][b] += 1
@@ -106,7 +111,8 @@ def learn_words(texts: list[str], *, max_length: int | None) -> dict[str, Any]:
     pad = widths.pop() if len(widths) == 1 and all(t != t.rstrip() for t in texts) else None
     return {"vocab": vocab, "counts": [int(counts[i]) for i in range(len(vocab))],
             "starts": _pairs(starts), "next": {str(a): _pairs(c) for a, c in pairs.items()},
-            "sizes": _pairs(sizes), "ends": sorted(ends), "chars": F.char_model(vocab), "pad": pad, "max_length": max_length}
+            "templates": [[k, int(c)] for k, c in templates.most_common(MAX_TEMPLATES)],
+            "ends": sorted(ends), "chars": F.char_model(vocab), "pad": pad, "max_length": max_length}
 
 
 def _pairs(counter: Counter) -> list[list[int]]:
@@ -118,30 +124,65 @@ class _Sampler:
 
     def __init__(self, model: dict[str, Any], rng: np.random.Generator) -> None:
         self.m, self.rng = model, rng
+        # per-word draws use Python's generator (a numpy scalar draw costs ~1 µs), seeded from ``rng``
+        self.r = random.Random(int(rng.integers(2**62)))
         self.vocab: list[str] = model["vocab"]
-        self.unigram = _cum(model["counts"])
-        self.starts = _table(model["starts"])
-        self.sizes = _table(model["sizes"])
-        self.next = {int(k): _table(v) for k, v in model["next"].items()}
+        self.shapes = [F.shape(w) for w in self.vocab]
+        counts = model["counts"]
+        by_shape: dict[str, list[int]] = defaultdict(list)
+        for i, sh in enumerate(self.shapes):
+            by_shape[sh].append(i)
+        self.by_shape = {sh: (ids, _cum([counts[i] for i in ids])) for sh, ids in by_shape.items()}
+        self.starts = _pairs_of(model["starts"])
+        self.next = {int(k): _pairs_of(v) for k, v in model["next"].items()}
+        self.raw = {int(k): v for k, v in model["next"].items()}
+        self.raw[-1] = model["starts"]
+        self.follow_shapes = {k: {self.shapes[b] for b, _ in v} for k, v in self.raw.items() if k >= 0}
         self.chars = {k: (v[0], _cum(v[1])) for k, v in model["chars"].items()}
+        self.templates = [t.split(" ") for t, _ in model["templates"]]
+        self.template_counts = [c for _, c in model["templates"]]
         self.limit = model.get("pad") or model.get("max_length")
         self.ends = set(model.get("ends", ()))
+        self._cache: dict[tuple[int, str, str | None], tuple[list[int], list[float]] | None] = {}
 
-    def value(self) -> str:
-        rng = self.rng
-        k = _draw(self.sizes, rng)
-        ids = [_draw(self.starts, rng)]
-        while len(ids) < k:
-            follow = self.next.get(ids[-1])
-            if follow is None or rng.random() < UNIGRAM_MIX:
-                ids.append(_draw_cum(self.unigram, rng))
-            else:
-                ids.append(_draw(follow, rng))
-        for _ in range(EXTEND):  # a value ends on a word that ended one in the source ('of' does not)
-            if ids[-1] in self.ends or ids[-1] not in self.next:
-                break
-            ids.append(_draw(self.next[ids[-1]], rng))
-        return self.fit([self.vocab[i] for i in ids])
+    def plan(self, n: int) -> list[list[str]]:
+        """Templates for ``n`` values in the source's proportions (systematic sampling: a small
+        table gets its templates' shares nearly exactly, not a random draw of them)."""
+        picks = F.systematic(np.cumsum(self.template_counts, dtype=float), n, self.rng)
+        return [self.templates[i] for i in picks]
+
+    def value(self, template: list[str]) -> str:
+        rng = self.r
+        ids: list[int] = []
+        for pos, sh in enumerate(template):
+            last = pos == len(template) - 1
+            word = -1
+            for _ in range(EXTEND if last else 1):  # the last word: preferably one that ended a value
+                prev = ids[-1] if ids else -1
+                # the template is a soft constraint: a word that follows the last one in the source
+                # (of the template's shape if one does) reads better than the right shape
+                after = template[pos + 1] if not last else None
+                table = (self._follow(prev, sh, after) or self._follow(prev, sh)
+                         or (self.next.get(prev) if prev >= 0 else None))
+                if table is None or rng.random() < UNIGRAM_MIX:
+                    table = self.by_shape.get(sh)
+                word = _draw(table, rng) if table is not None else -1
+                if word in self.ends:
+                    break
+            ids.append(word)
+        words = [self.vocab[i] if i >= 0 else self.new_word(sh) for i, sh in zip(ids, template)]
+        return self.fit(words)
+
+    def _follow(self, prev: int, shape: str, after: str | None = None) -> tuple[list[int], list[float]] | None:
+        """Successors of ``prev`` (-1: first words) that have the template's shape and, given
+        ``after``, are followed in the source by a word of that next shape (one step of lookahead)."""
+        key = (prev, shape, after)
+        if key not in self._cache:
+            pairs = self.raw.get(prev, ())
+            kept = [(k, c) for k, c in pairs if self.shapes[k] == shape
+                    and (after is None or after in self.follow_shapes.get(k, ()))]
+            self._cache[key] = ([k for k, _ in kept], _cum([c for _, c in kept])) if kept else None
+        return self._cache[key]
 
     def fit(self, words: list[str]) -> str:
         """Join, dropping words from the end (never cutting one) to stay within the limit."""
@@ -152,37 +193,41 @@ class _Sampler:
             text = " ".join(words)
         if limit and len(text) > limit:  # one word longer than the column: a shorter word, else cut
             short = [w for w in self.vocab if len(w) <= limit]
-            text = short[int(self.rng.integers(len(short)))] if short else text[:limit]
+            text = short[self.r.randrange(len(short))] if short else text[:limit]
         pad = self.m.get("pad")
         return text.ljust(pad) if pad else text
 
     def mutate(self, value: str) -> str:
-        """Change one word for a new one (character model) or add a word: a value not in the source."""
+        """Change one word for a new one of the same shape: a value that is not in the source."""
         words = value.split() or [""]
-        i = int(self.rng.integers(len(words)))
-        fresh = self.new_word(words[i])
-        if self.rng.random() < 0.5 or len(words) == 1:
-            words[i] = fresh
-        else:
-            words.insert(i + 1, fresh)
+        i = self.r.randrange(len(words))
+        words[i] = self.new_word(F.shape(words[i]), like=words[i])
         return self.fit(words)
 
-    def new_word(self, like: str) -> str:
-        return F.new_word(self.chars, self.rng, like=like)
+    def new_word(self, shape: str, like: str | None = None) -> str:
+        """A new word for a shape: letters from the character model, punctuation kept around them."""
+        m = _CORE.fullmatch(like if like is not None else shape)
+        if m is None or not m.group(2).isalpha():
+            table = self.by_shape.get(shape)
+            return self.vocab[_draw(table, self.r)] if table else (like or shape)
+        core = m.group(2)
+        word = F.new_word(self.chars, self.r, like="AA" if core in ("A",) or (core.isupper() and len(core) > 1)
+                          else core)
+        return f"{m.group(1)}{word}{m.group(3)}"
 
 
 def draw_words(model: dict[str, Any], *, n: int, rng: np.random.Generator,
                accept: Callable[[str], bool]) -> list[str]:
-    """``n`` texts from the word model; rejected ones (source values, duplicates) are drawn again,
-    then changed word by word."""
+    """``n`` texts from the word model; rejected ones (source values, duplicates) are drawn again
+    with the same template, then changed word by word."""
     s = _Sampler(model, rng)
     out = []
-    for _ in range(n):
-        value = s.value()
+    for template in s.plan(n):
+        value = s.value(template)
         tries = 0
         while not accept(value):
             tries += 1
-            value = s.value() if tries < ROUNDS else s.mutate(value)
+            value = s.value(template) if tries < ROUNDS else s.mutate(value)
             if tries > ROUNDS + 50:  # space exhausted: UNIQUE repair happens downstream
                 break
         out.append(value)
@@ -193,14 +238,12 @@ def _cum(counts: list[int]) -> list[float]:
     return np.cumsum(np.asarray(counts, dtype=float)).tolist()
 
 
-def _table(pairs: list[list[int]]) -> tuple[list[int], list[float]]:
+def _pairs_of(pairs: list[list[int]]) -> tuple[list[int], list[float]]:
     return [int(k) for k, _ in pairs], _cum([c for _, c in pairs])
 
 
-def _draw(table: tuple[list[int], list[float]], rng: np.random.Generator) -> int:
+def _draw(table: tuple[list[int], list[float]], rng: random.Random) -> int:
     keys, cum = table
     return keys[min(bisect.bisect_right(cum, rng.random() * cum[-1]), len(keys) - 1)]
 
 
-def _draw_cum(cum: list[float], rng: np.random.Generator) -> int:
-    return min(bisect.bisect_right(cum, rng.random() * cum[-1]), len(cum) - 1)
