@@ -32,7 +32,8 @@ import pandas as pd
 from dbsynth.transform import formats as F
 
 MAX_LEARN = 20_000  # values read to learn a word model
-UNIGRAM_MIX = 0.1  # share of steps that jump to the unigram distribution (new word pairs)
+UNIGRAM_MIX = 0.03  # share of steps that jump to the unigram distribution (new word pairs)
+CHAINS = 4  # word chains drawn per value; the one closest to its template is kept
 EXTEND = 4  # draws of a value's last word to find one that ended a source value
 ROUNDS = 12
 MAX_TEMPLATES = 5000  # the most common value templates kept
@@ -152,26 +153,40 @@ class _Sampler:
         return [self.templates[i] for i in picks]
 
     def value(self, template: list[str]) -> str:
+        """A value following ``template``: the best of a few word chains (fluent first, the
+        template's shapes as closely as the source's word pairs allow)."""
+        best, miss = [], len(template) + 1
+        for _ in range(CHAINS):
+            ids = self._chain(template)
+            wrong = sum(i < 0 or self.shapes[i] != sh for i, sh in zip(ids, template))
+            if wrong < miss:
+                best, miss = ids, wrong
+            if wrong == 0:
+                break
+        words = [self.vocab[i] if i >= 0 else self.new_word(sh) for i, sh in zip(best, template)]
+        return self.fit(words)
+
+    def _chain(self, template: list[str]) -> list[int]:
         rng = self.r
         ids: list[int] = []
         for pos, sh in enumerate(template):
             last = pos == len(template) - 1
+            prev = ids[-1] if ids else -1
+            after = template[pos + 1] if not last else None
+            # a word that follows the last one in the source, of the template's shape if one does
+            table = self._follow(prev, sh, after) or self._follow(prev, sh) or self.raw_table(prev)
+            if table is None or rng.random() < UNIGRAM_MIX:
+                table = self.by_shape.get(sh)
             word = -1
             for _ in range(EXTEND if last else 1):  # the last word: preferably one that ended a value
-                prev = ids[-1] if ids else -1
-                # the template is a soft constraint: a word that follows the last one in the source
-                # (of the template's shape if one does) reads better than the right shape
-                after = template[pos + 1] if not last else None
-                table = (self._follow(prev, sh, after) or self._follow(prev, sh)
-                         or (self.next.get(prev) if prev >= 0 else None))
-                if table is None or rng.random() < UNIGRAM_MIX:
-                    table = self.by_shape.get(sh)
                 word = _draw(table, rng) if table is not None else -1
                 if word in self.ends:
                     break
             ids.append(word)
-        words = [self.vocab[i] if i >= 0 else self.new_word(sh) for i, sh in zip(ids, template)]
-        return self.fit(words)
+        return ids
+
+    def raw_table(self, prev: int) -> tuple[list[int], list[float]] | None:
+        return self.starts if prev < 0 else self.next.get(prev)
 
     def _follow(self, prev: int, shape: str, after: str | None = None) -> tuple[list[int], list[float]] | None:
         """Successors of ``prev`` (-1: first words) that have the template's shape and, given
@@ -204,6 +219,22 @@ class _Sampler:
         words[i] = self.new_word(F.shape(words[i]), like=words[i])
         return self.fit(words)
 
+    def numbered(self, value: str, accept: Callable[[str], bool]) -> str:
+        """``value`` with a number appended (words dropped from the end to make room)."""
+        words = value.split() or ["x"]
+        for k in range(2, 10_000_000):
+            suffix = f" {k}"
+            room = (self.limit - len(suffix)) if self.limit else None
+            while room is not None and len(" ".join(words)) > room and len(words) > 1:
+                words = words[:-1]
+            base = " ".join(words)
+            candidate = (base[:room] if room is not None and room > 0 else base) + suffix
+            pad = self.m.get("pad")
+            candidate = candidate.ljust(pad) if pad else candidate
+            if accept(candidate):
+                return candidate
+        return value
+
     def new_word(self, shape: str, like: str | None = None) -> str:
         """A new word for a shape: letters from the character model, punctuation kept around them."""
         m = _CORE.fullmatch(like if like is not None else shape)
@@ -228,7 +259,8 @@ def draw_words(model: dict[str, Any], *, n: int, rng: np.random.Generator,
         while not accept(value):
             tries += 1
             value = s.value(template) if tries < ROUNDS else s.mutate(value)
-            if tries > ROUNDS + 50:  # space exhausted: UNIQUE repair happens downstream
+            if tries > ROUNDS + 50:  # the space is spent: a numbered value, never a source one
+                value = s.numbered(value, accept)
                 break
         out.append(value)
     return out
