@@ -34,6 +34,7 @@ KEEP_COVERAGE = 0.995  # formats kept for generation (rarer ones are left out)
 MAX_FORMATS = 60
 MAX_TOKENS = 24  # longer values are text, not formats
 CHAR_ORDER = 2
+SMALL_VOCAB = 20  # fewer distinct words than this: an order-1 character model
 ROUNDS = 8  # draws of rejected values before widening the space
 _VOWELS, _CONSONANTS = "aeiou", "bcdfghklmnprstvwz"
 
@@ -190,7 +191,7 @@ def _token(slot: dict[str, Any], chars: dict[str, Any], rng: random.Random, *, w
         return _pick_vocab(slot["vocab"], rng)
     if kind == "num":
         return _number(slot, rng, wide=wide)
-    return _word(slot, chars, rng)
+    return _word(slot, chars if not (wide and rng.random() < 0.5) else {}, rng)  # wide: also pronounceable
 
 
 def _pick_vocab(vocab: list[list[Any]], rng: random.Random) -> str:
@@ -228,21 +229,23 @@ def _word(slot: dict[str, Any], chars: dict[str, Any], rng: random.Random) -> st
 # ---- a character model for new words -----------------------------------------
 
 def char_model(words: Iterable[str]) -> dict[str, list[Any]]:
-    """Order-2 character transitions over lower-cased alphabetic words ('^' starts, '$' ends)."""
+    """Character transitions (order 2; order 1 for a small vocabulary) over lower-cased alphabetic
+    words ('^' starts, '$' ends)."""
+    words = [w for w in words if w.isalpha()]
+    order = CHAR_ORDER if len(words) >= SMALL_VOCAB else 1  # a few words: order 1, or it only copies them
     trans: dict[str, Counter] = {}
     for w in words:
-        if not w.isalpha():
-            continue
-        s = "^" * CHAR_ORDER + w.casefold() + "$"
-        for i in range(CHAR_ORDER, len(s)):
-            trans.setdefault(s[i - CHAR_ORDER:i], Counter())[s[i]] += 1
+        s = "^" * order + w.casefold() + "$"
+        for i in range(order, len(s)):
+            trans.setdefault(s[i - order:i], Counter())[s[i]] += 1
     return {ctx: ["".join(c), [int(c[ch]) for ch in c]] for ctx, c in trans.items()}
 
 
 def new_word(chars: dict[str, tuple[str, list[float]]], rng: random.Random, *, like: str,
              longest: int = 14) -> str:
     """A word from the character model (tables with cumulative counts), cased like ``like``."""
-    ctx, out = "^" * CHAR_ORDER, ""
+    order = len(next(iter(chars))) if chars else 1
+    ctx, out = "^" * order, ""
     for _ in range(4 * longest):
         entry = chars.get(ctx)
         if entry is None or len(out) >= longest:
@@ -254,7 +257,7 @@ def new_word(chars: dict[str, tuple[str, list[float]]], rng: random.Random, *, l
                 break
             continue
         out += ch
-        ctx = (ctx + ch)[-CHAR_ORDER:]
+        ctx = (ctx + ch)[-order:]
     return _cased(out or "ana", like)
 
 
