@@ -32,6 +32,7 @@ TOP_FORMATS = 20  # a column is structured when this many formats ...
 COVERAGE = 0.8  # ... cover this share of its values
 KEEP_COVERAGE = 0.995  # formats kept for generation (rarer ones are left out)
 MAX_FORMATS = 60
+MAX_LEARN = 20_000  # values read to learn a column's formats
 MAX_TOKENS = 24  # longer values are text, not formats
 CHAR_ORDER = 2
 SMALL_VOCAB = 20  # fewer distinct words than this: an order-1 character model
@@ -73,6 +74,9 @@ def is_wordy(texts: list[str]) -> bool:
 def learn_formats(values: Iterable[Any], *, max_length: int | None = None) -> dict[str, Any] | None:
     """The column's formats, or None when its values do not follow a few formats."""
     texts = [v for v in values if isinstance(v, str) and v != ""]
+    if len(texts) > MAX_LEARN:  # a fixed sample is plenty for formats and keeps fitting fast
+        pick = np.random.default_rng(0).choice(len(texts), size=MAX_LEARN, replace=False)
+        texts = [texts[i] for i in sorted(pick)]
     if len(texts) < 3 or is_wordy(texts):
         return None
     split = [tokens(t) for t in texts]
