@@ -152,12 +152,12 @@ class _Sampler:
         picks = F.systematic(np.cumsum(self.template_counts, dtype=float), n, self.rng)
         return [self.templates[i] for i in picks]
 
-    def value(self, template: list[str]) -> str:
+    def value(self, template: list[str], mix: float = UNIGRAM_MIX) -> str:
         """A value following ``template``: the best of a few word chains (fluent first, the
         template's shapes as closely as the source's word pairs allow)."""
         best, miss = [], len(template) + 1
         for _ in range(CHAINS):
-            ids = self._chain(template)
+            ids = self._chain(template, mix)
             wrong = sum(i < 0 or self.shapes[i] != sh for i, sh in zip(ids, template))
             if wrong < miss:
                 best, miss = ids, wrong
@@ -166,7 +166,7 @@ class _Sampler:
         words = [self.vocab[i] if i >= 0 else self.new_word(sh) for i, sh in zip(best, template)]
         return self.fit(words)
 
-    def _chain(self, template: list[str]) -> list[int]:
+    def _chain(self, template: list[str], mix: float) -> list[int]:
         rng = self.r
         ids: list[int] = []
         for pos, sh in enumerate(template):
@@ -175,7 +175,7 @@ class _Sampler:
             after = template[pos + 1] if not last else None
             # a word that follows the last one in the source, of the template's shape if one does
             table = self._follow(prev, sh, after) or self._follow(prev, sh) or self.raw_table(prev)
-            if table is None or rng.random() < UNIGRAM_MIX:
+            if table is None or rng.random() < mix:
                 table = self.by_shape.get(sh)
             word = -1
             for _ in range(EXTEND if last else 1):  # the last word: preferably one that ended a value
@@ -258,7 +258,8 @@ def draw_words(model: dict[str, Any], *, n: int, rng: np.random.Generator,
         tries = 0
         while not accept(value):
             tries += 1
-            value = s.value(template) if tries < ROUNDS else s.mutate(value)
+            # retries mix in more unigram draws: new pairs of source words before new words
+            value = s.value(template, min(0.5, UNIGRAM_MIX + 0.05 * tries)) if tries < ROUNDS else s.mutate(value)
             if tries > ROUNDS + 50:  # the space is spent: a numbered value, never a source one
                 value = s.numbered(value, accept)
                 break
