@@ -452,6 +452,7 @@ class Sampler:
     def _fill_extras(self, tp: "TablePlan", cols: dict[str, Any], n: int, rng: np.random.Generator) -> None:
         from dbsynth.transform.fake import fake_values
         from dbsynth.transform.places import fill_places
+        from dbsynth.transform.text import draw_text
 
         table = self.m.schema.table(tp.name)
         for i, f in enumerate(tp.model.fakes):
@@ -459,6 +460,11 @@ class Sampler:
                 cols[f["column"]] = self._codes(tp.name, f, n, rng)
                 continue
             if f.get("row"):  # drawn below with the rest of its row's address
+                continue
+            if f.get("format") or f.get("words"):  # learned formats / word model (transform/text.py)
+                arr = draw_text(f, n=n, rng=rng, seen=self.seen.setdefault((tp.name, f["column"]), set()))
+                cols[f["column"]] = K.make_unique(arr, seen=self.seen[(tp.name, f["column"])],
+                                                  max_length=f["max_length"]) if f["unique"] else arr
                 continue
             lengths = np.interp(rng.uniform(size=n), np.linspace(0, 1, len(f["lengths"])), f["lengths"])
             vals = fake_values(kind=_kind(f["kind"]), n=n, seed=int(rng.integers(2**31)), locale=self.m.options.locale,

@@ -30,6 +30,7 @@ from dbsynth.schema.model import LogicalType, Schema, Table
 from dbsynth.transform import pgtypes
 from dbsynth.transform.codes import is_code_column, learn_codes
 from dbsynth.transform.places import plan_places
+from dbsynth.transform.text import text_spec
 from dbsynth.transform.columns import NumericTransform, to_python
 
 NAME = "copula"
@@ -303,9 +304,14 @@ class _Fitter:
         spec = {"column": col.name, "kind": kind, "max_length": col.length, "unique": unique,
                 "null_rate": float(values.isna().mean()) if len(values) else 0.0, "lengths": grid,
                 "avoid": source_hashes(present.tolist())}
-        if kind is None and is_code_column(values.dropna()):
+        # learned formats or a word model (transform/text.py); UNIQUE short codes use the code space
+        learned = text_spec(values, max_length=col.length, formats_only=kind is not None) \
+            if kind in (None, "url") else {}
+        if kind is None and is_code_column(values.dropna()) and (unique or "format" not in learned):
             # short codes are drawn from the code space, not cut from faked words
             spec.update(code=learn_codes(values, max_length=col.length), avoid=frozenset())
+        else:
+            spec.update(learned)
         return spec
 
     def _natural_key(self, col: Any, values: pd.Series) -> dict[str, Any]:
