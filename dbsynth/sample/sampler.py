@@ -470,6 +470,9 @@ class Sampler:
             vals = fake_values(kind=_kind(f["kind"]), n=n, seed=int(rng.integers(2**31)), locale=self.m.options.locale,
                                max_length=f["max_length"], unique=f["unique"], avoid_hashes=f.get("avoid", frozenset()),
                                lengths=[max(1, int(round(x))) for x in lengths])
+            if f.get("case"):
+                from dbsynth.transform.places import apply_case
+                vals = [v if v is None else apply_case(v, f["case"], email=f["kind"] == "email") for v in vals]
             arr = np.array(vals, dtype=object)
             arr[rng.uniform(size=n) < f["null_rate"]] = None
             if f["unique"]:

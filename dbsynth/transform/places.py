@@ -107,7 +107,8 @@ def learn_places(fakes: list[dict[str, Any]], frame: pd.DataFrame, kinds: dict[s
     ``kinds``: each column's PII/name kind and semantic type; ``categorical``:
     columns modelled as categories (a modelled city or state is only fixed).
     """
-    faked = {f["column"]: f for f in fakes if not f.get("code")}
+    # a column with learned formats (an employee's `923 7 ST NW`) keeps them rather than Faker's shape
+    faked = {f["column"]: f for f in fakes if not f.get("code") and not f.get("format")}
     countries = [c for c, (k, _) in kinds.items() if k == PiiKind.COUNTRY and c in frame]
     groups: dict[str | None, dict[str, Any]] = {}
     for col, (kind, _) in kinds.items():
@@ -188,7 +189,7 @@ def _learn_column(col: str, kind: PiiKind, mode: str, frame: pd.DataFrame, count
     if not len(present):
         present = raw  # only blanks (a ' ' phone): they are the format
     pk = keys[present.index]
-    spec["case"] = _case(present.str.rpartition("@")[0] if kind == PiiKind.EMAIL else present)
+    spec["case"] = case_of(present.str.rpartition("@")[0] if kind == PiiKind.EMAIL else present)
     if kind in (PiiKind.PHONE, PiiKind.POSTCODE):
         label = "phone" if kind == PiiKind.PHONE else "postcode"
         spec["by"] = {k: F.learn_shapes(v.tolist(), kind=label) for k, v in present.groupby(pk)}
@@ -205,7 +206,7 @@ def _learn_column(col: str, kind: PiiKind, mode: str, frame: pd.DataFrame, count
     return spec
 
 
-def _case(values: pd.Series) -> str | None:
+def case_of(values: pd.Series) -> str | None:
     """``upper``/``lower`` when nearly all values with letters are written so (``MARY.SMITH``), else None."""
     lettered = values[values.str.contains(r"[^\W\d_]", regex=True)]
     if not len(lettered):

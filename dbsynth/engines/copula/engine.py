@@ -29,11 +29,12 @@ from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import LogicalType, Schema, Table
 from dbsynth.transform import pgtypes
 from dbsynth.transform.codes import is_code_column, learn_codes
-from dbsynth.transform.places import plan_places
+from dbsynth.transform.places import case_of, plan_places
 from dbsynth.transform.text import text_spec
 from dbsynth.transform.columns import NumericTransform, to_python
 
 NAME = "copula"
+TEXT_MODEL_KINDS = (None, "url", "company", "street_address")
 
 
 @dataclass
@@ -305,8 +306,12 @@ class _Fitter:
                 "null_rate": float(values.isna().mean()) if len(values) else 0.0, "lengths": grid,
                 "avoid": source_hashes(present.tolist())}
         # learned formats or a word model (transform/text.py); UNIQUE short codes use the code space
-        learned = text_spec(values, max_length=col.length, formats_only=kind is not None) \
-            if kind in (None, "url") else {}
+        # company names, street addresses and odd URLs name no person: they follow the column's own
+        # formats/words (never a source value) rather than Faker's shapes
+        learned = text_spec(values, max_length=col.length, formats_only=kind == "street_address") \
+            if kind in TEXT_MODEL_KINDS else {}
+        if kind is not None and len(present):
+            spec["case"] = case_of(present)  # MARY, SMITH: Faker's names written the source's way
         if kind is None and is_code_column(values.dropna()) and (unique or "format" not in learned):
             # short codes are drawn from the code space, not cut from faked words
             spec.update(code=learn_codes(values, max_length=col.length), avoid=frozenset())
