@@ -642,6 +642,9 @@ class Sampler:
     def _copied(self, table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
         """A copied table's rows; bytes were kept as hex text in the model (JSON)."""
         frame = pd.DataFrame(rows, columns=self._columns(table))
+        cols: dict[str, Any] = {}  # the copy's PII columns (a shipper's phone) are generated, never copied
+        self._fill_extras(self.m.tables[table], cols, len(frame), np.random.default_rng([self.o.seed, self.index[table], 3]))
+        frame = frame.assign(**cols)
         for col in self.m.schema.table(table).columns:
             if col.logical_type == LogicalType.BINARY and col.name in frame:
                 frame[col.name] = frame[col.name].map(_from_hex, na_action="ignore")

@@ -19,6 +19,8 @@ from dbsynth.engines.copula.sources import (number_within_family, numbers_for_te
                                             referred_by_integer, typed_categories, within_length)
 from dbsynth.engines.copula.traits import find_donors
 from dbsynth.errors import ModelError
+from dbsynth.engines.copula.reference import blur_dates, categorical_fks
+from dbsynth.profile.reference import is_birth_date, regenerated_columns
 from dbsynth.profile.types import SemanticType, TableProfile
 from dbsynth.sample.keys import learn_pattern, numeric_text_pattern, time_steps
 from dbsynth.sample.types import TableChunk
@@ -132,7 +134,7 @@ class CopulaModel:
                              hint="re-run `dbsynth fit` to write it again") from exc
         from dbsynth.schema.graph import build_plan
 
-        meta = {k: doc[k] for k in ("fit_seconds", "fingerprint", "row_counts", "warnings") if k in doc}
+        meta = {k: doc[k] for k in ("fit_seconds", "fingerprint", "row_counts", "warnings", "reference") if k in doc}
         return cls(schema=schema, plan=build_plan(schema), tables=tables, options=options, meta=meta)
 
 
@@ -182,6 +184,8 @@ class _Fitter:
         self.context = {t: card.choose_context(table=schema.table(t), schema=schema, plan=plan, frames=self.frames,
                                                eligible=eligible, override=options.context_fks.get(t))
                         for t in self.order if t not in options.copy_tables}
+        # FKs into copied tables: categorical columns of the child over the real parent keys (reference.py)
+        self.cat_fks = {t: categorical_fks(schema, schema.table(t), self.frames, options.copy_tables) for t in self.order}
         self.models: dict[str, TableModel] = {}
         self.scores: dict[str, np.ndarray] = {}
         self.subset: dict[str, np.ndarray] = {}
@@ -237,10 +241,13 @@ class _Fitter:
     def _copy_plan(self, table: Table, frame: pd.DataFrame) -> TablePlan:
         frame = frame.assign(**{c.name: within_length(table, c, frame[c.name], self.warnings)
                                 for c in table.columns if c.name in frame and c.name not in table.pk_columns})
+        model = TableModel(name=table.name, rows=len(frame))
+        model.fakes = [self._fake_spec(table.column(c), profile_of(self.profiles.get(table.name), c), frame[c], table)
+                       for c in regenerated_columns(self.profiles.get(table.name)) if c in frame]  # PII: never copied
+        frame = frame.drop(columns=[f["column"] for f in model.fakes])
         rows = [{c: _jsonable(to_python(v)) for c, v in rec.items()} for rec in frame.to_dict("records")]
         keys = [KeySpec(kind="copy", columns=list(table.pk_columns))]
-        return TablePlan(name=table.name, model=TableModel(name=table.name, rows=len(frame)),
-                         context=None, keys=keys, unique_sets=[], copy_rows=rows)
+        return TablePlan(name=table.name, model=model, context=None, keys=keys, unique_sets=[], copy_rows=rows)
 
     def _table_model(self, table: Table, frame: pd.DataFrame, key_cols: set[str]) -> TableModel:
         model = TableModel(name=table.name, rows=self._source_rows(table.name))
@@ -250,7 +257,9 @@ class _Fitter:
                 continue
             values = frame[col.name] if col.name in frame else pd.Series([None] * len(frame), dtype=object)
             prof = profile_of(profile, col.name)
-            role = column_role(col, prof, values)
+            role = "categorical" if col.name in self.cat_fks.get(table.name, {}) else column_role(col, prof, values)
+            if role == "datetime" and is_birth_date(col.name):
+                values = blur_dates(values, self.rng)  # a quasi-identifier: exact birth dates are never learned
             if role in ("numeric", "datetime", "categorical", "constant"):
                 values = within_length(table, col, values, self.warnings)
                 if role == "categorical":
@@ -321,7 +330,7 @@ class _Fitter:
         deferred = {(e.table, e.columns) for e in self.plan.deferred}
         by_columns: dict[tuple[str, ...], KeySpec] = {}
         for fk in table.foreign_keys:
-            if ctx is not None and fk is ctx:
+            if (ctx is not None and fk is ctx) or self.cat_fks.get(table.name, {}).get(fk.columns[0]) is fk:
                 continue
             first = by_columns.get(tuple(fk.columns))
             if first is not None:  # one column, two parents: the first spec draws keys both hold

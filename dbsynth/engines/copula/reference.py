@@ -1,0 +1,76 @@
+"""Tables that hang from copied (reference) tables, and small tables' quasi-identifiers.
+
+A copied table keeps its real keys in the target, so a child's single-column FK
+into it can be modelled as one more categorical column of the child over those
+keys: the copula then ties Track.MediaTypeId to Track.UnitPrice and
+Products.CategoryID to the product's own columns, and children per copied
+parent follow the source's frequencies (Genre "Rock" keeps its share of tracks).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from dbsynth.engines.copula import cardinality as card
+from dbsynth.schema.model import Schema, Table
+
+#: birth dates of a small people table move by this many days at least (and at most BLUR_MAX_DAYS)
+BLUR_MIN_DAYS, BLUR_MAX_DAYS = 20, 400
+
+
+def categorical_fks(schema: Schema, table: Table, frames: Mapping[str, pd.DataFrame],
+                    copied: frozenset[str]) -> dict[str, Any]:
+    """{column: fk} for the single-column FKs of ``table`` into copied tables modelled as categories.
+
+    Left to the key sampler: composite FKs, FKs in a unique set (a link
+    table's pair), columns two FKs share, and FKs whose source values do not
+    all find their parent (a category would reproduce the orphans).
+    """
+    if table.name in copied:
+        return {}
+    unique_cols = {c for s in table.unique_column_sets() for c in s}
+    uses: dict[str, int] = {}
+    for fk in table.foreign_keys:
+        for c in fk.columns:
+            uses[c] = uses.get(c, 0) + 1
+    out: dict[str, Any] = {}
+    frame = frames.get(table.name)
+    for fk in table.foreign_keys:
+        col = fk.columns[0]
+        if (len(fk.columns) != 1 or fk.referred_table not in copied or fk.referred_table == table.name
+                or col in unique_cols or uses[col] > 1 or frame is None or col not in frame
+                or fk.referred_table not in frames):
+            continue
+        if frame[col].notna().any() and card.match_rate(frame, frames[fk.referred_table], fk) < 1.0:
+            continue
+        out[col] = fk
+    return out
+
+
+def blur_dates(values: pd.Series, rng: np.random.Generator) -> pd.Series:
+    """Each date moved by a random, never-zero number of days; text keeps its exact format.
+
+    A small people table's birth dates are a quasi-identifier: the model learns
+    the blurred ones, so the source's exact dates are never reproduced.
+    """
+    shift = rng.integers(BLUR_MIN_DAYS, BLUR_MAX_DAYS + 1, size=len(values)) * rng.choice([-1, 1], size=len(values))
+    return pd.Series([_shifted(v, int(d)) for v, d in zip(values.tolist(), shift)], index=values.index, dtype=object)
+
+
+def _shifted(value: Any, days: int) -> Any:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return value
+    if isinstance(value, (datetime, date)):
+        return value + timedelta(days=days)
+    if isinstance(value, pd.Timestamp):
+        return value + pd.Timedelta(days=days)
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            day = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+        return (day + timedelta(days=days)).isoformat() + value[10:]  # the time part and format stay as they were
+    return value
