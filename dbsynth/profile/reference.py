@@ -81,7 +81,9 @@ def regenerated_columns(prof: TableProfile | None) -> list[str]:
 def mark_reference(schema: Schema, profiles: Mapping[str, TableProfile], *, forced: frozenset[str] = frozenset(),
                    disabled: frozenset[str] = frozenset()) -> dict[str, TableProfile]:
     """Profiles with ``reference`` set on the tables copied verbatim (detected or ``copy = true``)."""
-    found = find_reference_tables(schema, profiles)
+    found = {t: why for t, why in find_reference_tables(schema, profiles).items() if t not in disabled}
+    for name in _dangling(schema, found, forced):  # copy = false on a region: its territories are generated too
+        found.pop(name)
     out = dict(profiles)
     for name, prof in profiles.items():
         if name in disabled:
@@ -93,6 +95,20 @@ def mark_reference(schema: Schema, profiles: Mapping[str, TableProfile], *, forc
         if why != prof.reference:
             out[name] = replace(prof, reference=why)
     return out
+
+
+def _dangling(schema: Schema, found: Mapping[str, str], forced: frozenset[str]) -> list[str]:
+    """Detected tables whose FK parents are no longer all copied (one turned off by the config)."""
+    kept = set(found) | set(forced)
+    changed = True
+    while changed:
+        changed = False
+        for name in sorted(kept - set(forced)):
+            parents = {fk.referred_table for fk in schema.table(name).foreign_keys} - {name}
+            if not parents <= kept:
+                kept.discard(name)
+                changed = True
+    return [t for t in found if t not in kept]
 
 
 def copied_tables(profiles: Mapping[str, TableProfile]) -> frozenset[str]:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from dbsynth.engines.base import SampleOptions
 from dbsynth.engines.copula.cardinality import draw_quotas, rescale_counts
-from dbsynth.engines.copula.reference import deal_rows
+from dbsynth.engines.copula.reference import deal_rows, exact_shares
 from dbsynth.engines.copula.traits import assign_donors, value_keys
 from dbsynth.sample import keys as K
 from dbsynth.sample import values as V
@@ -122,6 +122,7 @@ class Sampler:
             frame, own, counts = self._generate(tp, n, pidx, frames, state, rng)
             if getattr(tp, "row_pool", None):  # a tiny table deals out whole source rows (copula/reference.py)
                 frame = deal_rows(tp.row_pool, frame, rng)
+            frame = exact_shares(frame, getattr(tp, "category_fks", []), tp.model.transforms, rng)
             frames[t], state[t] = frame, (own, counts)
             if t in self.resident:
                 self.kept[t] = (frame, state[t])

@@ -66,6 +66,7 @@ class TablePlan:
     unique_sets: list[list[str]]
     copy_rows: list[dict[str, Any]] | None = None
     row_pool: dict[str, Any] | None = None  # tiny tables: whole source rows of the non-personal columns
+    category_fks: list[str] = field(default_factory=list)  # FK columns into copied tables, drawn as categories
 
 
 class CopulaModel:
@@ -106,7 +107,7 @@ class CopulaModel:
             artifacts.write_json(directory / "tables" / f"{stem}.json", {
                 "model": tp.model.to_dict(), "context": None if tp.context is None else asdict(tp.context),
                 "keys": [asdict(k) for k in tp.keys], "unique_sets": tp.unique_sets, "copy_rows": tp.copy_rows,
-                "row_pool": tp.row_pool})
+                "row_pool": tp.row_pool, "category_fks": tp.category_fks})
             artifacts.write_arrays(directory / "tables" / f"{stem}.npz", tp.model.arrays())
         extra = {**self.meta, "tables": names, "warnings": self.warnings, "plan": _plan_dict(self.plan),
                  "fit_options": _options_dict(self.options), "seed": self.options.seed}
@@ -126,7 +127,8 @@ class CopulaModel:
                     name=name, model=TableModel.from_dict(data["model"], arrays),
                     context=None if data["context"] is None else KeySpec(**data["context"]),
                     keys=[KeySpec(**k) for k in data["keys"]], unique_sets=data["unique_sets"],
-                    copy_rows=data["copy_rows"], row_pool=data.get("row_pool"))
+                    copy_rows=data["copy_rows"], row_pool=data.get("row_pool"),
+                    category_fks=list(data.get("category_fks", [])))
             opts = doc["fit_options"]
             options = FitOptions(seed=opts["seed"], locale=opts["locale"], context_fks=opts["context_fks"],
                                  copy_tables=frozenset(opts["copy_tables"]),
@@ -229,7 +231,8 @@ class _Fitter:
         pool = row_pool(table, frame, [t.column for t in model.transforms], self.rng,
                         lambda v: _jsonable(to_python(v)))
         return TablePlan(name=table.name, model=model, context=context, keys=keys,
-                         unique_sets=[list(s) for s in table.unique_column_sets()], row_pool=pool)
+                         unique_sets=[list(s) for s in table.unique_column_sets()], row_pool=pool,
+                         category_fks=sorted(self.cat_fks.get(table.name, {})))
 
     def _source_rows(self, name: str) -> int:
         """Rows in the source table (reflected count), not just the rows read for fitting."""

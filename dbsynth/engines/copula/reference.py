@@ -119,3 +119,51 @@ def deal_rows(pool: dict[str, Any], frame: pd.DataFrame, rng: np.random.Generato
             col[:] = [rows[i][j] for i in order]
             out[c] = col
     return out
+
+
+def exact_shares(frame: pd.DataFrame, columns: list[str], transforms: list[Any],
+                 rng: np.random.Generator) -> pd.DataFrame:
+    """Children per copied parent as in the source: each FK category gets its exact share of the rows.
+
+    The copula draws the key with the child's attributes, so counts per parent
+    are multinomial around the source's (Track per MediaType 3022 for 3034); the
+    few rows over a parent's share move to parents under theirs, so the shape
+    of children per parent is the source's, scaled.
+    """
+    n = len(frame)
+    by_name = {getattr(t, "column", None): t for t in transforms}
+    out = frame
+    for c in columns:
+        tr = by_name.get(c)
+        if tr is None or c not in frame or not n or not hasattr(tr, "cdf"):
+            continue
+        share = np.diff(np.concatenate([[0.0], np.asarray(tr.cdf, dtype=float)]))
+        want = np.floor(share * n).astype(int)
+        rest = n - want.sum()
+        if rest > 0:  # largest remainders first
+            want[np.argsort(-(share * n - want), kind="stable")[:rest]] += 1
+        lookup = {repr(to_python_key(v)): i for i, v in enumerate(tr.categories)}
+        codes = np.array([lookup.get(repr(to_python_key(v)), -1) for v in frame[c].tolist()])
+        if (codes < 0).any():
+            continue  # a value outside the learned categories: leave the column as drawn
+        have = np.bincount(codes, minlength=len(want))
+        spare = np.concatenate([rng.choice(np.flatnonzero(codes == k), size=have[k] - want[k], replace=False)
+                                for k in np.flatnonzero(have > want)] or [np.zeros(0, dtype=int)])
+        need = np.repeat(np.flatnonzero(want > have), (want - have)[want > have])
+        m = min(len(spare), len(need))
+        if m == 0:
+            continue
+        spare = rng.permutation(spare)[:m]
+        codes[spare] = rng.permutation(need)[:m]
+        vals = np.empty(n, dtype=object)
+        vals[:] = [tr.categories[k] for k in codes]
+        out = out.copy() if out is frame else out
+        out[c] = vals
+    return out
+
+
+def to_python_key(value: Any) -> Any:
+    """A category value as compared across the frame and the transform (NaN and None are NULL)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return value.item() if isinstance(value, np.generic) else value
