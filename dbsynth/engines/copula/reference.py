@@ -102,23 +102,59 @@ def row_pool(table: Table, frame: pd.DataFrame, columns: list[str], rng: np.rand
         if is_birth_date(c):
             part[c] = blur_dates(part[c], rng)
     rows = [[jsonable(v) for v in rec] for rec in part.itertuples(index=False, name=None)]
-    return {"columns": cols, "rows": rows}
+    return {"columns": cols, "rows": rows, **_hierarchy(table, frame, jsonable)}
+
+
+def _hierarchy(table: Table, frame: pd.DataFrame, jsonable: Any) -> dict[str, Any]:
+    """A one-column self FK (ReportsTo): each pool row's key and the key it points at, to re-link the dealt rows."""
+    pk = table.pk_columns
+    fks = [fk for fk in table.foreign_keys if fk.referred_table == table.name and len(fk.columns) == 1]
+    if len(pk) != 1 or len(fks) != 1 or list(fks[0].referred_columns) != list(pk) or pk[0] not in frame \
+            or fks[0].columns[0] not in frame:
+        return {}
+    return {"self": {"pk": pk[0], "fk": fks[0].columns[0], "keys": [jsonable(v) for v in frame[pk[0]].tolist()],
+                     "refs": [jsonable(v) for v in frame[fks[0].columns[0]].tolist()]}}
 
 
 def deal_rows(pool: dict[str, Any], frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """``frame`` with the pool's columns replaced by whole pool rows: each row once, in a random order,
-    again from the start when the table has more rows than the pool (--scale above 1)."""
+    """``frame`` with the pool's columns replaced by whole pool rows: each row once, then again when the
+    table has more rows than the pool (--scale above 1)."""
     n, rows = len(frame), pool["rows"]
     if not n or not rows:
         return frame
-    order = np.concatenate([rng.permutation(len(rows)) for _ in range(-(-n // len(rows)))])[:n]
+    # the first round in the source's order (keys are generated 1..n, so a ReportsTo reads as in the source);
+    # further rounds (--scale above 1) and a smaller table (below 1) in a random order
+    first = np.arange(len(rows)) if n >= len(rows) else rng.permutation(len(rows))
+    order = np.concatenate([first] + [rng.permutation(len(rows)) for _ in range(n // len(rows))])[:n]
     out = frame.copy()
     for j, c in enumerate(pool["columns"]):
         if c in out:
             col = np.empty(n, dtype=object)
             col[:] = [rows[i][j] for i in order]
             out[c] = col
+    if pool.get("self"):
+        _relink(pool["self"], out, order)
     return out
+
+
+def _relink(spec: dict[str, Any], out: pd.DataFrame, order: np.ndarray) -> None:
+    """Each dealt row points at the synthetic row dealt its source row's manager: the hierarchy is the source's.
+
+    Where that row was not dealt (fewer rows than the pool), the sampler's own draw stays.
+    """
+    if spec["pk"] not in out or spec["fk"] not in out:
+        return
+    synthetic: dict[Any, Any] = {}
+    for i, src in enumerate(order):
+        synthetic.setdefault(repr(spec["keys"][src]), out[spec["pk"]].iloc[i])
+    col = out[spec["fk"]].to_numpy(dtype=object).copy()
+    for i, src in enumerate(order):
+        ref = spec["refs"][src]
+        if ref is None:
+            col[i] = None
+        elif repr(ref) in synthetic:
+            col[i] = synthetic[repr(ref)]
+    out[spec["fk"]] = col
 
 
 def exact_shares(frame: pd.DataFrame, columns: list[str], transforms: list[Any],
