@@ -42,7 +42,8 @@ TEXT_CATEGORICAL_MAX_DISTINCT = 30  # lookup tables (genres, languages) are smal
 TEXT_CATEGORICAL_MAX_RATIO = 0.5
 TEXT_CATEGORICAL_CAP = 1000  # beyond this many categories a copula learns nothing useful
 LONG_TEXT_MEAN_LENGTH = 60  # long and mostly unique: free text even in small tables
-SMALL_TABLE_ROWS = 20  # below this (the judge's boundary) short text is categories, mostly unique or not
+SMALL_TABLE_ROWS = 20  # below this (the judge's boundary) text is categories, mostly unique or not
+SMALL_TABLE_VALUE_KINDS = frozenset({PiiKind.URL})  # value patterns a small table keeps as categories (photo paths)
 # State / country columns with at most this many values are modelled as categories.
 COARSE_PII_MAX_DISTINCT = 60
 COARSE_PII = frozenset({PiiKind.STATE, PiiKind.COUNTRY})
@@ -310,16 +311,18 @@ def _text(col: Column, s: pd.Series, st: dict, n: int) -> tuple[SemanticType, Pi
     if col.logical_type == LogicalType.ENUM:
         return SemanticType.CATEGORICAL, None, "enum type"
     found = pii_kind_from_values(s)
-    if found:
+    small = st.get("rows", SMALL_TABLE_ROWS) < SMALL_TABLE_ROWS
+    if found and not (small and found[0] in SMALL_TABLE_VALUE_KINDS):
         kind, share, label = found
         return SemanticType.PII, kind, f"{share:.0%} of values match {label} pattern"
     d, ratio = st["distinct"], st["distinct"] / n
+    if small:
+        # Tables under 20 rows (employees' titles, notes, photo paths; lookup names): their text is categories
+        # drawn from the source values, mostly unique or long or not (the judge's boundary); contacts and names
+        # (caught by name above) stay generated; lookup tables are copied whole (profile/reference.py).
+        return SemanticType.CATEGORICAL, None, f"{d} distinct values in a table of {st['rows']} rows"
     if (st.get("mean_length") or 0) >= LONG_TEXT_MEAN_LENGTH and ratio > 0.5:
         return SemanticType.TEXT, None, f"long text (mean {st['mean_length']:.0f} chars), mostly unique"
-    if st.get("rows", SMALL_TABLE_ROWS) < SMALL_TABLE_ROWS and (st.get("mean_length") or 0) < LONG_TEXT_MEAN_LENGTH:
-        # Tables under 20 rows (employees' titles, extensions; lookup names): their text is categories drawn from
-        # the source values, mostly unique or not; lookup tables are copied whole (profile/reference.py).
-        return SemanticType.CATEGORICAL, None, f"{d} distinct values in a table of {st['rows']} rows"
     if ratio > MOSTLY_UNIQUE and n > 1:
         return SemanticType.TEXT, None, f"mostly unique text: {d} distinct values in {n} rows ({ratio:.0%})"
     if d <= TEXT_CATEGORICAL_MAX_DISTINCT:
