@@ -121,7 +121,7 @@ class Sampler:
                 continue
             frame, own, counts = self._generate(tp, n, pidx, frames, state, rng)
             if getattr(tp, "row_pool", None):  # a tiny table deals out whole source rows (copula/reference.py)
-                frame = deal_rows(tp.row_pool, frame, rng)
+                frame, counts = deal_rows(tp.row_pool, frame, rng, counts)
             frame = exact_shares(frame, getattr(tp, "category_fks", []), tp.model.transforms, rng)
             frames[t], state[t] = frame, (own, counts)
             if t in self.resident:

@@ -19,7 +19,7 @@ from dbsynth.engines.copula.sources import (number_within_family, numbers_for_te
                                             referred_by_integer, typed_categories, within_length)
 from dbsynth.engines.copula.traits import find_donors
 from dbsynth.errors import ModelError
-from dbsynth.engines.copula.reference import blur_dates, categorical_fks, row_pool
+from dbsynth.engines.copula.reference import ROW_POOL_MAX_ROWS, blur_dates, categorical_fks, row_pool
 from dbsynth.profile.reference import is_birth_date, regenerated_columns
 from dbsynth.profile.types import SemanticType, TableProfile
 from dbsynth.sample.keys import learn_pattern, numeric_text_pattern, time_steps
@@ -229,7 +229,7 @@ class _Fitter:
                                                     referred_table=ctx.referred_table,
                                                     referred_columns=list(ctx.referred_columns))
         pool = row_pool(table, frame, [t.column for t in model.transforms], self.rng,
-                        lambda v: _jsonable(to_python(v)))
+                        lambda v: _jsonable(to_python(v)), family_counts=self._family_counts(frame, model))
         return TablePlan(name=table.name, model=model, context=context, keys=keys,
                          unique_sets=[list(s) for s in table.unique_column_sets()], row_pool=pool,
                          category_fks=sorted(self.cat_fks.get(table.name, {})))
@@ -424,6 +424,13 @@ class _Fitter:
                                           cap=float(counts.max(initial=0)), transform=tr))
             cols.append(tr.transform(pd.Series(counts), rng=self.rng))
         return np.hstack(cols) if cols else np.zeros((len(frame), 0))
+
+    def _family_counts(self, frame: pd.DataFrame, model: TableModel) -> np.ndarray | None:
+        """Children of each source row per context child (model.counts order), for a tiny table's row pool."""
+        if not 0 < len(frame) < ROW_POOL_MAX_ROWS:
+            return None
+        cols = [card.child_counts(self.frames[c.child], frame, self.context[c.child]) for c in model.counts]
+        return np.stack(cols, axis=1) if cols else np.zeros((len(frame), 0))
 
     def _parent_scores(self, frame: pd.DataFrame, ctx: Any) -> np.ndarray | None:
         if ctx is None:

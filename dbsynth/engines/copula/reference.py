@@ -81,7 +81,7 @@ ROW_POOL_MAX_ROWS = 20
 
 
 def row_pool(table: Table, frame: pd.DataFrame, columns: list[str], rng: np.random.Generator,
-             jsonable: Any) -> dict[str, Any] | None:
+             jsonable: Any, family_counts: np.ndarray | None = None) -> dict[str, Any] | None:
     """Source rows of a tiny table (8 employees), restricted to ``columns``, for the sampler to deal out.
 
     A copula fitted on 8 rows cannot learn that the one "General Manager" is the
@@ -102,7 +102,8 @@ def row_pool(table: Table, frame: pd.DataFrame, columns: list[str], rng: np.rand
         if is_birth_date(c):
             part[c] = blur_dates(part[c], rng)
     rows = [[jsonable(v) for v in rec] for rec in part.itertuples(index=False, name=None)]
-    return {"columns": cols, "rows": rows, **_hierarchy(table, frame, jsonable)}
+    counts = [] if family_counts is None else np.asarray(family_counts, dtype=float).tolist()
+    return {"columns": cols, "rows": rows, "counts": counts, **_hierarchy(table, frame, jsonable)}
 
 
 def _hierarchy(table: Table, frame: pd.DataFrame, jsonable: Any) -> dict[str, Any]:
@@ -116,12 +117,13 @@ def _hierarchy(table: Table, frame: pd.DataFrame, jsonable: Any) -> dict[str, An
                      "refs": [jsonable(v) for v in frame[fks[0].columns[0]].tolist()]}}
 
 
-def deal_rows(pool: dict[str, Any], frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def deal_rows(pool: dict[str, Any], frame: pd.DataFrame, rng: np.random.Generator,
+              counts: np.ndarray | None = None) -> tuple[pd.DataFrame, np.ndarray | None]:
     """``frame`` with the pool's columns replaced by whole pool rows: each row once, then again when the
     table has more rows than the pool (--scale above 1)."""
     n, rows = len(frame), pool["rows"]
     if not n or not rows:
-        return frame
+        return frame, counts
     # the first round in the source's order (keys are generated 1..n, so a ReportsTo reads as in the source);
     # further rounds (--scale above 1) and a smaller table (below 1) in a random order
     first = np.arange(len(rows)) if n >= len(rows) else rng.permutation(len(rows))
@@ -134,7 +136,10 @@ def deal_rows(pool: dict[str, Any], frame: pd.DataFrame, rng: np.random.Generato
             out[c] = col
     if pool.get("self"):
         _relink(pool["self"], out, order)
-    return out
+    family = np.asarray(pool.get("counts") or [], dtype=float)
+    if counts is not None and family.ndim == 2 and family.shape == (len(rows), counts.shape[1]) and len(counts) == n:
+        counts = family[order]  # each dealt row keeps its source row's number of children (3 of 8 employees)
+    return out, counts
 
 
 def _relink(spec: dict[str, Any], out: pd.DataFrame, order: np.ndarray) -> None:
