@@ -265,6 +265,7 @@ def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mappi
     already in an append target, so new rows never collide with them.
     """
     from dbsynth.engines.base import SampleOptions
+    from dbsynth.engines.copula.reference import already_present
     from dbsynth.sample.types import TableChunk
     from dbsynth.validate.runner import Validator
     timer = timer or StageTimer()
@@ -275,9 +276,16 @@ def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mappi
     for (table, cols), values in (existing or {}).items():
         validator.seed_keys(table, tuple(cols), values)
 
+    present: dict[str, int] = {}  # copied rows the append target already holds, per table
+
     def stream() -> Iterator[TableChunk]:
         for i, chunk in enumerate(timer.timed("sample", model.sample(options=options))):
             t0 = time.perf_counter()
+            if getattr(getattr(model, "tables", {}).get(chunk.table), "copy_rows", None) is not None and existing:
+                # a lookup table already copied into the append target is not copied again
+                frame = already_present(chunk.table, chunk.frame, model.schema.table(chunk.table).pk_columns, existing)
+                present[chunk.table] = present.get(chunk.table, 0) + len(chunk.frame) - len(frame)
+                chunk = TableChunk(table=chunk.table, frame=frame, batch=chunk.batch)
             result = validator.repair(chunk, resample=_resampler(model, chunk.table, config.seed * 1_000_003 + i))
             timer.add("validate", t0)
             yield TableChunk(table=chunk.table, frame=result.valid, batch=chunk.batch)
@@ -285,7 +293,7 @@ def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mappi
         validator.finish()
         timer.add("validate", t0)
         summary = validator.summary()
-        summary.planned = planned_rows(model)
+        summary.planned = {t: n - present.get(t, 0) for t, n in planned_rows(model).items()}
         losses = loss_lines(summary, summary.planned)
         if losses and not allow_drops:
             from dbsynth.errors import ConstraintError

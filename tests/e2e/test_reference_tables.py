@@ -78,3 +78,12 @@ def test_pii_of_a_copied_table_is_regenerated(tmp_path: Path) -> None:
     assert list(syn["CompanyName"]) == list(real["CompanyName"])  # the lookup row is copied …
     assert not set(syn["Phone"]) & set(real["Phone"])  # … its phone number is not
     assert len(_read(dst, "SELECT * FROM Territories")) == len(_read(src, "SELECT * FROM Territories"))
+
+
+def test_append_copies_lookup_tables_once(tmp_path: Path) -> None:
+    dst = tmp_path / "out.sqlite"
+    ok(dbsynth("seed", f"sqlite:///{CHINOOK}", f"sqlite:///{dst}", "--seed", "0"))
+    ok(dbsynth("seed", f"sqlite:///{CHINOOK}", f"sqlite:///{dst}", "--seed", "0", "--mode", "append"))
+    assert fk_violations(dst) == []
+    assert len(_read(dst, "SELECT * FROM Genre")) == 25  # the second seed's tracks point at the same genres
+    assert len(_read(dst, "SELECT * FROM Track")) == 2 * len(_read(CHINOOK, "SELECT * FROM Track"))

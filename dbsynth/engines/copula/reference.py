@@ -208,3 +208,15 @@ def to_python_key(value: Any) -> Any:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
     return value.item() if isinstance(value, np.generic) else value
+
+
+def already_present(table: str, frame: pd.DataFrame, pk: tuple[str, ...],
+                    existing: Mapping[Any, Any] | None) -> pd.DataFrame:
+    """A copied table's rows less those whose key the append target already holds (copied by an earlier seed):
+    a lookup table is copied once, and its children's keys keep pointing at those rows."""
+    held = (existing or {}).get((table, tuple(pk)))
+    if held is None or not len(held) or not pk or not len(frame) or not set(pk) <= set(frame.columns):
+        return frame
+    have = set(map(tuple, held.astype(str).to_numpy().tolist()))
+    mine = frame[list(pk)].astype(str).to_numpy().tolist()
+    return frame[[tuple(k) not in have for k in mine]].reset_index(drop=True)
