@@ -16,7 +16,7 @@ import pandas as pd
 
 from dbsynth.engines.base import SampleOptions
 from dbsynth.engines.copula.cardinality import draw_quotas, rescale_counts
-from dbsynth.engines.copula.reference import deal_rows, exact_shares
+from dbsynth.engines.copula.reference import dealt_keys, deal_rows, exact_shares, remap_pooled
 from dbsynth.engines.copula.traits import assign_donors, value_keys
 from dbsynth.sample import keys as K
 from dbsynth.sample import values as V
@@ -54,6 +54,7 @@ class Sampler:
         self.rules: dict[str, dict[str, list[Any]]] = {}  # one-column CHECK rules per table
         self.group_used: dict[tuple[str, str], dict[Any, int]] = {}  # numbers used per parent key
         self.grid_used: dict[tuple[str, str], dict[Any, set[int]]] = {}  # bounded key values per combination
+        self.dealt: dict[str, dict[str, list[Any]]] = {}  # tiny tables: synthetic keys per dealt source key
 
     def _inbound(self) -> dict[str, list[tuple[str, "KeySpec"]]]:
         out: dict[str, list[tuple[str, KeySpec]]] = {}
@@ -122,7 +123,12 @@ class Sampler:
             frame, own, counts = self._generate(tp, n, pidx, frames, state, rng)
             if getattr(tp, "row_pool", None):  # a tiny table deals out whole source rows (copula/reference.py)
                 frame, counts = deal_rows(tp.row_pool, frame, rng, counts)
+                self.dealt[t] = dealt_keys(tp.row_pool, frame, self.m.schema.table(t).pk_columns,
+                                           frame.attrs.get("dealt_order", np.zeros(0, dtype=int)))
             frame = exact_shares(frame, getattr(tp, "category_fks", []), tp.model.transforms, rng)
+            if getattr(tp, "pooled_fks", None):
+                frame = remap_pooled(frame, tp.pooled_fks, self.dealt, self.last,
+                                     {p: self.m.schema.table(p).pk_columns[0] for p in tp.pooled_fks.values()}, rng)
             frames[t], state[t] = frame, (own, counts)
             if t in self.resident:
                 self.kept[t] = (frame, state[t])

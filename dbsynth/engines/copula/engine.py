@@ -67,6 +67,7 @@ class TablePlan:
     copy_rows: list[dict[str, Any]] | None = None
     row_pool: dict[str, Any] | None = None  # tiny tables: whole source rows of the non-personal columns
     category_fks: list[str] = field(default_factory=list)  # FK columns into copied tables, drawn as categories
+    pooled_fks: dict[str, str] = field(default_factory=dict)  # of those, into tiny dealt tables: {column: parent}
 
 
 class CopulaModel:
@@ -107,7 +108,7 @@ class CopulaModel:
             artifacts.write_json(directory / "tables" / f"{stem}.json", {
                 "model": tp.model.to_dict(), "context": None if tp.context is None else asdict(tp.context),
                 "keys": [asdict(k) for k in tp.keys], "unique_sets": tp.unique_sets, "copy_rows": tp.copy_rows,
-                "row_pool": tp.row_pool, "category_fks": tp.category_fks})
+                "row_pool": tp.row_pool, "category_fks": tp.category_fks, "pooled_fks": tp.pooled_fks})
             artifacts.write_arrays(directory / "tables" / f"{stem}.npz", tp.model.arrays())
         extra = {**self.meta, "tables": names, "warnings": self.warnings, "plan": _plan_dict(self.plan),
                  "fit_options": _options_dict(self.options), "seed": self.options.seed}
@@ -128,7 +129,7 @@ class CopulaModel:
                     context=None if data["context"] is None else KeySpec(**data["context"]),
                     keys=[KeySpec(**k) for k in data["keys"]], unique_sets=data["unique_sets"],
                     copy_rows=data["copy_rows"], row_pool=data.get("row_pool"),
-                    category_fks=list(data.get("category_fks", [])))
+                    category_fks=list(data.get("category_fks", [])), pooled_fks=dict(data.get("pooled_fks", {})))
             opts = doc["fit_options"]
             options = FitOptions(seed=opts["seed"], locale=opts["locale"], context_fks=opts["context_fks"],
                                  copy_tables=frozenset(opts["copy_tables"]),
@@ -189,7 +190,11 @@ class _Fitter:
                                                eligible=eligible, override=options.context_fks.get(t))
                         for t in self.order if t not in options.copy_tables}
         # FKs into copied tables: categorical columns of the child over the real parent keys (reference.py)
-        self.cat_fks = {t: categorical_fks(schema, schema.table(t), self.frames, options.copy_tables) for t in self.order}
+        # and FKs into tiny tables that deal out source rows (keys rewritten to the dealt rows by the sampler)
+        self.pooled = frozenset(t for t in self.order if t not in options.copy_tables
+                                and 0 < len(self.frames[t]) < ROW_POOL_MAX_ROWS and len(schema.table(t).pk_columns) == 1)
+        self.cat_fks = {t: categorical_fks(schema, schema.table(t), self.frames, options.copy_tables | self.pooled,
+                                           context=self.context.get(t)) for t in self.order}
         self.models: dict[str, TableModel] = {}
         self.scores: dict[str, np.ndarray] = {}
         self.subset: dict[str, np.ndarray] = {}
@@ -232,7 +237,9 @@ class _Fitter:
                         lambda v: _jsonable(to_python(v)), family_counts=self._family_counts(frame, model))
         return TablePlan(name=table.name, model=model, context=context, keys=keys,
                          unique_sets=[list(s) for s in table.unique_column_sets()], row_pool=pool,
-                         category_fks=sorted(self.cat_fks.get(table.name, {})))
+                         category_fks=sorted(self.cat_fks.get(table.name, {})),
+                         pooled_fks={c: fk.referred_table for c, fk in self.cat_fks.get(table.name, {}).items()
+                                     if fk.referred_table in self.pooled})
 
     def _source_rows(self, name: str) -> int:
         """Rows in the source table (reflected count), not just the rows read for fitting."""

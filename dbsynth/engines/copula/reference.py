@@ -22,7 +22,7 @@ BLUR_MIN_DAYS, BLUR_MAX_DAYS = 20, 400
 
 
 def categorical_fks(schema: Schema, table: Table, frames: Mapping[str, pd.DataFrame],
-                    copied: frozenset[str]) -> dict[str, Any]:
+                    copied: frozenset[str], context: Any = None) -> dict[str, Any]:
     """{column: fk} for the single-column FKs of ``table`` into copied tables modelled as categories.
 
     Left to the key sampler: composite FKs, FKs in a unique set (a link
@@ -40,7 +40,7 @@ def categorical_fks(schema: Schema, table: Table, frames: Mapping[str, pd.DataFr
     frame = frames.get(table.name)
     for fk in table.foreign_keys:
         col = fk.columns[0]
-        if (len(fk.columns) != 1 or fk.referred_table not in copied or fk.referred_table == table.name
+        if (len(fk.columns) != 1 or fk.referred_table not in copied or fk.referred_table == table.name or fk is context
                 or col in unique_cols or uses[col] > 1 or frame is None or col not in frame
                 or fk.referred_table not in frames):
             continue
@@ -103,7 +103,9 @@ def row_pool(table: Table, frame: pd.DataFrame, columns: list[str], rng: np.rand
             part[c] = blur_dates(part[c], rng)
     rows = [[jsonable(v) for v in rec] for rec in part.itertuples(index=False, name=None)]
     counts = [] if family_counts is None else np.asarray(family_counts, dtype=float).tolist()
-    return {"columns": cols, "rows": rows, "counts": counts, **_hierarchy(table, frame, jsonable)}
+    keys = [jsonable(v) for v in frame[table.pk_columns[0]].tolist()] \
+        if len(table.pk_columns) == 1 and table.pk_columns[0] in frame else []
+    return {"columns": cols, "rows": rows, "counts": counts, "keys": keys, **_hierarchy(table, frame, jsonable)}
 
 
 def _hierarchy(table: Table, frame: pd.DataFrame, jsonable: Any) -> dict[str, Any]:
@@ -139,7 +141,45 @@ def deal_rows(pool: dict[str, Any], frame: pd.DataFrame, rng: np.random.Generato
     family = np.asarray(pool.get("counts") or [], dtype=float)
     if counts is not None and family.ndim == 2 and family.shape == (len(rows), counts.shape[1]) and len(counts) == n:
         counts = family[order]  # each dealt row keeps its source row's number of children (3 of 8 employees)
+    out.attrs["dealt_order"] = order  # which source row each synthetic row took (for children's FKs)
     return out, counts
+
+
+def dealt_keys(pool: dict[str, Any], frame: pd.DataFrame, pk: tuple[str, ...], order: np.ndarray) -> dict[str, list[Any]]:
+    """{source key: synthetic keys of the rows dealt that source row}: children's FKs drawn as source keys land there."""
+    out: dict[str, list[Any]] = {}
+    if len(pk) != 1 or pk[0] not in frame or len(pool.get("keys", [])) != len(pool["rows"]):
+        return out
+    for i, src in enumerate(order):
+        out.setdefault(repr(pool["keys"][src]), []).append(frame[pk[0]].iloc[i])
+    return out
+
+
+def remap_pooled(frame: pd.DataFrame, pooled: Mapping[str, str], dealt: Mapping[str, dict[str, list[Any]]],
+                 parents: Mapping[str, pd.DataFrame], pks: Mapping[str, str], rng: np.random.Generator) -> pd.DataFrame:
+    """FKs into a tiny dealt table, drawn as the source's keys with the child's columns (an order's employee),
+    rewritten to the synthetic row dealt that employee's source row; a source row not dealt (a smaller
+    table at --scale below 1) gives way to a random synthetic row."""
+    out = frame
+    for col, parent in pooled.items():
+        if col not in frame or not len(frame):
+            continue
+        spread = dealt.get(parent, {})
+        pframe = parents.get(parent)
+        fallback = pframe[pks[parent]].to_numpy(dtype=object) if pframe is not None and pks.get(parent) in pframe \
+            else np.zeros(0, dtype=object)
+        vals = out[col].to_numpy(dtype=object).copy()
+        for i, v in enumerate(vals):
+            if v is None or (isinstance(v, float) and np.isnan(v)):
+                continue
+            choices = spread.get(repr(to_python_key(v)))
+            if choices:
+                vals[i] = choices[int(rng.integers(len(choices)))]
+            elif len(fallback):
+                vals[i] = fallback[int(rng.integers(len(fallback)))]
+        out = out.copy() if out is frame else out
+        out[col] = vals
+    return out
 
 
 def _relink(spec: dict[str, Any], out: pd.DataFrame, order: np.ndarray) -> None:
