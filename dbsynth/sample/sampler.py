@@ -124,7 +124,7 @@ class Sampler:
             if getattr(tp, "row_pool", None):  # a tiny table deals out whole source rows (copula/reference.py)
                 frame, counts = deal_rows(tp.row_pool, frame, rng, counts)
                 self.dealt[t] = dealt_keys(tp.row_pool, frame, self.m.schema.table(t).pk_columns,
-                                           frame.attrs.get("dealt_order", np.zeros(0, dtype=int)))
+                                           frame.attrs.pop("dealt_order", np.zeros(0, dtype=int)))
             frame = exact_shares(frame, getattr(tp, "category_fks", []), tp.model.transforms, rng)
             if getattr(tp, "pooled_fks", None):
                 frame = remap_pooled(frame, tp.pooled_fks, self.dealt, self.last,
