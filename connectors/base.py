@@ -33,6 +33,7 @@ class Capabilities:
     disable_triggers: bool = False  # ALTER TABLE ... DISABLE TRIGGER USER
     server_side_cursor: bool = False
     schemas: bool = False  # namespaces such as PostgreSQL's "public"
+    foreign_key_checks_off: bool = False  # MySQL: SET FOREIGN_KEY_CHECKS=0 for the load, FKs verified by query
     max_identifier_length: int = 63
     max_bind_params: int = 32766
 
@@ -77,7 +78,7 @@ def dialect_of(url: str) -> str:
                           hint="use e.g. sqlite:///path/to/file.db or postgresql://user@host/dbname")
     name = match.group(1).lower()
     _check_port(url)
-    return {"postgres": "postgresql", "sqlite3": "sqlite"}.get(name, name)
+    return {"postgres": "postgresql", "sqlite3": "sqlite", "mariadb": "mysql"}.get(name, name)
 
 
 _NETLOC = re.compile(r"^[^:/]+://(?P<netloc>[^/?#]*)")
@@ -97,8 +98,7 @@ def _check_port(url: str) -> None:
 # dialect -> what to install when SQLAlchemy has the dialect but the driver is missing
 _DRIVERS = {
     "postgresql": "pip install 'psycopg[binary]'",
-    "mysql": "pip install mysqlclient, or use mysql+pymysql:// with pip install pymysql",
-    "mariadb": "pip install mariadb, or use mariadb+pymysql:// with pip install pymysql",
+    "mysql": 'pip install "dbsynth[mysql]" (PyMySQL)',
     "mssql": "pip install pyodbc (and the ODBC driver), or use mssql+pymssql:// with pip install pymssql",
     "oracle": "pip install oracledb and use oracle+oracledb://",
     "duckdb": "pip install duckdb-engine",
@@ -191,6 +191,7 @@ def register(dialect: str) -> Callable[[ConnectorFactory], ConnectorFactory]:
 def _ensure_builtin() -> None:
     # Importing the modules registers them; they import no driver themselves.
     import connectors.generic  # noqa: F401
+    import connectors.mysql  # noqa: F401
     import connectors.postgresql  # noqa: F401
     import connectors.sqlite  # noqa: F401
 

@@ -38,6 +38,7 @@ class Catalog:
     uniques: dict[str, list[UniqueConstraint]] = field(default_factory=dict)  # missed by Inspector
     exclusions: dict[str, list[ExclusionConstraint]] = field(default_factory=dict)  # PostgreSQL EXCLUDE
     defaults: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, column) -> catalog text
+    text_formats: dict[tuple[str, str], str] = field(default_factory=dict)  # SQLite dates' text format
 
 
 @dataclass(frozen=True)

@@ -53,8 +53,10 @@ class SqliteConnector(SqlaConnector):
         return schema  # None = "main"; tables keep schema=None so SQL stays unqualified
 
     def _catalog(self, conn: "Connection", schema: str | None) -> Catalog:
-        return Catalog(triggers=_triggers(conn, schema), declared_types=_declared_types(conn, schema),
-                       uniques=_inline_uniques(conn, schema), fk_actions=_fk_actions(conn, schema))
+        declared = _declared_types(conn, schema)
+        return Catalog(triggers=_triggers(conn, schema), declared_types=declared,
+                       uniques=_inline_uniques(conn, schema), fk_actions=_fk_actions(conn, schema),
+                       text_formats=_text_formats(conn, schema, declared))
 
     def _refine_column(self, table: str, column: Column, raw: dict[str, Any],
                        pk: tuple[str, ...], catalog: Catalog) -> Column:
@@ -66,6 +68,9 @@ class SqliteConnector(SqlaConnector):
             # SQLAlchemy reads names it does not know by affinity (UUID, BYTEA -> NUMERIC; LONGBLOB -> NullType),
             # which would model uuid text or bytes as numbers, or leave them NULL
             column = replace(column, logical_type=named, type_sql=decl.strip(), precision=None, scale=None)
+        fmt = catalog.text_formats.get((table, column.name))
+        if fmt and column.logical_type in (LogicalType.DATE, LogicalType.DATETIME, LogicalType.TIME):
+            column = replace(column, text_format=fmt)  # written back in the source's format (sqlite_writer)
         if pk == (column.name,) and decl.strip().upper() == "INTEGER":
             # INTEGER PRIMARY KEY is an alias of the rowid: assigned by SQLite, never NULL.
             column = replace(column, autoincrement=True, nullable=False)
@@ -156,4 +161,32 @@ def _declared_types(conn: "Connection", schema: str | None) -> dict[tuple[str, s
     for table in _table_names(conn, schema):
         for row in _pragma(conn, schema, "table_xinfo", table):
             out[(table, row[1])] = row[2] or ""
+    return out
+
+
+_TEMPORAL_DECL = re.compile(r"(?i)date|time")
+_TIME_ONLY_DECL = re.compile(r"(?i)^\s*time\b")
+
+
+def _text_formats(conn: "Connection", schema: str | None,
+                  declared: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
+    """The text format of each date/time column that holds text (`1996-07-04 00:00:00.000`).
+
+    Read from the first rows' text values only (SQLite's dates are whatever the
+    application wrote); a column without one exact format gets none.
+    """
+    from sqlalchemy import text
+
+    from dbsynth.transform.datefmt import SAMPLE, detect_format
+    tables = set(_table_names(conn, schema, "'table'"))
+    out: dict[tuple[str, str], str] = {}
+    for (table, column), decl in declared.items():
+        if table not in tables or not _TEMPORAL_DECL.search(decl):
+            continue
+        q_table, q_col = table.replace('"', '""'), column.replace('"', '""')
+        values = conn.execute(text(f'SELECT "{q_col}" FROM {_prefix(schema)}"{q_table}" '
+                                   f"WHERE typeof(\"{q_col}\") = 'text' LIMIT {SAMPLE}")).scalars().all()
+        fmt = detect_format(values, time_only=bool(_TIME_ONLY_DECL.search(decl)))
+        if fmt:
+            out[(table, column)] = fmt
     return out

@@ -35,6 +35,18 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
+def _dates_as_text(table: "Table", name: str, values: list[Any]) -> list[Any]:
+    """Dates in the source's text format (`1996-07-04 00:00:00.000`); a DATE without one as `1996-07-04`."""
+    from dbsynth.schema.model import LogicalType
+    from dbsynth.transform.datefmt import render
+
+    column = next((c for c in table.columns if c.name == name), None)
+    if column is None or column.logical_type not in (LogicalType.DATE, LogicalType.DATETIME, LogicalType.TIME):
+        return values
+    fmt = column.text_format or ("%Y-%m-%d" if column.logical_type == LogicalType.DATE else None)
+    return render(values, fmt) if fmt else values
+
+
 @dataclass
 class SqliteWriter:
     ctx: WriterContext
@@ -69,7 +81,8 @@ class SqliteWriter:
         frame = writable(table, frame)
         cols = ", ".join(q(c) for c in frame.columns)
         marks = ", ".join("?" for _ in frame.columns)
-        columns = [[_sqlite_value(v) for v in native_column(frame[c])] for c in frame.columns]
+        columns = [[_sqlite_value(v) for v in _dates_as_text(table, c, native_column(frame[c]))]
+                   for c in frame.columns]
         self._raw.executemany(f"INSERT INTO {q(table.name)} ({cols}) VALUES ({marks})", zip(*columns))
         return len(frame)
 

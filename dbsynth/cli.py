@@ -9,16 +9,62 @@ from __future__ import annotations
 import logging
 import sys
 from enum import Enum
-from typing import Callable, Optional, TypeVar
+from typing import Any, Callable, Optional, TypeVar
 
 import typer
 from rich.console import Console
+from typer.core import TyperArgument, TyperCommand, TyperGroup
+
+try:  # recent typer releases carry their own copy of click
+    from typer._click import exceptions as click_exc
+except ImportError:  # pragma: no cover - older typer on top of click
+    from click import exceptions as click_exc
 
 from connectors.base import mask_url
 from dbsynth.errors import DbsynthError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Seed staging databases with synthetic data learned from a production schema.")
+_NO_ARGS = getattr(click_exc, "NoArgsIsHelpError", ())
+
+
+class _Command(TyperCommand):
+    """Help as git and pg_dump write it: `dbsynth seed [OPTIONS] SOURCE TARGET`, no `<str>` types."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, TyperArgument):
+                param.display_type_rich = lambda **_: ""  # type: ignore[method-assign]
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return [piece.strip("{}") for piece in super().collect_usage_pieces(ctx)]
+
+
+class _Group(TyperGroup):
+    """The root command: usage errors print one `error: …` line like every other failure."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except _NO_ARGS as exc:  # bare `dbsynth`: the help, as git does
+            err_console.print(exc.ctx.get_help() if exc.ctx else str(exc), markup=False, highlight=False)
+            sys.exit(exc.exit_code)
+        except click_exc.UsageError as exc:
+            sys.exit(_usage_error(exc))
+        except click_exc.ClickException as exc:
+            _error_line(_lower_first(exc.format_message()))
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            _error_line("aborted")
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+app = typer.Typer(cls=_Group, add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  pretty_exceptions_enable=False,
+                  help="Seed staging databases with synthetic data learned from a production schema.",
+                  epilog="See `dbsynth COMMAND --help` for a command's options.")
 console = Console()
 err_console = Console(stderr=True)
 _state = {"debug": False}
@@ -32,13 +78,59 @@ class InspectFormat(str, Enum):
     dot = "dot"
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from dbsynth import __version__
+        typer.echo(f"dbsynth {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
-          verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details.")) -> None:
+          verbose: bool = typer.Option(False, "--verbose", "-v", help="Show dbsynth's debug messages."),
+          version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                       help="Show the version and exit.")) -> None:
     _state["debug"] = debug
     from dbsynth import interrupts
     interrupts.install()  # a Ctrl-C is remembered even where Python swallows its exception
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    _setup_logging(verbose)
+
+
+OWN_LOGGERS = ("dbsynth", "connectors")  # -v shows these; libraries (alembic, Faker…) stay at warnings
+
+
+def _setup_logging(verbose: bool) -> None:
+    """dbsynth's own loggers print `debug: …` with -v; library loggers keep Python's default (warnings only)."""
+    for name in OWN_LOGGERS:
+        logger = logging.getLogger(name)
+        for old in [h for h in logger.handlers if getattr(h, "dbsynth_cli", False)]:
+            logger.removeHandler(old)  # a second in-process run (tests) replaces the first one's handler
+        handler = logging.StreamHandler()  # stderr
+        handler.dbsynth_cli = True  # type: ignore[attr-defined]
+        handler.setFormatter(_LowerLevelFormatter())
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+class _LowerLevelFormatter(logging.Formatter):
+    """`debug: …`, `warning: …`: the same lower-case prefixes as `error: …`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {record.getMessage()}"
+
+
+def _lower_first(text: str) -> str:
+    """Click's "Missing argument 'X'." as "missing argument 'X'" (git's style)."""
+    text = text.strip().rstrip(".")
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _usage_error(exc: "click_exc.UsageError") -> int:
+    """One line: what was wrong, and where the help is."""
+    where = exc.ctx.command_path if exc.ctx else "dbsynth"
+    message = exc.format_message().replace("Value error, ", "")  # typer's validator says it twice
+    _error_line(f"{_lower_first(message)} (see `{where} --help`)")
+    return exc.exit_code
 
 
 def run_guarded(fn: Callable[[], T]) -> T:
@@ -84,13 +176,14 @@ def _exit_code(exc: DbsynthError) -> int:
     return 2 if isinstance(exc, ConfigError) else 1
 
 
-@app.command()
+@app.command(cls=_Command, short_help="Show a database's tables, keys, FKs and load plan.")
 def inspect(
-    url: str = typer.Argument(..., help="Database URL, e.g. sqlite:///app.db or postgresql://user@host/db"),
-    schema: Optional[str] = typer.Option(None, "--schema", help="PostgreSQL schema (default: public)."),
-    fmt: InspectFormat = typer.Option(InspectFormat.text, "--format", "-f", help="Output format."),
+    url: str = typer.Argument(..., metavar="URL", help="Database URL, e.g. sqlite:///app.db or postgresql://user@host/db"),
+    schema: Optional[str] = typer.Option(None, "--schema", metavar="NAME", help="PostgreSQL schema (default: public)."),
+    fmt: InspectFormat = typer.Option(InspectFormat.text, "--format", "-f", metavar="[text|json|mermaid|dot]",
+                                   help="Output format (default text).", show_default=False),
     profile: bool = typer.Option(False, "--profile", help="Also show each column's semantic type."),
-    config: Optional[str] = typer.Option(None, "--config", "-c", help="TOML config (column overrides)."),
+    config: Optional[str] = typer.Option(None, "--config", "-c", metavar="FILE", help="TOML config (column overrides)."),
 ) -> None:
     """Reflect a database: tables, row counts, keys, FKs, cycles and the load plan."""
     from dbsynth import commands
@@ -109,25 +202,29 @@ class LoadMode(str, Enum):
     replace = "replace"
 
 
-_CONFIG = typer.Option(None, "--config", "-c", help="TOML config file (per-table overrides).")
-_SEED = typer.Option(None, "--seed", help="Random seed: same seed, same output (default 0).")
-_SCALE = typer.Option(None, "--scale", help="Multiply root-table row counts (default 1.0).")
-_MODE = typer.Option(LoadMode.fail, "--mode", help="fail if the target has rows | append | replace.")
+_CONFIG = typer.Option(None, "--config", "-c", metavar="FILE", help="TOML config file (per-table overrides).")
+_SEED = typer.Option(None, "--seed", metavar="N", help="Random seed: same seed, same output (default 0).")
+_SCALE = typer.Option(None, "--scale", metavar="X", help="Multiply root-table row counts (default 1.0).")
+_MODE = typer.Option(LoadMode.fail, "--mode", metavar="[fail|append|replace]", show_default=False,
+                     help="fail (default): refuse a target holding rows; append: add to them; replace: empty it first.")
 _TRIGGERS = typer.Option(False, "--keep-triggers", help="Let target triggers fire during the load.")
-_ALEMBIC = typer.Option(None, "--alembic-config", help="Run `alembic upgrade head` with this alembic.ini first.")
+_ALEMBIC = typer.Option(None, "--alembic-config", metavar="FILE", help="Run `alembic upgrade head` with this alembic.ini first.")
 _STRICT = typer.Option(False, "--strict", help="Fail (rolled back) when a source trigger cannot be re-created.")
-_DEVICE = typer.Option(None, "--device", help="Neural engine: auto (CUDA when present) | cpu | cuda.")
-_MAX_TRAIN = typer.Option(None, "--max-training-time", help="Neural engine: training time budget in seconds.")
+_DEVICE = typer.Option(None, "--device", metavar="[auto|cpu|cuda]",
+                       help="Neural engine: where to train (default auto: CUDA when present).")
+_MAX_TRAIN = typer.Option(None, "--max-training-time", metavar="S", help="Neural engine: training time budget in seconds.")
+ENGINES = ("copula", "neural")  # the built-in ones; checked (with a "did you mean") by the registry
+_ENGINE = typer.Option(None, "--engine", metavar="[" + "|".join(ENGINES) + "]",
+                       help="Model engine (default copula; neural needs torch).")
 _ALLOW_DROPS = typer.Option(False, "--allow-drops", help="Accept tables that lost more than 1% of their rows "
                             "to constraint checks (or ended short of their planned count); named either way.")
 
 
-@app.command()
-def fit(source: str = typer.Argument(..., help="Source database URL (read only)."),
-        out: str = typer.Option(..., "--out", "-o", help="Model directory to write."),
-        engine: Optional[str] = typer.Option(None, "--engine", help="Engine name (default copula)."),
-        seed: Optional[int] = _SEED, config: Optional[str] = _CONFIG,
-        schema: Optional[str] = typer.Option(None, "--schema", help="PostgreSQL schema."),
+@app.command(cls=_Command)
+def fit(source: str = typer.Argument(..., metavar="SOURCE", help="Source database URL (read only)."),
+        out: str = typer.Option(..., "--out", "-o", metavar="DIR", help="Model directory to write."),
+        engine: Optional[str] = _ENGINE, seed: Optional[int] = _SEED, config: Optional[str] = _CONFIG,
+        schema: Optional[str] = typer.Option(None, "--schema", metavar="NAME", help="PostgreSQL schema."),
         device: Optional[str] = _DEVICE, max_training_time: Optional[float] = _MAX_TRAIN) -> None:
     """Learn a model of the source database."""
     from dbsynth import commands
@@ -136,10 +233,11 @@ def fit(source: str = typer.Argument(..., help="Source database URL (read only).
                                      device=device, max_training_time=max_training_time))
 
 
-@app.command()
-def sample(model_dir: str = typer.Argument(..., help="Model directory written by `dbsynth fit`."),
-           out: str = typer.Option(..., "--out", "-o", help="Folder for the synthetic rows."),
-           fmt: SampleFormat = typer.Option(SampleFormat.parquet, "--format", help="parquet or csv."),
+@app.command(cls=_Command)
+def sample(model_dir: str = typer.Argument(..., metavar="MODEL_DIR", help="Model directory written by `dbsynth fit`."),
+           out: str = typer.Option(..., "--out", "-o", metavar="DIR", help="Folder for the synthetic rows."),
+           fmt: SampleFormat = typer.Option(SampleFormat.parquet, "--format", metavar="[parquet|csv]",
+                                             show_default=False, help="File format (default parquet)."),
            scale: Optional[float] = _SCALE, seed: Optional[int] = _SEED,
            config: Optional[str] = _CONFIG, allow_drops: bool = _ALLOW_DROPS) -> None:
     """Sample and validate synthetic rows into a folder."""
@@ -148,9 +246,9 @@ def sample(model_dir: str = typer.Argument(..., help="Model directory written by
                                         console=console, scale=scale, seed=seed, allow_drops=allow_drops))
 
 
-@app.command()
-def load(folder: str = typer.Argument(..., help="Folder written by `dbsynth sample`."),
-         target: str = typer.Argument(..., help="Target database URL."),
+@app.command(cls=_Command)
+def load(folder: str = typer.Argument(..., metavar="FOLDER", help="Folder written by `dbsynth sample`."),
+         target: str = typer.Argument(..., metavar="TARGET", help="Target database URL."),
          mode: LoadMode = _MODE, keep_triggers: bool = _TRIGGERS,
          alembic_config: Optional[str] = _ALEMBIC, strict: bool = _STRICT) -> None:
     """Load a sample folder into a database in one transaction."""
@@ -159,17 +257,17 @@ def load(folder: str = typer.Argument(..., help="Folder written by `dbsynth samp
                                       alembic_config=alembic_config, console=console, strict=strict))
 
 
-@app.command()
-def seed(source: str = typer.Argument(..., help="Source database URL (read only)."),
-         target: str = typer.Argument(..., help="Target (staging) database URL."),
+@app.command(cls=_Command)
+def seed(source: str = typer.Argument(..., metavar="SOURCE", help="Source database URL (read only)."),
+         target: str = typer.Argument(..., metavar="TARGET", help="Target (staging) database URL."),
          scale: Optional[float] = _SCALE, seed: Optional[int] = _SEED, mode: LoadMode = _MODE,
-         engine: Optional[str] = typer.Option(None, "--engine", help="Engine name (default copula)."),
+         engine: Optional[str] = _ENGINE,
          config: Optional[str] = _CONFIG, keep_triggers: bool = _TRIGGERS,
          alembic_config: Optional[str] = _ALEMBIC,
-         schema: Optional[str] = typer.Option(None, "--schema", help="PostgreSQL schema of the source."),
-         model_dir: Optional[str] = typer.Option(None, "--save-model", help="Also save the fitted model here."),
+         schema: Optional[str] = typer.Option(None, "--schema", metavar="NAME", help="PostgreSQL schema of the source."),
+         model_dir: Optional[str] = typer.Option(None, "--save-model", metavar="DIR", help="Also save the fitted model here."),
          device: Optional[str] = _DEVICE, max_training_time: Optional[float] = _MAX_TRAIN,
-         report: Optional[str] = typer.Option(None, "--report", help="After the load, write PREFIX.json and "
+         report: Optional[str] = typer.Option(None, "--report", metavar="PREFIX", help="After the load, write PREFIX.json and "
                                               "PREFIX.html (see `dbsynth report`)."),
          strict: bool = _STRICT, allow_drops: bool = _ALLOW_DROPS) -> None:
     """Fit, sample, validate and load in one go."""
@@ -181,24 +279,27 @@ def seed(source: str = typer.Argument(..., help="Source database URL (read only)
                                       strict=strict, allow_drops=allow_drops))
 
 
-@app.command("report")
-def report_cmd(real: str = typer.Argument(..., help="Real database URL or `dbsynth sample` folder (read only)."),
-               synthetic: str = typer.Argument(..., help="Synthetic database URL or sample folder."),
-               json_out: Optional[str] = typer.Option(None, "--json", help="Write the JSON report here."),
-               html_out: Optional[str] = typer.Option(None, "--html", help="Write the self-contained HTML page here."),
-               min_quality: Optional[float] = typer.Option(None, "--min-quality", min=0.0, max=1.0,
+@app.command("report", cls=_Command, short_help="Score a synthetic database against the real one.")
+def report_cmd(real: str = typer.Argument(..., metavar="REAL", help="Real database URL or `dbsynth sample` folder (read only)."),
+               synthetic: str = typer.Argument(..., metavar="SYNTHETIC", help="Synthetic database URL or sample folder."),
+               json_out: Optional[str] = typer.Option(None, "--json", metavar="FILE", help="Write the JSON report here."),
+               html_out: Optional[str] = typer.Option(None, "--html", metavar="FILE", help="Write the self-contained HTML page here."),
+               min_quality: Optional[float] = typer.Option(None, "--min-quality", min=0.0, max=1.0, metavar="X",
                                                            help="Exit 1 when the overall quality is below this."),
-               target: Optional[str] = typer.Option(None, "--target", help="TABLE.COLUMN for TSTR vs TRTR.")) -> None:
+               target: Optional[str] = typer.Option(None, "--target", metavar="TABLE.COLUMN", help="TABLE.COLUMN for TSTR vs TRTR."),
+               model: Optional[str] = typer.Option(None, "--model", metavar="DIR",
+                                                   help="Model directory (`dbsynth fit --out`) whose reference tables "
+                                                        "and kept relations the report lists and checks.")) -> None:
     """Quality, privacy and validity of a synthetic database; exit 1 on a violation or low quality."""
     from dbsynth import commands
     code = run_guarded(lambda: commands.report(real=real, synthetic=synthetic, json_path=json_out, html_path=html_out,
-                                               min_quality=min_quality, target=target, console=console))
+                                               min_quality=min_quality, target=target, console=console, model=model))
     if code:
         raise typer.Exit(code=code)
 
 
-@app.command()
-def demo(out: Optional[str] = typer.Option(None, "--out", help="SQLite file to write "
+@app.command(cls=_Command, short_help="Seed a synthetic copy of the bundled Chinook database.")
+def demo(out: Optional[str] = typer.Option(None, "--out", metavar="PATH", help="SQLite file to write "
                                            "(default demo-output/chinook-synthetic.sqlite).")) -> None:
     """Seed a synthetic copy of the bundled Chinook database into a new SQLite file."""
     from dbsynth import commands

@@ -13,6 +13,7 @@ from dbsynth.schema.graph import build_plan
 if TYPE_CHECKING:
     from dbsynth.config import Config
     from dbsynth.engines.base import FittedModel
+    from dbsynth.load.loader import LoadSummary
     from dbsynth.schema.model import Schema
 
 
@@ -44,7 +45,8 @@ def _print_profiles(url: str, schema: "Schema", config_path: str | None, console
 
     from dbsynth.config import load_config
     from dbsynth.pipeline import profile_source
-    profiles = profile_source(url, schema, load_config(config_path))
+    config = load_config(config_path)
+    profiles = profile_source(url, schema, config)
     _print_copied(console, {n: p.reference for n, p in profiles.items() if p.reference})
     for name, prof in profiles.items():
         table = RichTable(title=f"{name} ({prof.rows} rows)" + (", copied verbatim" if prof.reference else ""))
@@ -54,12 +56,24 @@ def _print_profiles(url: str, schema: "Schema", config_path: str | None, console
             kind = c.semantic.value + (f":{c.pii_kind.value}" if c.pii_kind else "")
             table.add_row(c.name, kind, f"{c.null_rate:.0%}", str(c.distinct), c.reason)
         console.print(table)
+    _print_relations(url, schema, config.max_fit_rows, console)
+
+
+def _print_relations(url: str, schema: "Schema", max_rows: int | None, console: Console) -> None:
+    """Exact relations found in the source (kept in the output: dbsynth/relations)."""
+    from dbsynth.relations.detect import source_relations
+    found = source_relations(url, schema, max_rows)
+    console.print(f"Exact relations (hold in every source row): {len(found) or 'none'}")
+    for rel in found:
+        console.print(f"  {rel.text()}", highlight=False)
 
 
 # --- fit / sample / load / seed / demo -------------------------------------------------
 
-def _config(config_path: str | None, **cli: object) -> "Config":
-    from dbsynth.config import load_config
+def _config(config_path: "str | Config | None", **cli: object) -> "Config":
+    from dbsynth.config import Config, load_config
+    if isinstance(config_path, Config):  # the Python API passes a Config object as it is
+        return config_path.with_overrides(**cli)
     return load_config(config_path).with_overrides(**cli)
 
 
@@ -107,6 +121,7 @@ def sample(*, model_dir: str, out: str, fmt: str, config_path: str | None, conso
     from dbsynth.load.files import write_chunks
     from dbsynth.progress import stage_progress
     from dbsynth.summary import print_summary
+    started = time.perf_counter()
     config = _config(config_path, **cli)
     model = _load_model(model_dir)
     timer = pipeline.StageTimer()
@@ -122,12 +137,13 @@ def sample(*, model_dir: str, out: str, fmt: str, config_path: str | None, conso
         if fresh:  # a half-written folder would load as if it were whole
             shutil.rmtree(out_path, ignore_errors=True)
         raise
-    print_summary(console, rows=counts, seconds=dict(timer.seconds), validation=validator.summary())
+    print_summary(console, rows=counts, seconds=dict(timer.seconds), validation=validator.summary(),
+                  total=time.perf_counter() - started)
     console.print(f"synthetic rows written to [bold]{out}[/bold]")
 
 
 def load(*, folder: str, target: str, mode: str, keep_triggers: bool, alembic_config: str | None,
-         console: Console, strict: bool = False) -> None:
+         console: Console, strict: bool = False) -> "LoadSummary":
     """Load a sample folder into `target` in one transaction."""
     from pathlib import Path
 
@@ -145,6 +161,7 @@ def load(*, folder: str, target: str, mode: str, keep_triggers: bool, alembic_co
                             keep_triggers=keep_triggers, strict=strict, check_values=True,
                             alembic_config=Path(alembic_config) if alembic_config else None)
     print_load_summary(console, summary)
+    return summary
 
 
 def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_config: str | None,
@@ -163,6 +180,7 @@ def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_co
     from dbsynth.load.loader import append_state, load as load_rows
     from dbsynth.progress import stage_progress
     from dbsynth.summary import print_load_summary, print_summary
+    started = time.perf_counter()
     config = _config(config_path, **cli)
     preflight.check_not_source(source, target)
     preflight.check_target(target, source=source)
@@ -192,21 +210,26 @@ def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_co
     _print_copied(console, getattr(result.model, "meta", {}).get("reference", {}))
     seconds = dict(timer.seconds)
     seconds["load"] = max(total - seconds.get("sample", 0) - seconds.get("validate", 0), 0.0)
-    print_summary(console, rows=summary.rows, seconds=seconds, validation=validator.summary())
-    print_load_summary(console, summary)
+    wall = time.perf_counter() - started
+    print_summary(console, rows=summary.rows, seconds=seconds, validation=validator.summary(), total=wall)
+    print_load_summary(console, summary, seconds=seconds["load"])
     if report_prefix:
         report(real=source, synthetic=target, json_path=f"{report_prefix}.json", html_path=f"{report_prefix}.html",
-               min_quality=None, target=None, console=console)
-    return {"rows": summary.rows, "seconds": seconds}
+               min_quality=None, target=None, console=console, model=getattr(result.model, "meta", None))
+    return {"rows": summary.rows, "seconds": seconds, "total_seconds": wall, "summary": summary,
+            "warnings": list(dict.fromkeys(result.warnings))}
 
 
 def report(*, real: str, synthetic: str, json_path: str | None, html_path: str | None,
-           min_quality: float | None, target: str | None, console: Console) -> int:
-    """Quality / privacy / validity report; returns 1 when the CI gate fails, else 0."""
+           min_quality: float | None, target: str | None, console: Console, model: object = None) -> int:
+    """Quality / privacy / validity report; returns 1 when the CI gate fails, else 0.
+
+    `model`: a model directory or manifest whose reference tables and kept relations the report lists.
+    """
     from dbsynth.progress import stage_progress
     from dbsynth.report.runner import build_report, print_summary, write_outputs
     with stage_progress(console) as progress:
-        result = build_report(real=real, synthetic=synthetic, target=target, progress=progress.note)
+        result = build_report(real=real, synthetic=synthetic, target=target, progress=progress.note, model=model)  # type: ignore[arg-type]
     print_summary(console, result)
     for path in write_outputs(result, json_path=json_path, html_path=html_path):
         console.print(f"wrote [bold]{path}[/bold]")

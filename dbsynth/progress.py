@@ -1,6 +1,7 @@
 """Rich progress for long stages: a spinner with the current step and rows per table."""
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterable, Iterator
 
@@ -9,6 +10,9 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 if TYPE_CHECKING:
     from dbsynth.sample.types import TableChunk
+
+
+log = logging.getLogger("dbsynth")  # the -v option shows these lines
 
 
 class StageProgress:
@@ -20,12 +24,14 @@ class StageProgress:
         self.rows = 0
 
     def note(self, message: str) -> None:
+        log.debug(message)
         self._progress.update(self._task, description=message)
 
     def count_rows(self, chunks: Iterable["TableChunk"]) -> Iterator["TableChunk"]:
         for chunk in chunks:
             self.rows += len(chunk.frame)
-            self.note(f"sampling/loading {chunk.table}: {self.rows:,} rows so far")
+            log.debug("%s: %s valid rows in this batch", chunk.table, f"{len(chunk.frame):,}")
+            self._progress.update(self._task, description=f"sampling/loading {chunk.table}: {self.rows:,} rows so far")
             yield chunk
 
 

@@ -8,7 +8,7 @@ from rich.table import Table as RichTable
 
 
 def print_summary(console: Console, *, rows: Mapping[str, int], seconds: Mapping[str, float],
-                  validation: Any) -> None:
+                  validation: Any, total: float | None = None) -> None:
     table = RichTable(title="Synthetic rows")
     table.add_column("table")
     table.add_column("rows", justify="right")
@@ -16,7 +16,7 @@ def print_summary(console: Console, *, rows: Mapping[str, int], seconds: Mapping
         table.add_row(name, f"{n:,}")
     table.add_row("[bold]total[/bold]", f"[bold]{sum(rows.values()):,}[/bold]")
     console.print(table)
-    console.print("Seconds per stage: " + ", ".join(f"{k} {v:.2f}" for k, v in seconds.items()))
+    console.print("Seconds per stage: " + stage_seconds_line(seconds, total), highlight=False)
     data = validation.to_dict() if hasattr(validation, "to_dict") else dict(validation or {})
     console.print("Constraint checks: " + _validation_line(data))
     if hasattr(validation, "rows_in"):  # never silent: every table that lost rows is named
@@ -25,17 +25,38 @@ def print_summary(console: Console, *, rows: Mapping[str, int], seconds: Mapping
             console.print(f"[yellow]rows lost[/yellow]: {line}", highlight=False)
 
 
+def stage_seconds_line(seconds: Mapping[str, float], total: float | None = None) -> str:
+    """`reflect 0.10, fit 1.20, …, other 0.05; total 1.35`: the parts add up to the total.
+
+    `other` is the wall time outside the named stages (connecting, preflight
+    checks, saving the model); without a total the stages are summed.
+    """
+    parts = {k: max(float(v), 0.0) for k, v in seconds.items()}
+    named = sum(parts.values())
+    if total is None:
+        total = named
+    elif total - named >= 0.005:
+        parts["other"] = total - named
+    total = max(total, sum(parts.values()))
+    return ", ".join(f"{k} {v:.2f}" for k, v in parts.items()) + f"; total {total:.2f}"
+
+
 def _validation_line(data: Mapping[str, Any]) -> str:
     totals = data.get("totals", data)
     parts = [f"{k} {v}" for k, v in totals.items() if isinstance(v, (int, float))]
     return ", ".join(parts) or "no violations"
 
 
-def print_load_summary(console: Console, summary: Any) -> None:
-    """What the load did, in a few lines; problems named, clean checks summed up."""
+def print_load_summary(console: Console, summary: Any, *, seconds: float | None = None) -> None:
+    """What the load did, in a few lines; problems named, clean checks summed up.
+
+    `seconds` replaces the loader's own clock where the rows streamed in from
+    the sampler (seed), so the line agrees with the `load` stage above it.
+    """
     d = summary.to_dict() if hasattr(summary, "to_dict") else dict(summary)
+    took = d.get("seconds", 0) if seconds is None else seconds
     console.print(f"Loaded {sum(d.get('rows', {}).values()):,} rows into {d['target']} "
-                  f"(mode {d['mode']}, {d.get('writer')}, schema {d.get('schema_action')}) in {d.get('seconds', 0):.2f}s")
+                  f"(mode {d['mode']}, {d.get('writer')}, schema {d.get('schema_action')}) in {took:.2f}s")
     if d.get("triggers"):
         console.print(f"Triggers: {d['triggers']}")
     if d.get("views_created") or d.get("views_skipped"):

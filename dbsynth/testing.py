@@ -67,3 +67,64 @@ def start_cluster(*, prefix: str = "dbsynth-pg-", hba_rules: str = "",
         shutil.rmtree(base, ignore_errors=True)
 
     return f"postgresql://postgres@127.0.0.1:{port}/postgres", stop
+
+
+def mysql_bin(name: str) -> str | None:
+    """Path of a MariaDB/MySQL server binary (PATH, then /usr/sbin), or None when not installed."""
+    return shutil.which(name) or next((str(p) for p in (Path("/usr/sbin") / name,) if p.exists()), None)
+
+
+def start_mysql(*, prefix: str = "dbsynth-mdb-", timeout: float = 60.0) -> tuple[str, Callable[[], None]]:
+    """A throwaway MariaDB server (mariadb-install-db + mariadbd) on a free loopback port.
+
+    Runs as the `mysql` user when started as root; reads no option file (--no-defaults) and
+    touches no system service. Returns (root URL with the `mysql` database, stop). Root logs
+    in over TCP with a password-less account created here.
+    """
+    import time
+
+    install, server = mysql_bin("mariadb-install-db"), mysql_bin("mariadbd")
+    if not install or not server:
+        raise ConfigError("MariaDB server binaries (mariadb-install-db, mariadbd) not found",
+                          hint="apt-get install -y mariadb-server (see .ci/run)")
+    base = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    data, sock = base / "data", base / "sock"
+    user = ["--user=mysql"] if os.geteuid() == 0 else []
+    if os.geteuid() == 0:
+        shutil.chown(base, "mysql", "mysql")
+    subprocess.run([install, "--no-defaults", *user, f"--datadir={data}", "--auth-root-authentication-method=normal",
+                    "--skip-test-db"], check=True, capture_output=True)
+    port = _free_port()
+    cmd = [server, "--no-defaults", f"--datadir={data}", f"--socket={sock}", f"--port={port}",
+           "--bind-address=127.0.0.1", f"--pid-file={base / 'pid'}", f"--log-error={base / 'error.log'}",
+           "--local-infile=1", "--innodb-flush-log-at-trx-commit=0", "--skip-name-resolve",
+           "--character-set-server=utf8mb4"]
+    runner = ["runuser", "-u", "mysql", "--"] if os.geteuid() == 0 else []
+    proc = subprocess.Popen([*runner, *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    while not sock.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            log = (base / "error.log").read_text(errors="replace")[-400:] if (base / "error.log").exists() else ""
+            proc.kill()
+            shutil.rmtree(base, ignore_errors=True)
+            raise ConfigError(f"the throwaway MariaDB server did not start: {log.strip()[-200:]}")
+        time.sleep(0.2)
+    client = mysql_bin("mariadb") or "mariadb"
+    subprocess.run([client, "--no-defaults", "-S", str(sock), "-u", "root", "-e",
+                    "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1'; "
+                    "GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;"], check=True, capture_output=True)
+
+    def stop() -> None:
+        import signal
+        pid_file = base / "pid"
+        try:  # runuser may not forward signals: stop mariadbd itself by its pid file
+            os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
+        except (OSError, ValueError):
+            proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(base, ignore_errors=True)
+
+    return f"mysql://root@127.0.0.1:{port}/mysql", stop

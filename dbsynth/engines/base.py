@@ -31,7 +31,7 @@ class FitOptions:
 class SampleOptions:
     seed: int = 0
     scale: float = 1.0
-    row_counts: Mapping[str, int] = field(default_factory=dict)  # explicit counts for root tables
+    row_counts: Mapping[str, int] = field(default_factory=dict)  # explicit counts (children: sample/child_rows.py)
     batch_rows: int = 50_000  # root rows per batch (memory bound)
     key_offsets: Mapping[str, int] = field(default_factory=dict)  # append mode: integer PKs start at offset+1
 

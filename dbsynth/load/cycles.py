@@ -72,12 +72,14 @@ def repoint_orphans(conn: "Connection", *, table: str, columns: tuple[str, ...],
 def edge_repoint(conn: "Connection", schema: "Schema", edge: "DeferredEdge", *,
                  quoted_table: str | None = None) -> str | None:
     """Repoint one cycle edge's orphans; a warning line when any moved."""
-    if conn.dialect.name not in ("sqlite", "postgresql"):
+    if conn.dialect.name not in ("sqlite", "postgresql", "mysql"):
         return None  # rows are found again by rowid / ctid where the table has no primary key
     if not schema.has_table(edge.table) or not schema.has_table(edge.referred_table):
         return None
     t = schema.table(edge.table)
     key = tuple(t.pk_columns) if t.pk_columns and not set(t.pk_columns) & set(edge.columns) else ()
+    if not key and conn.dialect.name == "mysql":
+        return None  # MySQL has no rowid: without a key the FK check names the table
     if not key and quoted_table is None and conn.dialect.name == "sqlite" and t.pk_columns:
         return None  # a key column is the reference itself (and may be WITHOUT ROWID): leave it to the check
     unique = tuple(sorted(edge.columns)) in {tuple(sorted(s)) for s in t.unique_column_sets()}

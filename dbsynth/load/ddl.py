@@ -78,7 +78,8 @@ def logical_type(col: Column, *, target: str) -> sa.types.TypeEngine:  # type: i
     """A portable SQLAlchemy type for `col` (cross-dialect creation, generic binding)."""
     lt = col.logical_type
     if lt == LogicalType.INTEGER:
-        return {2: sa.SmallInteger(), 4: sa.Integer()}.get(col.integer_bytes or 8, sa.BigInteger())
+        nbytes = col.integer_bytes or 8  # MySQL TINYINT (1) and MEDIUMINT (3) take the next width
+        return sa.SmallInteger() if nbytes <= 2 else sa.Integer() if nbytes <= 4 else sa.BigInteger()
     if lt == LogicalType.DECIMAL:
         return sa.Numeric(col.precision, col.scale) if col.precision else sa.Numeric()
     if lt == LogicalType.ENUM and col.enum_values:
@@ -136,6 +137,9 @@ def _sa_column(col: Column, *, table: Table, ctx: "_Ctx") -> sa.Column:  # type:
             ctx.warnings.append(f"{table.name}.{col.name}: type {col.type_sql!r} not copied verbatim; "
                                 "mapped from its logical type")
         typ = logical_type(col, target=ctx.target)
+    if ctx.target == "mysql":
+        from dbsynth.load.ddl_mysql import mysql_column_type
+        typ = mysql_column_type(col, table, typ, conn=ctx.conn, same=same)
     kwargs: dict[str, Any] = {"nullable": col.nullable}
     if col.generated:
         computed = _reemit(col.generated, what=f"generated column {col.name}", ctx=ctx, table=table.name)
@@ -219,8 +223,23 @@ def _create_indexes(table: Table, sa_table: sa.Table, ctx: _Ctx) -> None:
                 ctx.warnings.append(f"{table.name}: index {idx.name!r} access method {idx.method!r} not copied")
                 continue
             kwargs["postgresql_using"] = idx.method
-        if cols:
-            ctx.conn.execute(sa.schema.CreateIndex(sa.Index(name, *cols, unique=idx.unique, **kwargs)))
+        if ctx.target == "mysql":
+            from dbsynth.load.ddl_mysql import mysql_index_kwargs
+            extra = mysql_index_kwargs(idx, same=ctx.source == ctx.target)
+            if extra is None:
+                ctx.warnings.append(f"{table.name}: {idx.method} index {idx.name!r} skipped (cross-dialect)")
+                continue
+            kwargs.update(extra)
+        if cols and ctx.target == "mysql":  # a failed statement leaves a MySQL transaction usable
+            try:
+                ctx.conn.execute(sa.schema.CreateIndex(sa.Index(name, *cols, unique=idx.unique, _table=sa_table,
+                                                                **kwargs)))
+            except sa.exc.DBAPIError as exc:
+                ctx.warnings.append(f"{table.name}: index {idx.name!r} skipped ({_first_line(exc)})")
+        elif cols:
+            # an index of expressions only names no column: bind it to its table explicitly
+            ctx.conn.execute(sa.schema.CreateIndex(sa.Index(name, *cols, unique=idx.unique, _table=sa_table,
+                                                            **kwargs)))
 
 
 def _create_exclusions(table: Table, ctx: _Ctx) -> None:
@@ -274,6 +293,13 @@ def _try(conn: "Connection", sql: str) -> bool:
         return False
 
 
+def savepoint(conn: "Connection") -> Any:
+    """A savepoint around one DDL statement; none on MySQL, where DDL commits implicitly
+    (a savepoint would be gone) and a failed statement leaves the transaction usable."""
+    from contextlib import nullcontext
+    return nullcontext() if conn.dialect.name == "mysql" else conn.begin_nested()
+
+
 def _create_table(table: Table, ctx: _Ctx) -> None:
     """CREATE TABLE in a savepoint; on failure retry without CHECKs / defaults, with a warning."""
     for with_checks, with_defaults in ((True, True), (False, True), (False, False)):
@@ -282,7 +308,7 @@ def _create_table(table: Table, ctx: _Ctx) -> None:
             ctx.metadata.remove(ctx.metadata.tables[table.name])
         sa_table = _sa_table(table, ctx)
         try:
-            with ctx.conn.begin_nested():
+            with savepoint(ctx.conn):
                 ctx.conn.execute(sa.schema.CreateTable(sa_table))
         except sa.exc.DBAPIError as exc:
             ctx.metadata.remove(sa_table)
@@ -375,7 +401,7 @@ def _create_views(schema: Schema, ctx: _Ctx, result: CreateResult) -> None:
             result.warnings.append(f"view {view.name!r}: definition does not transpile; skipped")
             continue
         try:
-            with ctx.conn.begin_nested():
+            with savepoint(ctx.conn):
                 ctx.conn.exec_driver_sql(sql)
                 # SQLite binds a view's tables lazily: query it so a broken one fails here.
                 ctx.conn.exec_driver_sql(f"SELECT * FROM {quote(ctx.conn, view.name)} WHERE 1 = 0").fetchall()
@@ -424,6 +450,9 @@ def create_schema(conn: "Connection", *, schema: Schema, target_dialect: str,
     `pending_fks` for `add_foreign_keys` once the rows are in.
     """
     result = CreateResult()
+    if target_dialect == "mysql" and schema.dialect != "mysql":
+        from dbsynth.load.ddl_mysql import align_fk_types
+        schema = align_fk_types(schema, result.warnings)  # MySQL wants FK and parent columns of one integer type
     ctx = _Ctx(conn=conn, source=schema.dialect, target=target_dialect, metadata=sa.MetaData(),
                warnings=result.warnings, inline_fks=not fks_after_data, alter_checks=fks_after_data)
     if target_dialect == "postgresql" and schema.dialect == "postgresql":
@@ -441,6 +470,8 @@ def create_schema(conn: "Connection", *, schema: Schema, target_dialect: str,
     skipped = [t.name for t in schema.tables if t.kind == TableKind.PARTITION]
     result.warnings += [f"partition {name!r} not created (rows go through its parent)" for name in skipped]
     _create_views(schema, ctx, result)
+    from dbsynth.load.ddl_mysql import mapping_notes
+    result.warnings += mapping_notes(schema, source=ctx.source, target=target_dialect)
     return result
 
 
@@ -531,7 +562,7 @@ def _create_function(conn: "sa.Connection", trig: "Any") -> str:
 def _execute_one(conn: "sa.Connection", sql: str) -> str:
     """Run exactly one statement in a savepoint; '' on success, else the database's first line."""
     try:
-        with conn.begin_nested():
+        with savepoint(conn):
             if conn.dialect.name == "postgresql":
                 # extended protocol: "cannot insert multiple commands into a prepared statement"
                 conn.connection.driver_connection.execute(sql, prepare=True)
@@ -545,4 +576,4 @@ def _execute_one(conn: "sa.Connection", sql: str) -> str:
 
 
 def _is_driver_error(exc: BaseException) -> bool:
-    return isinstance(exc, sa.exc.SQLAlchemyError) or type(exc).__module__.startswith(("psycopg", "sqlite3"))
+    return isinstance(exc, sa.exc.SQLAlchemyError) or type(exc).__module__.startswith(("psycopg", "sqlite3", "pymysql"))

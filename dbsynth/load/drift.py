@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from dbsynth.load.ddl import logical_type
+from dbsynth.load.ddl import _fk_constraint as fk_constraint, logical_type
 from dbsynth.schema.model import Schema
 
 if TYPE_CHECKING:
@@ -27,11 +27,33 @@ def metadata_from_schema(schema: Schema, *, target_dialect: str) -> sa.MetaData:
         if table.primary_key:
             parts.append(sa.PrimaryKeyConstraint(*table.primary_key.columns))
         parts += [sa.UniqueConstraint(*u.columns, name=u.name) for u in table.unique_constraints]
-        parts += [sa.ForeignKeyConstraint(list(fk.columns), [f"{fk.referred_table}.{c}" for c in fk.referred_columns],
-                                          name=fk.name) for fk in table.foreign_keys
-                  if schema.has_table(fk.referred_table)]
+        # as the DDL writes them (ON DELETE/UPDATE, DEFERRABLE): alembic compares those options too
+        parts += [fk_constraint(fk) for fk in table.foreign_keys if schema.has_table(fk.referred_table)]
+        # plain column indexes, as dbsynth creates them (load/ddl.py): a target it built must show no drift
+        parts += [sa.Index(i.name, *i.columns, unique=i.unique) for i in _comparable_indexes(table)]
         sa.Table(table.name, md, *parts)
     return md
+
+
+def _comparable_indexes(table: Any) -> list[Any]:
+    """Indexes alembic can compare by columns: no expressions, predicate or access method."""
+    return [i for i in table.indexes if i.columns and not i.expressions and not i.where and not i.method
+            and set(i.columns) <= set(table.column_names)]
+
+
+def _uncompared_index_names(schema: Schema) -> set[str]:
+    """Expression, partial and non-btree indexes: alembic cannot compare them, so they are not drift.
+
+    Both spellings count: the source name and `table_name`, the one the DDL
+    uses when two tables share an index name.
+    """
+    names: set[str] = set()
+    for table in schema.data_tables:
+        plain = {i.name for i in _comparable_indexes(table)}
+        for idx in table.indexes:
+            if idx.name not in plain:
+                names |= {idx.name, f"{table.name}_{idx.name}"}
+    return names
 
 
 def _describe(diff: Any) -> str:
@@ -63,10 +85,14 @@ def drift_lines(conn: "Connection", *, schema: Schema, target_dialect: str) -> l
 
     md = metadata_from_schema(schema, target_dialect=target_dialect)
     names = set(md.tables)
-    ctx = MigrationContext.configure(conn, opts={
-        "compare_type": False,
-        "include_name": lambda name, type_, parent: type_ != "table" or name in names,
-    })
+    uncompared = _uncompared_index_names(schema)
+
+    def include(name: str | None, type_: str, parent: Any) -> bool:
+        if type_ == "table":
+            return name in names
+        return not (type_ in ("index", "unique_constraint") and name in uncompared)
+
+    ctx = MigrationContext.configure(conn, opts={"compare_type": False, "include_name": include})
     with warnings.catch_warnings():  # FK cycles make SQLAlchemy warn about sort order; harmless here
         warnings.simplefilter("ignore", sa.exc.SAWarning)
         return [_describe(d) for d in compare_metadata(ctx, md)]

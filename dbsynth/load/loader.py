@@ -70,6 +70,9 @@ def target_capabilities(url: str) -> Capabilities:
 def open_target(url: str) -> "Engine":
     """Engine whose transactions really are transactions (also for SQLite DDL)."""
     args: dict[str, Any] = {}
+    if dialect_of(url) == "mysql":  # PyMySQL, LOAD DATA LOCAL, FOREIGN_KEY_CHECKS=0 for the session
+        from connectors.mysql import target_engine
+        return target_engine(url)
     if dialect_of(url) == "postgresql":  # a server that accepts and stays silent fails like a source does
         args = {"connect_timeout": connect_timeout(), "application_name": "dbsynth"}
     try:
@@ -95,6 +98,9 @@ def _writer(caps: Capabilities, ctx: WriterContext) -> Writer:
     if caps.copy:
         from connectors.pg_writer import PgWriter
         return PgWriter(ctx)
+    if caps.foreign_key_checks_off:
+        from connectors.mysql_writer import MysqlWriter
+        return MysqlWriter(ctx)
     if caps.defer_foreign_keys_pragma:
         from connectors.sqlite_writer import SqliteWriter
         return SqliteWriter(ctx)
@@ -103,7 +109,7 @@ def _writer(caps: Capabilities, ctx: WriterContext) -> Writer:
 
 def _is_db_error(exc: BaseException) -> bool:
     module = type(exc).__module__
-    return isinstance(exc, sa.exc.SQLAlchemyError) or module.startswith(("psycopg", "sqlite3"))
+    return isinstance(exc, sa.exc.SQLAlchemyError) or module.startswith(("psycopg", "sqlite3", "pymysql"))
 
 
 def _hint(message: str) -> str:
@@ -171,6 +177,9 @@ def load(*, chunks: Iterable["TableChunk"], schema: Schema, target_url: str, mod
                 interrupts.check()  # one raised where Python swallowed it (a GC callback) is still seen here
             except BaseException:
                 _rollback(trans)
+                if caps.foreign_key_checks_off and summary.schema_action == "created":
+                    from connectors.mysql_writer import drop_created  # MySQL DDL is not rolled back
+                    drop_created(conn, schema)
                 raise
             trans.commit()
     except KeyboardInterrupt:

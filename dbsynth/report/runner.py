@@ -11,11 +11,12 @@ import time
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import pandas as pd
 
 from dbsynth.errors import ConfigError
+from dbsynth.report.verdict import verdict
 from dbsynth.schema.model import Schema
 
 Progress = Callable[[str], None]
@@ -30,6 +31,7 @@ class Side:
     label: str  # masked URL or folder path
     schema: Schema
     frames: dict[str, pd.DataFrame]
+    url: str | None = None  # the unmasked URL (never printed), so SQLite values can be read as stored
 
 
 @dataclass
@@ -55,7 +57,7 @@ class Report:
         out = []
         if min_quality is not None and (self.overall is None or self.overall < min_quality):
             shown = "n/a" if self.overall is None else f"{self.overall:.3f}"
-            out.append(f"overall quality {shown} is below --min-quality {min_quality:.3f}")
+            out.append(f"fidelity (dbsynth's columns) {shown} is below --min-quality {min_quality:.3f}")
         if self.violations:
             kinds = ", ".join(f"{k} {n}" for k, n in self.data["validity"]["violations"].items() if n)
             out.append(f"{self.violations} constraint violation(s): {kinds}")
@@ -91,7 +93,7 @@ def _from_url(url: str) -> Side:
     with closing(open_connector(url, read_only=True)) as conn:
         schema = conn.reflect(row_counts=False)
         frames = {t.name: _concat(list(conn.read_table(t)), t.column_names) for t in schema.data_tables}
-    return Side(label=mask_url(url), schema=schema, frames=frames)
+    return Side(label=mask_url(url), schema=schema, frames=frames, url=url)
 
 
 def _concat(parts: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.DataFrame:
@@ -101,10 +103,14 @@ def _concat(parts: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.DataFrame
 
 
 def build_report(*, real: str | Side, synthetic: str | Side, target: str | None = None,
-                 progress: Progress | None = None) -> Report:
-    """Validity, quality, detection, privacy (and TSTR for `target`) of `synthetic` against `real`."""
+                 progress: Progress | None = None, model: str | Path | Mapping[str, Any] | None = None) -> Report:
+    """Validity, quality, formats, detection, privacy (and TSTR for `target`) of `synthetic` against `real`.
+
+    `model`: a model directory (or its manifest as a dict) whose recorded reference tables and relations
+    the report lists and checks; a sample folder's own manifest is read the same way.
+    """
     from dbsynth.profile.detect import profile_schema
-    from dbsynth.report import detection, html, privacy, quality, validity
+    from dbsynth.report import detection, facts, formats, html, privacy, quality, validity
     note = progress or (lambda _msg: None)
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -122,6 +128,8 @@ def build_report(*, real: str | Side, synthetic: str | Side, target: str | None 
         ("validity", lambda: validity.validity(real_side.schema, sf,
                                                real_rows={t: len(f) for t, f in rf.items()}).to_dict()),
         ("quality", lambda: quality.quality(real_side.schema, rf, sf, kinds, seed=SEED)),
+        ("formats", lambda: formats.formats(real_side.schema, formats.stored_reader(rf, real_side.url),
+                                            formats.stored_reader(sf, syn_side.url))),
         ("detection", lambda: detection.detection(real_side.schema, rf, sf, kinds, seed=SEED, progress=note)),
         ("privacy", lambda: privacy.privacy(real_side.schema, rf, sf, kinds, profiles, seed=SEED)),
     ]
@@ -134,8 +142,25 @@ def build_report(*, real: str | Side, synthetic: str | Side, target: str | None 
         seconds[name] = _lap(t0)
     qual = sections["quality"]
     data = _document(real_side, syn_side, sections, qual.to_dict(), seconds)
+    known = facts.recorded(_fact_documents(model, synthetic), profiles)
+    data["reference_tables"] = facts.reference_tables(known, rf, sf)
+    data["relations"] = facts.relations(known, rf, sf)
+    data["verdict"] = verdict(data)
     note("preparing plots")
     return Report(data=data, plots=html.plot_data(real_side.schema, rf, sf, kinds, qual, data))
+
+
+def _fact_documents(model: str | Path | Mapping[str, Any] | None, synthetic: str | Side) -> list[Mapping[str, Any]]:
+    """The model's manifest (a directory or a dict) and a synthetic sample folder's manifest, when given."""
+    from dbsynth.report.facts import read_manifest
+    docs: list[Mapping[str, Any]] = []
+    if isinstance(model, Mapping):
+        docs.append(model)
+    elif model is not None:
+        docs.append(read_manifest(model))
+    if isinstance(synthetic, str) and "://" not in synthetic:
+        docs.append(read_manifest(synthetic))
+    return docs
 
 
 def _lap(t0: float) -> float:
@@ -151,12 +176,14 @@ def _document(real: Side, syn: Side, sections: dict[str, Any], qual: dict[str, A
               seconds: dict[str, float]) -> dict[str, Any]:
     det = sections["detection"]
     aucs = [d["auc"] for d in det.values() if d.get("auc") is not None]
+    wc = [d["with_children"]["auc"] for d in det.values() if (d.get("with_children") or {}).get("auc") is not None]
     return {"version": REPORT_VERSION, "real": real.label, "synthetic": syn.label,
             "rows": {"real": {t: len(f) for t, f in real.frames.items()},
                      "synthetic": {t: len(f) for t, f in syn.frames.items() if t in real.frames}},
-            "quality": qual, "detection": det,
+            "quality": qual, "formats": sections["formats"], "detection": det,
             "detection_summary": {"mean_auc": round(sum(aucs) / len(aucs), 6) if aucs else None,
-                                  "max_auc": max(aucs) if aucs else None},
+                                  "max_auc": max(aucs) if aucs else None,
+                                  "max_auc_with_children": max(wc) if wc else None},
             "privacy": sections["privacy"], "validity": sections["validity"],
             "tstr": sections.get("tstr"), "seconds": seconds}
 
@@ -192,29 +219,50 @@ def write_outputs(report: Report, *, json_path: str | None, html_path: str | Non
     return written
 
 
+FIDELITY_NOTE = ("fidelity = SDMetrics' four quality properties on the columns dbsynth models (keys, PII and "
+                 "free text left out); it is not `judge.py quality`, which also scores lookup-table names and "
+                 "other categorical text, so the two figures differ")
+_STYLE = {"good": "green", "warn": "yellow", "bad": "red"}
+
+
 def print_summary(console: Any, report: Report) -> None:
-    """A rich table of the headline figures, then the validity counts that are not zero."""
+    """The verdict, a rich table of the headline figures, then the validity counts that are not zero."""
     from rich.table import Table as RichTable
+
+    from dbsynth.report.verdict import grade
     d = report.to_dict()
-    q, p, v = d["quality"], d["privacy"], d["validity"]
+    q, p, v, f = d["quality"], d["privacy"], d["validity"], d.get("formats") or {}
     table = RichTable(title="Synthetic data report")
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_column("ideal", justify="right")
-    rows = [("overall quality", q["overall"], "1"), ("column shapes", q["column_shapes"], "1"),
-            ("column pair trends", q["column_pair_trends"], "1"), ("cardinality", q["cardinality"], "1"),
-            ("inter-table trends", q["intertable_trends"], "1"),
-            ("detection AUC (mean)", d["detection_summary"]["mean_auc"], "0.5"),
-            ("detection AUC (worst)", d["detection_summary"]["max_auc"], "0.5"),
-            ("exact-match rate", p["exact_match_rate"], f"≈{_fmt(p['exact_match_baseline'])}"),
-            ("DCR median, synthetic", p["dcr"]["synthetic_median"], f"≈{_fmt(p['dcr']['holdout_median'])}"),
-            ("PII values leaked", p["pii"]["leaked_values"], "0"),
-            ("constraint violations", v["total"], "0")]
+    rows = [("fidelity, dbsynth's columns", q["overall"], "1", "fidelity"),
+            ("  column shapes", q["column_shapes"], "1", "score"),
+            ("  column pair trends", q["column_pair_trends"], "1", "score"),
+            ("  cardinality", q["cardinality"], "1", "score"),
+            ("  inter-table trends", q["intertable_trends"], "1", "score"),
+            ("format fidelity (mean)", f.get("format_mean"), "1", "format_mean"),
+            ("format fidelity (worst column)", f.get("format_min"), "1", "format_min"),
+            ("category vocabulary (worst)", f.get("vocab_min"), "1", "vocab_min"),
+            ("detection AUC (mean)", d["detection_summary"]["mean_auc"], "0.5", "auc"),
+            ("detection AUC (worst)", d["detection_summary"]["max_auc"], "0.5", "auc"),
+            ("  with child aggregates", d["detection_summary"].get("max_auc_with_children"), "0.5", "auc"),
+            ("exact-match rate", p["exact_match_rate"], f"≈{_fmt(p['exact_match_baseline'])}", ""),
+            ("DCR ratio (synthetic/holdout)", p["dcr"]["ratio"], "≥1", "dcr_ratio"),
+            ("PII values leaked", p["pii"]["leaked_values"], "0", "pii_leaked"),
+            ("constraint violations", v["total"], "0", "violations")]
     if d.get("tstr"):
-        rows.append((f"TSTR {d['tstr'].get('metric', '')}", d["tstr"].get("tstr"), f"≈{_fmt(d['tstr'].get('trtr'))}"))
-    for name, value, ideal in rows:
-        table.add_row(name, _fmt(value), ideal)
+        rows.append((f"TSTR {d['tstr'].get('metric', '')}", d["tstr"].get("tstr"), f"≈{_fmt(d['tstr'].get('trtr'))}", ""))
+    for name, value, ideal, metric in rows:
+        style = _STYLE.get(grade(metric, value))
+        table.add_row(name, f"[{style}]{_fmt(value)}[/{style}]" if style else _fmt(value), ideal)
+    verdict = d.get("verdict")
+    if verdict:
+        style = {"PASS": "green", "FAIL": "red"}.get(verdict["status"], "yellow")
+        console.print(f"verdict: [bold {style}]{verdict['status']}[/bold {style}]"
+                      + (f"; look first at {verdict['look_first']}" if verdict["look_first"] else ""), highlight=False)
     console.print(table)
+    console.print(FIDELITY_NOTE, highlight=False, style="dim")
     bad = {k: n for k, n in v["violations"].items() if n}
     if bad:
         console.print("violations: " + ", ".join(f"{k} {n}" for k, n in bad.items()), highlight=False)

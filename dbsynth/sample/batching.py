@@ -8,7 +8,7 @@ two whole regions (40% of the database) would land in the first of four.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Mapping
 
 import numpy as np
 
@@ -23,8 +23,12 @@ def parent_of(model: "CopulaModel", table: str) -> str | None:
     return None if ctx is None else ctx.referred_table
 
 
-def expected_rows(model: "CopulaModel", order: list[str], root_total: Callable[[str], int]) -> dict[str, float]:
-    """Rows each generated table should get, top-down from the roots' totals and the count ratios."""
+def expected_rows(model: "CopulaModel", order: list[str], root_total: Callable[[str], int],
+                  factors: Mapping[str, float] | None = None) -> dict[str, float]:
+    """Rows each generated table should get, top-down from the roots' totals and the count ratios.
+
+    `factors` scale a child's ratio (its `rows` in the config: sample/child_rows.py).
+    """
     out: dict[str, float] = {}
     for t in order:
         tp = model.tables[t]
@@ -35,7 +39,7 @@ def expected_rows(model: "CopulaModel", order: list[str], root_total: Callable[[
             out[t] = float(root_total(t))
             continue
         spec = next((c for c in model.tables[parent].model.counts if c.child == t), None)
-        out[t] = (spec.ratio if spec else 0.0) * out.get(parent, 0.0)
+        out[t] = (spec.ratio if spec else 0.0) * out.get(parent, 0.0) * (factors or {}).get(t, 1.0)
     return out
 
 

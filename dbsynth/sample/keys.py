@@ -297,7 +297,8 @@ def time_keys(spec: dict[str, Any], index: np.ndarray) -> np.ndarray:
     """start + index × step, as text in the source's format, dates or datetimes."""
     stamps = pd.to_datetime(spec["start"] + np.asarray(index, dtype=float) * spec["step"], unit="s")
     if spec.get("fmt"):
-        values: list[Any] = stamps.strftime(spec["fmt"]).tolist()
+        from dbsynth.transform.datefmt import render
+        values: list[Any] = render(stamps, spec["fmt"])  # datefmt's `%3f` (milliseconds) included
     elif spec["unit"] == "date":
         values = [s.date() for s in stamps]
     else:

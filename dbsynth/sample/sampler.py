@@ -17,10 +17,13 @@ import pandas as pd
 from dbsynth.engines.base import SampleOptions
 from dbsynth.engines.copula.cardinality import draw_quotas, rescale_counts
 from dbsynth.engines.copula.reference import dealt_keys, deal_rows, exact_shares, remap_pooled
+from dbsynth.engines.copula.copies import copy_from_parent
 from dbsynth.engines.copula.traits import assign_donors, value_keys
+from dbsynth.relations.apply import relations_of, set_aggregates, set_row_values, unresident
 from dbsynth.sample import keys as K
 from dbsynth.sample import values as V
 from dbsynth.sample.batching import batch_share, expected_rows, parent_of, resident_tables
+from dbsynth.sample.child_rows import child_factors, scaled_cap
 from dbsynth.sample.types import TableChunk
 from dbsynth.schema.model import LogicalType
 from dbsynth.transform import pgtypes
@@ -47,8 +50,13 @@ class Sampler:
         self.donor_use: dict[str, np.ndarray] = {}  # times each family trait donor was taken, per child table
         self.donor_of: dict[str, np.ndarray] = {}  # donor of each parent row in the batch, per child table
         self.inbound = self._inbound()
-        self.expected = expected_rows(self.m, self.order, self._root_total)
+        # `rows` on a child table scales its children-per-parent counts (sample/child_rows.py)
+        self.child_factor = child_factors(self.m, self.order, self.o.row_counts, self._root_total)
+        self.expected = expected_rows(self.m, self.order, self._root_total, self.child_factor)
         self.resident = resident_tables(self.m, self.expected, batch_rows=self.o.batch_rows)
+        self.relations = relations_of(model)  # exact relations to hold (dbsynth/relations)
+        self.resident = unresident(self.resident, self.relations, self._parent_of, self.order)
+        self.totals_of = {r.table for r in self.relations if r.kind == "aggregate"}  # held back for their children
         self.kept: dict[str, tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray]]] = {}  # resident frames
         self.spread: dict[str, np.ndarray] = {}  # children per resident parent row, over all batches
         self.rules: dict[str, dict[str, list[Any]]] = {}  # one-column CHECK rules per table
@@ -100,13 +108,14 @@ class Sampler:
         frames: dict[str, pd.DataFrame] = {}
         state: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         held: list[str] = []
+        sliced: dict[str, list[TableChunk]] = {}
         for t in self.order:
             tp = self.m.tables[t]
             rng = np.random.default_rng([self.o.seed, b, self.index[t]])
             if t in self.kept:  # drawn whole in the first batch: its children hang from the same rows
                 frames[t], state[t] = self.kept[t]
                 continue
-            hold = bool(held) or any(k.kind == "deferred" for k in tp.keys)
+            hold = bool(held) or any(k.kind == "deferred" for k in tp.keys) or t in self.totals_of
             if tp.copy_rows is not None:
                 if b == 0:
                     frames[t] = self._finish(t, self._copied(t, tp.copy_rows))
@@ -119,6 +128,12 @@ class Sampler:
             n, pidx = self._row_plan(tp, b, batches, totals, frames, state, rng)
             if not hold and pidx is not None and n > self.o.batch_rows and self._is_leaf(t):
                 yield from self._leaf_slices(tp, b, pidx, frames, state)
+                continue
+            if hold and pidx is not None and n > self.o.batch_rows and self._is_leaf(t):
+                # still in slices, held back with the rest (a parent total waits for these rows)
+                sliced[t] = list(self._leaf_slices(tp, b, pidx, frames, state))
+                frames[t] = pd.concat([c.frame for c in sliced[t]], ignore_index=True)
+                held.append(t)
                 continue
             frame, own, counts = self._generate(tp, n, pidx, frames, state, rng)
             if getattr(tp, "row_pool", None):  # a tiny table deals out whole source rows (copula/reference.py)
@@ -138,8 +153,9 @@ class Sampler:
             else:
                 yield TableChunk(table=t, frame=self._finish(t, frame), batch=b)
         self._fill_deferred({t: frames[t] for t in held}, b, frames)
+        set_aggregates(self.relations, frames, held, self.m.schema)
         for t in held:
-            yield TableChunk(table=t, frame=self._finish(t, frames[t]), batch=b)
+            yield from sliced.get(t) or [TableChunk(table=t, frame=self._finish(t, frames[t]), batch=b)]
 
     def _is_leaf(self, table: str) -> bool:
         """Nothing references the table, so its rows need not stay in memory."""
@@ -194,12 +210,13 @@ class Sampler:
         j = next(i for i, c in enumerate(pmodel.counts) if c.child == tp.name)
         spec = pmodel.counts[j]
         n_parent = len(frames[parent])
-        target = int(np.floor(spec.ratio * n_parent + rng.uniform()))
+        factor = self.child_factor.get(tp.name, 1.0)
+        target = int(np.floor(spec.ratio * factor * n_parent + rng.uniform()))
         unique_ctx = sorted(tp.context.columns) in [sorted(s) for s in tp.unique_sets]
         counts = state[parent][1][:, j]
         if tp.model.donors is not None:
             counts = self._pick_donors(tp, frames[parent], counts, rng)
-        per = rescale_counts(counts, target=target, cap=1.0 if unique_ctx else spec.cap, rng=rng)
+        per = rescale_counts(counts, target=target, cap=1.0 if unique_ctx else scaled_cap(spec.cap, factor), rng=rng)
         if tp.model.donors is not None:
             self._late_donors(tp, frames[parent], per, rng)
         return per
@@ -256,7 +273,11 @@ class Sampler:
                 cols[c] = parent[rc].to_numpy(dtype=object)[pidx]
         keep = self._fill_keys(tp, cols, n, pidx, rng, own)
         self._fill_extras(tp, cols, n, rng)
+        if tp.model.copies and tp.context is not None and pidx is not None:  # after every other value
+            copy_from_parent(tp.model.copies, cols, frames[tp.context.referred_table], pidx, rng,
+                             self.m.schema.table(tp.name))
         self._apply_rules(tp, cols, rng)
+        set_row_values([r for r in self.relations if r.table == tp.name], cols, n, self.m.schema, self.group_used)
         frame = pd.DataFrame({c: pd.Series(cols.get(c, [None] * n), dtype=object) for c in self._columns(tp.name)})
         keep &= self._dedupe(tp, frame, rng)
         return frame[keep].reset_index(drop=True), own[keep], counts[keep]

@@ -60,6 +60,7 @@ class Column:
     generated: str | None = None  # GENERATED ALWAYS AS (expr): the expression; never written
     generated_stored: bool = True  # STORED (PostgreSQL always) or VIRTUAL (SQLite)
     comment: str | None = None
+    text_format: str | None = None  # dates held as text (SQLite): the source's format (transform/datefmt.py)
 
 
 @dataclass(frozen=True)

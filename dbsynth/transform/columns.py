@@ -16,9 +16,11 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from dbsynth.errors import ModelError
+from dbsynth.transform import datefmt
 
 MAX_KNOTS = 200
 SUPPORT_MAX = 50  # numeric columns with at most this many distinct values are sampled from their support
+SUPPORT_SHARE = 0.5  # dates are sampled from their support only when values repeat (distinct ≤ this share)
 _EPS = 1e-6
 _DT_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S.%f",
                "%Y-%m-%dT%H:%M:%S.%f", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y")
@@ -266,7 +268,10 @@ class DatetimeTransform(NumericTransform):
     """Datetimes, dates and times as seconds, through the numeric quantile transform.
 
     `mode` remembers how the source held them so values come back the same way:
-    datetime64 (tz kept), Python dates/times, or text in the source's format.
+    datetime64 (tz kept), Python dates/times, or text in the source's format
+    (datefmt: `1996-07-04 00:00:00.000` keeps its milliseconds' three digits).
+    `step` is the source's granularity in seconds (a day for date-only values,
+    60 where it has no seconds): generated values are rounded to it.
     """
 
     kind = "datetime"
@@ -277,6 +282,20 @@ class DatetimeTransform(NumericTransform):
         self.mode = "datetime64"
         self.fmt: str | None = None
         self.tz: str | None = None
+        self.step: float = datefmt.DATE_STEP if unit == "date" else 1.0
+
+    def _fit(self, values: pd.Series) -> None:
+        secs = self._numbers(values)
+        if self.unit == "date":
+            self.step = datefmt.DATE_STEP
+        else:
+            self.step = datefmt.granularity(secs, time_only=self.unit == "time")
+        super()._fit(values)
+        finite = secs[np.isfinite(secs)]
+        if self.support is not None and len(self.support) > SUPPORT_SHARE * len(finite):
+            # mostly-distinct dates in a small table (8 employees' birth dates) identify people:
+            # drawn between the quantile knots at the column's granularity, never the exact values
+            self.support = self.cdf = None
 
     def _dirty_mask(self, values: pd.Series) -> np.ndarray:
         self._detect(values)  # the format decides what parses
@@ -290,8 +309,10 @@ class DatetimeTransform(NumericTransform):
         first = head.iloc[0] if len(head) else None
         if isinstance(first, str):
             self.mode = "text"
-            formats = _TIME_FORMATS if self.unit == "time" else _DT_FORMATS
-            self.fmt = next((f for f in formats if _parses(head, f)), None)
+            self.fmt = datefmt.detect_format(head, time_only=self.unit == "time")
+            if self.fmt is None:  # no one exact format: the first that parses them all
+                formats = _TIME_FORMATS if self.unit == "time" else _DT_FORMATS
+                self.fmt = next((f for f in formats if _parses(head, f)), None)
         elif isinstance(first, dt.time):
             self.mode = "time"
         elif isinstance(first, dt.date) and not isinstance(first, dt.datetime):
@@ -303,7 +324,8 @@ class DatetimeTransform(NumericTransform):
         if self.unit == "time":
             return np.array([_time_seconds(v, self.fmt) for v in values], dtype=float)
         if self.mode == "text":
-            stamps = pd.to_datetime(values, format=self.fmt, errors="coerce")
+            fmt = None if self.fmt is None else datefmt.parse_format(self.fmt)
+            stamps = pd.to_datetime(values, format=fmt, errors="coerce")
         else:
             stamps = pd.to_datetime(values, errors="coerce", utc=self.tz is not None)
         if stamps.dt.tz is not None:
@@ -312,15 +334,16 @@ class DatetimeTransform(NumericTransform):
         return secs.to_numpy(dtype=float, na_value=np.nan)
 
     def _finish(self, x: np.ndarray) -> np.ndarray:
-        x = np.round(x / 86400) * 86400 if self.unit == "date" else np.round(x)
         x = np.nan_to_num(x, nan=float(np.median(self.knots)) if len(self.knots) else 0.0)
+        micros = datefmt.snap(x, self.step)  # the source's granularity, in whole microseconds
         if self.unit == "time":
-            times = [dt.time(int(s // 3600) % 24, int(s % 3600 // 60), int(s % 60)) for s in x]
-            return np.array([t.strftime(self.fmt) if self.mode == "text" and self.fmt else t
+            times = [dt.time(int(u // 3_600_000_000) % 24, int(u % 3_600_000_000 // 60_000_000),
+                             int(u % 60_000_000 // 1_000_000), int(u % 1_000_000)) for u in micros]
+            return np.array([datefmt.format_value(t, self.fmt) if self.mode == "text" and self.fmt else t
                              for t in times], dtype=object)
-        stamps = pd.to_datetime(x, unit="s")
+        stamps = pd.to_datetime(micros, unit="us")
         if self.mode == "text":
-            return np.array(stamps.strftime(self.fmt or "%Y-%m-%d %H:%M:%S").tolist(), dtype=object)
+            return np.array(datefmt.render(stamps, self.fmt or "%Y-%m-%d %H:%M:%S"), dtype=object)
         if self.mode == "date":
             return np.array([s.date() for s in stamps], dtype=object)
         if self.tz:
@@ -328,11 +351,14 @@ class DatetimeTransform(NumericTransform):
         return np.array(list(stamps), dtype=object)
 
     def _params(self) -> dict[str, Any]:
-        return {**super()._params(), "unit": self.unit, "mode": self.mode, "fmt": self.fmt, "tz": self.tz}
+        return {**super()._params(), "unit": self.unit, "mode": self.mode, "fmt": self.fmt, "tz": self.tz,
+                "step": self.step}
 
     def _load(self, data: dict[str, Any]) -> None:
         super()._load(data)
         self.unit, self.mode, self.fmt, self.tz = data["unit"], data["mode"], data["fmt"], data["tz"]
+        # models saved before the granularity was learned: whole seconds (days for dates), as then
+        self.step = float(data.get("step", datefmt.DATE_STEP if self.unit == "date" else 1.0))
 
 
 def _parses(values: pd.Series, fmt: str) -> bool:
@@ -348,7 +374,7 @@ def _time_seconds(value: Any, fmt: str | None) -> float:
         return np.nan
     if isinstance(value, str):
         try:
-            value = dt.datetime.strptime(value, fmt or "%H:%M:%S").time()
+            value = dt.datetime.strptime(value, datefmt.parse_format(fmt or "%H:%M:%S")).time()
         except ValueError:
             return np.nan
     if isinstance(value, pd.Timedelta):

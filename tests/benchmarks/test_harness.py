@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import dataset_path
+from tests.conftest import shared_dataset_path as dataset_path  # the three-dataset bar: ../shared only
 
 pytest.importorskip("sdv")  # the judge detects metadata with SDV (benchmarks only)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import dataset_path
+from tests.conftest import shared_dataset_path as dataset_path  # the three-dataset bar: ../shared only
 from tests.e2e.test_seed import dbsynth, ok
 
 pytest.importorskip("sdv")  # the judge detects metadata with SDV (benchmarks only)

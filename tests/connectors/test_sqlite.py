@@ -215,3 +215,32 @@ def test_uuid_and_binary_names_are_not_read_by_affinity(tmp_path: Path) -> None:
     assert lt["a"] == lt["b"] == lt["c"] == lt["d"] == LogicalType.BINARY
     assert lt["n"] == LogicalType.DECIMAL and lt["x"] == LogicalType.TEXT
     assert table.column("a").type_sql == "VARBINARY(16)"  # the declared type, re-created verbatim
+
+
+def test_reflect_text_date_formats_and_write_them_back(db: Path, tmp_path: Path) -> None:
+    """Dates held as text keep the source's format: reflected per column, used by the SQLite writer."""
+    from sqlalchemy import create_engine
+
+    from connectors.generic_writer import WriterContext
+    from connectors.sqlite_writer import SqliteWriter
+    from dbsynth.schema.graph import build_plan
+
+    schema = open_connector(f"sqlite:///{db}").reflect()
+    emp = schema.table("Employee")
+    assert emp.column("hired").text_format == "%Y-%m-%d %H:%M:%S.%3f"
+    assert emp.column("born").text_format == "%Y-%m-%d"
+    assert emp.column("code").text_format is None and schema.table("Hours Log").column("day").text_format is None
+    dst = tmp_path / "out.sqlite"
+    with sqlite3.connect(dst) as con:
+        con.execute("CREATE TABLE t (hired DATETIME, born DATE, day DATE)")
+    table = type(emp)("t", (emp.column("hired"), emp.column("born"), schema.table("Hours Log").column("day")))
+    frame = pd.DataFrame({"hired": pd.to_datetime(["2021-03-04 05:06:07.891", None]),
+                          "born": pd.to_datetime(["1961-02-03", "1970-01-01"]),
+                          "day": pd.to_datetime(["2001-02-03", None])})
+    engine = create_engine(f"sqlite:///{dst}")
+    with engine.begin() as conn:
+        SqliteWriter(WriterContext(conn=conn, schema=schema, plan=build_plan(schema))).write(table, frame)
+    with sqlite3.connect(dst) as con:
+        assert con.execute("SELECT hired, born, day FROM t").fetchall() == [
+            ("2021-03-04 05:06:07.891", "1961-02-03", "2001-02-03"), (None, "1970-01-01", None)]
+    engine.dispose()

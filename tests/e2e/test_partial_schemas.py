@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import REPROS as BUNDLED_REPROS
 from tests.e2e.test_seed import dbsynth, fk_violations, ok, sqlite_counts
 
-REPRO = ROOT.parent / "shared" / "repros" / "sqlite" / "09_fk_to_missing_table.sql"
+REPRO = BUNDLED_REPROS / "sqlite" / "09_fk_to_missing_table.sql"  # bundled copy of ../shared/repros
 
 
 def test_fk_to_missing_table_seeds_as_plain_column(tmp_path: Path) -> None:

@@ -14,10 +14,10 @@ import pytest
 import sqlalchemy as sa
 
 from connectors.postgresql import psycopg_url
-from tests.conftest import ROOT, PgDatabases
+from tests.conftest import REPROS as BUNDLED_REPROS, PgDatabases
 from tests.e2e.test_seed import dbsynth, ok
 
-REPROS = ROOT.parent / "shared" / "repros" / "pg"
+REPROS = BUNDLED_REPROS / "pg"  # bundled copy of ../shared/repros
 TOLERANCE = 0.02  # share of the planned rows a table may miss (sampling tolerance)
 
 pytestmark = pytest.mark.postgres

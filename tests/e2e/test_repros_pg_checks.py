@@ -10,10 +10,10 @@ import subprocess
 
 import pytest
 
-from tests.conftest import ROOT, PgDatabases, _pg_bin
+from tests.conftest import REPROS as BUNDLED_REPROS, PgDatabases, _pg_bin
 from tests.e2e.test_seed import dbsynth, ok
 
-REPROS = ROOT.parent / "shared" / "repros" / "pg"
+REPROS = BUNDLED_REPROS / "pg"  # bundled copy of ../shared/repros
 CASES = {"06_like_check": "email LIKE '%@corp.example'",
          "07_regex_check": "code ~ '^[A-Z]{3}-[0-9]{4}$'",
          "08_in_check": "status IN ('new','paid','shipped') AND qty * price < 10000"}

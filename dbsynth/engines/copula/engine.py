@@ -17,11 +17,14 @@ from dbsynth.engines.copula.table import (CountSpec, TableModel, column_role, di
                                           make_transform, placeholder, profile_of)
 from dbsynth.engines.copula.sources import (number_within_family, numbers_for_text, numeric_type,
                                             referred_by_integer, typed_categories, within_length)
+from dbsynth.engines.copula.copies import find_copies
 from dbsynth.engines.copula.traits import find_donors
 from dbsynth.errors import ModelError
 from dbsynth.engines.copula.reference import ROW_POOL_MAX_ROWS, blur_dates, categorical_fks, row_pool
 from dbsynth.profile.reference import is_birth_date, regenerated_columns
 from dbsynth.profile.types import SemanticType, TableProfile
+from dbsynth.relations import Relation
+from dbsynth.relations.apply import kept_relations, relations_of
 from dbsynth.sample.keys import learn_pattern, numeric_text_pattern, time_steps
 from dbsynth.sample.types import TableChunk
 from dbsynth.schema.graph import LoadPlan
@@ -85,6 +88,11 @@ class CopulaModel:
         self.warnings: list[str] = list(meta.get("warnings", []))
         self._state: Any = None  # last sampler state (keys), for resample()
 
+    @property
+    def relations(self) -> list[Relation]:
+        """Exact arithmetic relations of the source the output keeps (dbsynth/relations)."""
+        return relations_of(self)
+
     def sample(self, *, options: SampleOptions) -> Iterator[TableChunk]:
         from dbsynth.sample.sampler import Sampler
 
@@ -139,7 +147,8 @@ class CopulaModel:
                              hint="re-run `dbsynth fit` to write it again") from exc
         from dbsynth.schema.graph import build_plan
 
-        meta = {k: doc[k] for k in ("fit_seconds", "fingerprint", "row_counts", "warnings", "reference") if k in doc}
+        meta = {k: doc[k] for k in ("fit_seconds", "fingerprint", "row_counts", "warnings", "relations", "reference")
+                if k in doc}
         return cls(schema=schema, plan=build_plan(schema), tables=tables, options=options, meta=meta)
 
 
@@ -173,6 +182,7 @@ class CopulaEngine:
         meta = {"fit_seconds": round(time.perf_counter() - start, 3), "row_counts": rows,
                 "fingerprint": artifacts.source_fingerprint(schema=schema, row_counts=rows),
                 "warnings": fitter.warnings}
+        meta["relations"] = kept_relations(schema, frames, tables, fitter.warnings)  # dbsynth/relations
         return CopulaModel(schema=schema, plan=plan, tables=tables, options=options, meta=meta)
 
 
@@ -222,6 +232,10 @@ class _Fitter:
             joined = self.frames[ctx.referred_table].iloc[np.clip(idx, 0, None)].reset_index(drop=True)
             model.inherit = inherited_columns(model, frame.reset_index(drop=True), self.models[ctx.referred_table],
                                               joined.where(pd.Series(idx >= 0), None))
+            model.copies = find_copies(table=table, frame=frame.reset_index(drop=True), skip=key_cols,
+                                       joined=joined.where(pd.Series(idx >= 0), None),
+                                       parent=self.schema.table(ctx.referred_table),
+                                       categories={t.column for t in model.transforms if t.kind == "categorical"})
             model.donors = find_donors(transforms=model.transforms, frame=frame.reset_index(drop=True), pidx=idx,
                                        parent=self.frames[ctx.referred_table].reset_index(drop=True),
                                        parent_transforms=self.models[ctx.referred_table].transforms,

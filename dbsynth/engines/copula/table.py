@@ -57,6 +57,7 @@ class TableModel:
     dependencies: list[Dependency] = field(default_factory=list)
     inherit: dict[str, str] = field(default_factory=dict)  # own column -> context parent column it copies
     donors: Donors | None = None  # family traits, drawn once per synthetic parent (traits.py)
+    copies: dict[str, dict[str, Any]] = field(default_factory=dict)  # own column -> parent column, rate (copies.py)
     orderings: list[tuple[str, str]] = field(default_factory=list)  # (a, b): a <= b in every source row
     fakes: list[dict[str, Any]] = field(default_factory=list)
     others: list[dict[str, Any]] = field(default_factory=list)
@@ -192,7 +193,7 @@ class TableModel:
                 "parent": self.parent, "parent_features": self.parent_features,
                 "trees": [t.to_dict() for t in self.trees],
                 "dependencies": [list(d) for d in self.dependencies],
-                "inherit": self.inherit,
+                "inherit": self.inherit, "copies": self.copies,
                 "donors": None if self.donors is None else self.donors.to_dict(),
                 "orderings": [list(o) for o in self.orderings],
                 "fakes": [{k: v for k, v in f.items() if k != "avoid"} for f in self.fakes],
@@ -218,7 +219,7 @@ class TableModel:
                    trees=[CategoryTree.from_dict(t) for t in data["trees"]], fakes=fakes,
                    dependencies=[(d[0], d[1], list(d[2]), list(d[3]) if len(d) > 3 else [])
                                  for d in data.get("dependencies", [])],
-                   inherit=dict(data.get("inherit", {})),
+                   inherit=dict(data.get("inherit", {})), copies=dict(data.get("copies", {})),
                    donors=Donors.from_dict(data["donors"]) if data.get("donors") else None,
                    orderings=[(a, b) for a, b in data.get("orderings", [])],
                    others=data["others"])

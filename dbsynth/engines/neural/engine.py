@@ -19,6 +19,7 @@ from dbsynth.engines.neural.model import NAME, NeuralModel, NeuralTableModel
 from dbsynth.engines.neural.table_net import NetConfig
 from dbsynth.engines.neural.training import TrainSettings, train_table
 from dbsynth.profile.types import TableProfile
+from dbsynth.relations.apply import kept_relations
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import Schema, Table
 
@@ -56,6 +57,7 @@ class NeuralEngine:
                 "warnings": fitter.warnings,
                 "neural": {"device": describe(device), "prepare_seconds": round(prep, 3),
                            "train_seconds": round(time.perf_counter() - start - prep, 3), "tables": trained}}
+        meta["relations"] = kept_relations(schema, frames, tables, fitter.warnings)  # dbsynth/relations
         return NeuralModel(schema=schema, plan=plan, tables=tables, options=options, meta=meta)
 
     def _train_all(self, fitter: "_NeuralFitter", tables: dict[str, TablePlan], device: torch.device,
