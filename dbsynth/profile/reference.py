@@ -9,7 +9,7 @@ stays 25 rows. ``[tables.X] copy = false`` turns it off, ``copy = true`` forces 
 A table qualifies when it
 
 - has at least one row and at most ``REFERENCE_MAX_ROWS`` rows;
-- is referenced by an FK of another table;
+- is referenced by an FK of another table that is not one-to-one (lookup rows are shared by children);
 - refers (by FK) only to tables that qualify too (Territories → Regions), so its
   copied keys always find their parent;
 - has no personal column: person names, e-mails, street addresses, birth dates,
@@ -48,9 +48,10 @@ def find_reference_tables(schema: Schema, profiles: Mapping[str, TableProfile]) 
     """{table: why} for every table detected as reference data."""
     referenced: dict[str, set[str]] = {}
     for t in schema.data_tables:
-        for fk in t.foreign_keys:
-            if fk.referred_table != t.name:
-                referenced.setdefault(fk.referred_table, set()).add(t.name)
+        shared = [fk for fk in t.foreign_keys  # a one-to-one FK (UNIQUE) points at data, not at shared lookup rows
+                  if fk.referred_table != t.name and set(fk.columns) not in [set(u) for u in t.unique_column_sets()]]
+        for fk in shared:
+            referenced.setdefault(fk.referred_table, set()).add(t.name)
     candidates = {name: prof for name, prof in profiles.items()
                   if 0 < prof.rows <= REFERENCE_MAX_ROWS and referenced.get(name) and not _personal(name, prof)}
     changed = True

@@ -107,3 +107,17 @@ def test_contact_pii_of_a_lookup_table_is_regenerated(profiled: tuple[Schema, di
                                            ("HireDate", False), ("birthplace_id", False), ("Births", False)])
 def test_birth_date_names(name: str, expected: bool) -> None:
     assert is_birth_date(name) is expected
+
+
+def test_a_one_to_one_parent_is_not_a_lookup_table() -> None:
+    """account ← profile(account_id UNIQUE): each account has its own profile, the rows are data, not shared."""
+    from dataclasses import replace
+
+    from dbsynth.schema.model import UniqueConstraint
+    account = _table("account", [("id", INT), ("name", TEXT)])
+    child = replace(_table("profile", [("id", INT), ("account_id", INT)], (("account_id", "account"),)),
+                    unique_constraints=(UniqueConstraint(columns=("account_id",)),))
+    schema = Schema(dialect="sqlite", tables=(account, child))
+    frames = {"account": pd.DataFrame({"id": range(1, 31), "name": [f"a{i}" for i in range(30)]}),
+              "profile": pd.DataFrame({"id": range(1, 21), "account_id": range(1, 21)})}
+    assert find_reference_tables(schema, profile_schema(schema=schema, frames=frames)) == {}
