@@ -16,6 +16,7 @@ import pandas as pd
 
 from dbsynth.engines.base import SampleOptions
 from dbsynth.engines.copula.cardinality import draw_quotas, rescale_counts
+from dbsynth.engines.copula.reference import dealt_keys, deal_rows, exact_shares, remap_pooled
 from dbsynth.engines.copula.copies import copy_from_parent
 from dbsynth.engines.copula.traits import assign_donors, value_keys
 from dbsynth.relations.apply import relations_of, set_aggregates, set_row_values, unresident
@@ -61,6 +62,7 @@ class Sampler:
         self.rules: dict[str, dict[str, list[Any]]] = {}  # one-column CHECK rules per table
         self.group_used: dict[tuple[str, str], dict[Any, int]] = {}  # numbers used per parent key
         self.grid_used: dict[tuple[str, str], dict[Any, set[int]]] = {}  # bounded key values per combination
+        self.dealt: dict[str, dict[str, list[Any]]] = {}  # tiny tables: synthetic keys per dealt source key
 
     def _inbound(self) -> dict[str, list[tuple[str, "KeySpec"]]]:
         out: dict[str, list[tuple[str, KeySpec]]] = {}
@@ -134,6 +136,14 @@ class Sampler:
                 held.append(t)
                 continue
             frame, own, counts = self._generate(tp, n, pidx, frames, state, rng)
+            if getattr(tp, "row_pool", None):  # a tiny table deals out whole source rows (copula/reference.py)
+                frame, counts = deal_rows(tp.row_pool, frame, rng, counts)
+                self.dealt[t] = dealt_keys(tp.row_pool, frame, self.m.schema.table(t).pk_columns,
+                                           frame.attrs.pop("dealt_order", np.zeros(0, dtype=int)))
+            frame = exact_shares(frame, getattr(tp, "category_fks", []), tp.model.transforms, rng)
+            if getattr(tp, "pooled_fks", None):
+                frame = remap_pooled(frame, tp.pooled_fks, self.dealt, self.last,
+                                     {p: self.m.schema.table(p).pk_columns[0] for p in tp.pooled_fks.values()}, rng)
             frames[t], state[t] = frame, (own, counts)
             if t in self.resident:
                 self.kept[t] = (frame, state[t])
@@ -678,6 +688,9 @@ class Sampler:
     def _copied(self, table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
         """A copied table's rows; bytes were kept as hex text in the model (JSON)."""
         frame = pd.DataFrame(rows, columns=self._columns(table))
+        cols: dict[str, Any] = {}  # the copy's PII columns (a shipper's phone) are generated, never copied
+        self._fill_extras(self.m.tables[table], cols, len(frame), np.random.default_rng([self.o.seed, self.index[table], 3]))
+        frame = frame.assign(**cols)
         for col in self.m.schema.table(table).columns:
             if col.logical_type == LogicalType.BINARY and col.name in frame:
                 frame[col.name] = frame[col.name].map(_from_hex, na_action="ignore")
