@@ -89,6 +89,8 @@ def fake_values(*, kind: PiiKind | None, n: int, seed: int, locale: str = "en_US
     fake = make_faker(locale=locale, seed=seed)
     rng = np.random.default_rng(seed)
     raw = _drawer(fake, rng, kind=kind, n=n, lengths=lengths, max_length=max_length, pooled=not unique)
+    if kind in (PiiKind.FIRST_NAME, PiiKind.LAST_NAME) and avoid_hashes:
+        raw = _names_besides(fake, rng, kind, avoid_hashes) or raw
     draw: Drawer = lambda idx: [clip(v, max_length=max_length, kind=kind) for v in raw(idx)]
     values = draw(np.arange(n))
     if unique or avoid_hashes:
@@ -131,6 +133,24 @@ def _drawer(fake: "Faker", rng: np.random.Generator, *, kind: PiiKind | None, n:
     if not pooled:
         return lambda idx: [str(method()) for _ in range(len(idx))]
     return lambda idx: _pooled(method, rng, len(idx))
+
+
+def _names_besides(fake: "Faker", rng: np.random.Generator, kind: PiiKind,
+                   avoid: frozenset[str]) -> Drawer | None:
+    """The locale's first or last names, at their weights, less the source's own: 599 customers named
+    like the commonest Americans would otherwise leave few Faker names to draw (and suffixes, `ROBERT 2`)."""
+    attr = "first_names" if kind == PiiKind.FIRST_NAME else "last_names"
+    found = next((getattr(p, attr) for p in fake.get_providers() if hasattr(p, attr)), None)
+    if not found:
+        return None
+    weights = dict(found) if isinstance(found, dict) else {name: 1.0 for name in found}
+    kept = [(name, float(w)) for name, w in weights.items() if value_hash(name) not in avoid]
+    if len(kept) < 20:
+        return None
+    names = [name for name, _ in kept]
+    p = np.array([w for _, w in kept])
+    p = p / p.sum()
+    return lambda idx: [names[i] for i in rng.choice(len(names), size=len(idx), p=p)]
 
 
 def _method(fake: "Faker", kind: PiiKind) -> Callable[[], object]:

@@ -202,7 +202,8 @@ def _learn_column(col: str, kind: PiiKind, mode: str, frame: pd.DataFrame, count
     elif kind == PiiKind.CITY:
         # A city names a place, not a person: the source's cities of each country (with their
         # frequencies) keep a child's copied city a real category; addresses and phones stay new.
-        spec["pool"] = {k: [[x, int(c)] for x, c in v.value_counts().items()] for k, v in present.groupby(pk)}
+        # as written in the source (`Edinburgh ` with its blank is the category a child copies)
+        spec["pool"] = {k: [[x, int(c)] for x, c in v.value_counts().items()] for k, v in raw[present.index].groupby(pk)}
     return spec
 
 
