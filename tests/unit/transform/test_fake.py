@@ -90,3 +90,17 @@ def test_hundred_thousand_emails_are_fast() -> None:
     values = fake_values(kind=PiiKind.EMAIL, n=100_000, seed=9, unique=True)
     assert len(set(values)) == 100_000
     assert time.perf_counter() - start < 10  # a few seconds on a loaded 2-core box
+
+
+def test_names_avoid_the_source_without_suffixes() -> None:
+    """A source holding the commonest names leaves Faker's other names, not `ROBERT 2`."""
+    from faker import Faker
+
+    from dbsynth.profile.types import PiiKind
+    from dbsynth.transform.fake import fake_values, source_hashes
+
+    provider = next(p for p in Faker("en_US").get_providers() if hasattr(p, "first_names"))
+    common = [name.upper() for name in list(provider.first_names)[:400]]
+    out = fake_values(kind=PiiKind.FIRST_NAME, n=600, seed=3, avoid_hashes=source_hashes(common))
+    assert not {v.upper() for v in out} & set(common)
+    assert not any(ch.isdigit() for v in out for ch in v) and len(set(out)) > 100
