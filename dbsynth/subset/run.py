@@ -1,0 +1,169 @@
+"""`dbsynth subset`: reflect → profile → select (closure.py) → mask (mask.py) → load (the seed loader)."""
+from __future__ import annotations
+
+import time
+import zlib
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator, Sequence
+
+from dbsynth.errors import ConfigError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dbsynth.config import Config
+    from dbsynth.load.loader import LoadSummary
+    from dbsynth.profile.types import TableProfile
+    from dbsynth.sample.types import TableChunk
+    from dbsynth.schema.model import Schema
+    from dbsynth.subset.mask import MaskedColumn
+
+REFERENCE_MAX_ROWS = 200  # a table FKs point at, this small and without PII, is a lookup table: copied whole
+PROFILE_MAX_ROWS = 20_000  # rows read per table to decide which columns are PII / free text
+
+
+@dataclass
+class SubsetResult:
+    rows: dict[str, int]  # rows loaded per table
+    source_rows: dict[str, int]
+    reference_tables: list[str]
+    root_tables: list[str]  # the tables --percent sampled
+    masked: list["MaskedColumn"]
+    mask_key: str | None
+    key_generated: bool
+    summary: "LoadSummary"
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+
+def subset(*, source: str, target: str, where: Sequence[str] = (), percent: float | None = None,
+           mask: bool = True, mask_key: str | None = None, mode: str = "fail", config: "Config",
+           schema_name: str | None = None, keep_triggers: bool = False, strict: bool = False,
+           alembic_config: str | None = None) -> SubsetResult:
+    """Copy a referentially complete, masked slice of `source` into `target` (one transaction)."""
+    from connectors.base import open_connector
+    from dbsynth.load import preflight
+    from dbsynth.subset.closure import Closure
+    from dbsynth.subset.source import SourceReader
+    from dbsynth.subset.where import parse_where
+    started = time.perf_counter()
+    _check_args(where, percent)
+    preflight.check_not_source(source, target)
+    preflight.check_target(target, source=source)
+    with closing(open_connector(source, read_only=True)) as conn:
+        schema = conn.reflect(schema=schema_name)
+        specs = [parse_where(w, schema) for w in where]  # checked before anything else is read
+        if mode == "fail":
+            preflight.check_mode_fail(target, schema)
+        profiles = _profiles(source, schema, config)
+        reference = reference_tables(schema, profiles, config)
+        closure = Closure(schema, SourceReader(conn), reference=reference,
+                          no_children=config.no_children_tables())
+        reader = closure.reader
+        for name in sorted(reference):
+            closure.add(name, reader.all(schema.table(name)), down=False)
+        for spec in specs:
+            closure.add(spec.table, reader.where(schema.table(spec.table), spec.condition), down=True)
+        roots = root_tables(schema, reference) if percent is not None else []
+        for name in roots:
+            closure.add(name, _share(reader.all(schema.table(name)), percent or 0.0, config.seed, name), down=True)
+        selection = closure.run()
+    frames = {t.name: selection.frame(t) for t in schema.data_tables}
+    warnings = list(selection.missing)
+    masked: list["MaskedColumn"] = []
+    key, generated = None, False
+    if mask:
+        key, generated = (mask_key, False) if mask_key else (_new_key(), True)
+        masked, lines = _mask(frames, schema, profiles, reference, key, config.locale)
+        warnings += lines
+    summary = _load(frames, schema, target=target, mode=mode, keep_triggers=keep_triggers, strict=strict,
+                    alembic_config=alembic_config)
+    return SubsetResult(rows=summary.rows, source_rows={t.name: t.row_count or 0 for t in schema.data_tables},
+                        reference_tables=sorted(reference), root_tables=roots, masked=masked, mask_key=key,
+                        key_generated=generated, summary=summary, seconds=time.perf_counter() - started,
+                        warnings=warnings)
+
+
+def _check_args(where: Sequence[str], percent: float | None) -> None:
+    if not where and percent is None:
+        raise ConfigError("dbsynth subset needs start rows: --where \"TABLE: condition\" or --percent P",
+                          hint="e.g. --where \"Customer: Country = 'Germany'\" or --percent 10")
+    if percent is not None and not (0 < percent <= 100):
+        raise ConfigError(f"--percent must be above 0 and at most 100, got {percent:g}", hint="e.g. --percent 10")
+
+
+def _new_key() -> str:
+    from dbsynth.subset.mask import new_key
+    return new_key()
+
+
+def _profiles(url: str, schema: "Schema", config: "Config") -> dict[str, "TableProfile"]:
+    from dbsynth.pipeline import profile_frames, read_frames
+    names = [t.name for t in schema.data_tables]
+    frames = read_frames(url, schema, tables=names, max_rows=min(config.max_fit_rows, PROFILE_MAX_ROWS),
+                         seed=config.seed)
+    return profile_frames(schema, frames, config)
+
+
+def reference_tables(schema: "Schema", profiles: dict[str, "TableProfile"], config: "Config") -> frozenset[str]:
+    """Lookup tables, copied whole: `copy = true` in the config, or referenced by an FK, at most
+    REFERENCE_MAX_ROWS rows, no PII column and no FK of their own to a non-lookup table."""
+    from dbsynth.profile.types import SemanticType
+    referred = {fk.referred_table for t in schema.data_tables for fk in t.foreign_keys if fk.referred_table != t.name}
+    out = set(config.copy_tables())
+    for t in schema.data_tables:
+        prof = profiles.get(t.name)
+        small = t.row_count is not None and t.row_count <= REFERENCE_MAX_ROWS
+        pii = prof is not None and any(c.semantic == SemanticType.PII for c in prof.columns)
+        if t.name in referred and small and not pii:
+            out.add(t.name)
+    return frozenset(n for n in out if schema.has_table(n))
+
+
+def root_tables(schema: "Schema", reference: frozenset[str]) -> list[str]:
+    """Tables with no FK to another table (self-references allowed), lookup tables aside."""
+    return [t.name for t in schema.data_tables if t.name not in reference
+            and all(fk.referred_table == t.name for fk in t.foreign_keys)]
+
+
+def _share(frame: "pd.DataFrame", percent: float, seed: int, table: str) -> "pd.DataFrame":
+    """A seeded random `percent` of the rows (at least one row of a non-empty table)."""
+    import numpy as np
+    n = len(frame)
+    k = min(n, max(1, round(n * percent / 100))) if n else 0
+    rng = np.random.default_rng([seed, zlib.crc32(table.encode())])
+    return frame.iloc[np.sort(rng.choice(n, size=k, replace=False))] if k else frame.iloc[:0]
+
+
+def _mask(frames: dict[str, "pd.DataFrame"], schema: "Schema", profiles: dict[str, "TableProfile"],
+          reference: frozenset[str], key: str, locale: str) -> tuple[list["MaskedColumn"], list[str]]:
+    from dbsynth.subset.mask import Masker, columns_to_mask, mask_frames
+    columns, warnings = columns_to_mask(schema, profiles, skip_tables=reference)
+    masker = Masker(key=key, locale=locale)
+    for mc in columns:  # a masked value must not be any source value of its kind
+        frame = frames.get(mc.table)
+        if frame is not None and len(frame):
+            values = frame[mc.column].dropna().astype(str)
+            masker.avoid.setdefault(mc.kind, set()).update(v.strip().casefold() for v in values)
+    mask_frames(frames, columns, masker)
+    return columns, warnings
+
+
+def _load(frames: dict[str, "pd.DataFrame"], schema: "Schema", *, target: str, mode: str, keep_triggers: bool,
+          strict: bool, alembic_config: str | None) -> "LoadSummary":
+    from connectors.base import capabilities_for, dialect_of
+    from dbsynth.load.loader import load
+    from dbsynth.schema.graph import build_plan
+    plan = build_plan(schema, capabilities=capabilities_for(target), target_dialect=dialect_of(target))
+
+    def chunks() -> Iterator["TableChunk"]:
+        from dbsynth.sample.types import TableChunk
+        for name in plan.order:
+            frame = frames.get(name)
+            if frame is not None and len(frame):
+                yield TableChunk(table=name, frame=frame)
+
+    return load(chunks=chunks(), schema=schema, target_url=target, mode=mode, keep_triggers=keep_triggers,  # type: ignore[arg-type]
+                strict=strict, alembic_config=Path(alembic_config) if alembic_config else None)
