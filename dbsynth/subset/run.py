@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from dbsynth.sample.types import TableChunk
     from dbsynth.schema.model import Schema
     from dbsynth.subset.mask import MaskedColumn
+    from dbsynth.subset.source import SourceReader
 
 REFERENCE_MAX_ROWS = 200  # a table FKs point at, this small and without PII, is a lookup table: copied whole
 PROFILE_MAX_ROWS = 20_000  # rows read per table to decide which columns are PII / free text
@@ -70,14 +71,14 @@ def subset(*, source: str, target: str, where: Sequence[str] = (), percent: floa
         for name in roots:
             closure.add(name, _share(reader.all(schema.table(name)), percent or 0.0, config.seed, name), down=True)
         selection = closure.run()
-    frames = {t.name: selection.frame(t) for t in schema.data_tables}
-    warnings = list(selection.missing)
-    masked: list["MaskedColumn"] = []
-    key, generated = None, False
-    if mask:
-        key, generated = (mask_key, False) if mask_key else (_new_key(), True)
-        masked, lines = _mask(frames, schema, profiles, reference, key, config.locale)
-        warnings += lines
+        frames = {t.name: selection.frame(t) for t in schema.data_tables}
+        warnings = list(selection.missing)
+        masked: list["MaskedColumn"] = []
+        key, generated = None, False
+        if mask:
+            key, generated = (mask_key, False) if mask_key else (_new_key(), True)
+            masked, lines = _mask(frames, schema, profiles, reference, key, config.locale, reader)
+            warnings += lines
     summary = _load(frames, schema, target=target, mode=mode, keep_triggers=keep_triggers, strict=strict,
                     alembic_config=alembic_config)
     return SubsetResult(rows=summary.rows, source_rows={t.name: t.row_count or 0 for t in schema.data_tables},
@@ -138,15 +139,14 @@ def _share(frame: "pd.DataFrame", percent: float, seed: int, table: str) -> "pd.
 
 
 def _mask(frames: dict[str, "pd.DataFrame"], schema: "Schema", profiles: dict[str, "TableProfile"],
-          reference: frozenset[str], key: str, locale: str) -> tuple[list["MaskedColumn"], list[str]]:
+          reference: frozenset[str], key: str, locale: str,
+          reader: "SourceReader") -> tuple[list["MaskedColumn"], list[str]]:
     from dbsynth.subset.mask import Masker, columns_to_mask, mask_frames
     columns, warnings = columns_to_mask(schema, profiles, skip_tables=reference)
     masker = Masker(key=key, locale=locale)
-    for mc in columns:  # a masked value must not be any source value of its kind
-        frame = frames.get(mc.table)
-        if frame is not None and len(frame):
-            values = frame[mc.column].dropna().astype(str)
-            masker.avoid.setdefault(mc.kind, set()).update(v.strip().casefold() for v in values)
+    for mc in columns:  # a masked value is never a source value of its kind (the whole source's, not the subset's)
+        values = reader.distinct(schema.table(mc.table), mc.column)
+        masker.avoid.setdefault(mc.kind, set()).update(str(v).strip().casefold() for v in values)
     mask_frames(frames, columns, masker)
     return columns, warnings
 

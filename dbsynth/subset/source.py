@@ -59,6 +59,13 @@ class SourceReader:
             rows = conn.exec_driver_sql(self._select(table), ()).fetchall()
         return self._frame(table, rows)
 
+    def distinct(self, table: "Table", column: str) -> list[Any]:
+        """The distinct non-NULL values of one column (what a masked value must never equal)."""
+        sql = (f"SELECT DISTINCT {self.q(column)} FROM {self._name(table)} "
+               f"WHERE {self.q(column)} IS NOT NULL")
+        with self._read_only(f"read table {table.name!r} of") as conn:
+            return [r[0] for r in conn.exec_driver_sql(sql, ()).fetchall()]
+
     def matching(self, table: "Table", columns: Sequence[str], values: list[tuple[Any, ...]]) -> "pd.DataFrame":
         """Rows whose `columns` hold one of the `values` tuples (asked in batches)."""
         import sqlalchemy as sa
