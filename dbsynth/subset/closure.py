@@ -112,7 +112,7 @@ class Closure:
             for (parent, cols), have in self.have.items():
                 if parent == name:
                     have.update(tuples(new, cols))
-        if down and name not in self.reference and name not in self.no_children:
+        if down and name not in self.no_children:
             done = self.sel.down[name]
             todo = [i for i, key in enumerate(ids) if key not in done]
             done.update(ids[i] for i in todo)

@@ -1,0 +1,90 @@
+"""The closure on small hand-built schemas: cycles, self-references, children, lookup tables."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import dbsynth
+from dbsynth.errors import ConfigError
+
+SQL = """
+PRAGMA foreign_keys = OFF;
+CREATE TABLE kind (id INTEGER PRIMARY KEY, label TEXT NOT NULL);
+CREATE TABLE dept (id INTEGER PRIMARY KEY, name TEXT, head_id INTEGER NOT NULL REFERENCES emp(id));
+CREATE TABLE emp (id INTEGER PRIMARY KEY, dept_id INTEGER NOT NULL REFERENCES dept(id),
+                  boss_id INTEGER REFERENCES emp(id), kind_id INTEGER NOT NULL REFERENCES kind(id), email TEXT);
+CREATE TABLE task (id INTEGER PRIMARY KEY, emp_id INTEGER NOT NULL REFERENCES emp(id), title TEXT);
+"""
+
+
+def _source(path: Path) -> str:
+    with sqlite3.connect(path) as con:
+        con.executescript(SQL)
+        con.executemany("INSERT INTO kind VALUES (?, ?)", [(1, "staff"), (2, "contractor")])
+        # two departments, each headed by its first employee; a chain of bosses inside each
+        con.executemany("INSERT INTO dept VALUES (?, ?, ?)", [(1, "north", 1), (2, "south", 11)])
+        rows = [(i, 1 if i <= 10 else 2, None if i in (1, 11) else i - 1, 1 + i % 2, f"person{i}@example.org") for i in range(1, 21)]
+        con.executemany("INSERT INTO emp VALUES (?, ?, ?, ?, ?)", rows)
+        con.executemany("INSERT INTO task VALUES (?, ?, ?)", [(i, 1 + i % 20, f"task {i}") for i in range(1, 61)])
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    return f"sqlite:///{path}"
+
+
+def _ids(path: Path, table: str) -> set[int]:
+    with sqlite3.connect(path) as con:
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+        return {r[0] for r in con.execute(f"SELECT id FROM {table}")}
+
+
+def test_parents_through_self_reference_and_cycle(tmp_path: Path) -> None:
+    src = _source(tmp_path / "s.sqlite")
+    out = tmp_path / "t.sqlite"
+    result = dbsynth.subset(src, f"sqlite:///{out}", where=["task: id = 4"], mask=False)
+    # task 4 → emp 5 → boss chain 4, 3, 2, 1 → dept 1 → its head (emp 1) → dept 1 (a cycle);
+    # dept and kind are lookup tables (small, no PII): whole, so dept 2's head (emp 11) comes too
+    assert _ids(out, "emp") == {1, 2, 3, 4, 5, 11}
+    assert _ids(out, "dept") == {1, 2} and _ids(out, "kind") == {1, 2}
+    assert _ids(out, "task") == {4}  # parents pulled in bring no children of their own
+    assert result.reference_tables == ["dept", "kind"]
+
+
+def test_children_follow_start_rows_down(tmp_path: Path) -> None:
+    src = _source(tmp_path / "s.sqlite")
+    out = tmp_path / "t.sqlite"
+    dbsynth.subset(src, f"sqlite:///{out}", where=["dept: id = 2"], mask=False)
+    assert _ids(out, "emp") == {1} | set(range(11, 21))  # the department's employees (emp 1 heads dept 1)…
+    assert _ids(out, "task") == {i for i in range(1, 61) if 11 <= 1 + i % 20 <= 20}  # …and their tasks, not emp 1's
+
+
+def test_children_false(tmp_path: Path) -> None:
+    src = _source(tmp_path / "s.sqlite")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[tables.emp]\nchildren = false\n")
+    out = tmp_path / "t.sqlite"
+    dbsynth.subset(src, f"sqlite:///{out}", where=["dept: id = 2"], mask=False, config=cfg)
+    assert _ids(out, "emp") == {1} | set(range(11, 21)) and _ids(out, "task") == set()
+
+
+def test_percent_is_seeded_and_names_its_roots(tmp_path: Path) -> None:
+    src = _source(tmp_path / "s.sqlite")
+    with sqlite3.connect(tmp_path / "s.sqlite") as con:
+        con.execute("CREATE TABLE audit (id INTEGER PRIMARY KEY, what TEXT)")
+        con.executemany("INSERT INTO audit VALUES (?, ?)", [(i, f"event {i}") for i in range(1, 101)])
+    got = []
+    for n in range(3):
+        out = tmp_path / f"t{n}.sqlite"
+        result = dbsynth.subset(src, f"sqlite:///{out}", percent=10, seed=0 if n < 2 else 1, mask=False)
+        assert result.root_tables == ["audit"] and result.rows["audit"] == 10
+        got.append(_ids(out, "audit"))
+    assert got[0] == got[1] != got[2]
+
+
+@pytest.mark.parametrize("kw, message", [({}, "needs start rows"), ({"percent": 0}, "--percent"),
+                                         ({"percent": 150}, "--percent")])
+def test_arguments(tmp_path: Path, kw: dict, message: str) -> None:
+    src = _source(tmp_path / "s.sqlite")
+    with pytest.raises(ConfigError, match=message):
+        dbsynth.subset(src, f"sqlite:///{tmp_path / 't.sqlite'}", **kw)
+    assert not (tmp_path / "t.sqlite").exists()
