@@ -289,7 +289,7 @@ def subset(source: str = typer.Argument(..., metavar="SOURCE", help="Source data
                                                    help="Start rows: a seeded random P% of each root table."),
            seed: Optional[int] = _SEED,
            mask: bool = typer.Option(True, "--mask/--no-mask", show_default=False,
-                                         help="Replace PII and free text (default on)."),
+                                     help="Replace PII and free text (default on)."),
            mask_key: Optional[str] = typer.Option(None, "--mask-key", metavar="KEY", envvar="DBSYNTH_MASK_KEY",
                                                   help="Masking key: same key, same masked values (default: "
                                                        "a random key, printed once)."),
