@@ -65,14 +65,18 @@ def subset(*, source: str, target: str, where: Sequence[str] = (), percent: floa
         reader = closure.reader
         for name in sorted(reference):
             closure.add(name, reader.all(schema.table(name)), down=False)
+        warnings: list[str] = []
         for spec in specs:
-            closure.add(spec.table, reader.where(schema.table(spec.table), spec.condition), down=True)
+            rows = reader.where(schema.table(spec.table), spec.condition)
+            if rows.empty:  # said, not silently an empty start
+                warnings.append(f"--where for {spec.table!r} matched no row")
+            closure.add(spec.table, rows, down=True)
         roots = root_tables(schema, reference) if percent is not None else []
         for name in roots:
             closure.add(name, _share(reader.all(schema.table(name)), percent or 0.0, config.seed, name), down=True)
         selection = closure.run()
+        _check_missing(selection.missing)
         frames = {t.name: selection.frame(t) for t in schema.data_tables}
-        warnings = list(selection.missing)
         masked: list["MaskedColumn"] = []
         key, generated = None, False
         if mask:
@@ -85,6 +89,15 @@ def subset(*, source: str, target: str, where: Sequence[str] = (), percent: floa
                         reference_tables=sorted(reference), root_tables=roots, masked=masked, mask_key=key,
                         key_generated=generated, summary=summary, seconds=time.perf_counter() - started,
                         warnings=warnings)
+
+
+def _check_missing(missing: list[str]) -> None:
+    """Source rows whose parent row is missing (a source without FK checks): named, nothing loaded."""
+    from dbsynth.errors import SchemaError
+    if missing:
+        raise SchemaError(f"the source has orphan rows the subset would copy: {'; '.join(missing[:3])}"
+                          + (f" (and {len(missing) - 3} more)" if len(missing) > 3 else ""),
+                          hint="fix those rows in the source, or start from rows that do not reach them")
 
 
 def _check_args(where: Sequence[str], percent: float | None) -> None:
@@ -124,9 +137,22 @@ def reference_tables(schema: "Schema", profiles: dict[str, "TableProfile"], conf
 
 
 def root_tables(schema: "Schema", reference: frozenset[str]) -> list[str]:
-    """Tables with no FK to another table (self-references allowed), lookup tables aside."""
-    return [t.name for t in schema.data_tables if t.name not in reference
-            and all(fk.referred_table == t.name for fk in t.foreign_keys)]
+    """Tables nothing outside their own cycle points at (self-references allowed), lookup tables aside.
+
+    A schema whose every table has a parent still has roots: the top cycles of the FK graph.
+    """
+    import networkx as nx
+
+    from dbsynth.schema.graph import fk_graph
+    graph = nx.DiGraph(fk_graph(schema))
+    graph.remove_edges_from(list(nx.selfloop_edges(graph)))
+    dag = nx.condensation(graph)
+    tops = [n for n in dag.nodes if dag.in_degree(n) == 0]
+    roots = sorted(t for n in tops for t in dag.nodes[n]["members"] if t not in reference)
+    if not roots:
+        raise ConfigError("--percent found no root table to sample (every top table is a lookup table)",
+                          hint="start from --where \"TABLE: condition\" instead")
+    return roots
 
 
 def _share(frame: "pd.DataFrame", percent: float, seed: int, table: str) -> "pd.DataFrame":

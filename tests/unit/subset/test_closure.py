@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import dbsynth
-from dbsynth.errors import ConfigError
+from dbsynth.errors import ConfigError, SchemaError
 
 SQL = """
 PRAGMA foreign_keys = OFF;
@@ -88,3 +88,36 @@ def test_arguments(tmp_path: Path, kw: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         dbsynth.subset(src, f"sqlite:///{tmp_path / 't.sqlite'}", **kw)
     assert not (tmp_path / "t.sqlite").exists()
+
+
+def test_orphan_source_rows_are_named_and_nothing_is_loaded(tmp_path: Path) -> None:
+    src = _source(tmp_path / "s.sqlite")
+    with sqlite3.connect(tmp_path / "s.sqlite") as con:  # FK checks off: a dirty source
+        con.execute("INSERT INTO task VALUES (999, 4242, 'lost')")
+    out = tmp_path / "t.sqlite"
+    with pytest.raises(SchemaError, match=r"task\.\(emp_id\): 1 value\(s\) find no emp row"):
+        dbsynth.subset(src, f"sqlite:///{out}", where=["task: id = 999"])
+    assert not out.exists()
+
+
+def test_where_matching_nothing_is_said(tmp_path: Path) -> None:
+    src = _source(tmp_path / "s.sqlite")
+    result = dbsynth.subset(src, f"sqlite:///{tmp_path / 't.sqlite'}", where=["task: id < 0", "task: id = 1"])
+    assert "--where for 'task' matched no row" in result.warnings and result.rows["task"] == 1
+
+
+def test_percent_roots_of_a_schema_of_cycles(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    with sqlite3.connect(path) as con:
+        con.executescript("""
+            CREATE TABLE a (id INTEGER PRIMARY KEY, b_id INTEGER REFERENCES b(id), email TEXT);
+            CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a(id), email TEXT);
+            CREATE TABLE c (id INTEGER PRIMARY KEY, a_id INTEGER NOT NULL REFERENCES a(id));
+        """)
+        con.executemany("INSERT INTO a VALUES (?, ?, ?)", [(i, i, f"a{i}@x.org") for i in range(1, 301)])
+        con.executemany("INSERT INTO b VALUES (?, ?, ?)", [(i, i, f"b{i}@x.org") for i in range(1, 301)])
+        con.executemany("INSERT INTO c VALUES (?, ?)", [(i, 1 + i % 300) for i in range(1, 601)])
+    out = tmp_path / "t.sqlite"
+    result = dbsynth.subset(f"sqlite:///{path}", f"sqlite:///{out}", percent=5)
+    assert result.root_tables == ["a", "b"]
+    assert 0 < result.rows["c"] < 600 and _ids(out, "a") == _ids(out, "b")
