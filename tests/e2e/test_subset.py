@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 import dbsynth
+import dbsynth.errors
 from dbsynth.subset.run import SubsetResult
 from tests.conftest import ROOT, dataset_path
 
@@ -237,3 +238,20 @@ def test_postgres(name: str, kw: dict, pg_dataset, pg_databases) -> None:  # noq
     target = pg_databases.create("subset")
     result = run(source, target, **kw)
     assert result.summary.writer == "postgresql-copy"
+
+
+def test_postgres_where_runs_read_only_and_sequences_follow(pg_dataset, pg_databases) -> None:  # noqa: ANN001
+    source = pg_dataset("sakila")
+    target = pg_databases.create("subset")
+    # a condition that would write (advance a sequence) fails in the read-only transaction
+    with pytest.raises(dbsynth.errors.ConnectorError, match="read-only"):
+        dbsynth.subset(source, target, where=["actor: nextval('actor_actor_id_seq') > 0"])
+    result = run(source, target, where=["actor: actor_id <= 3"])
+    assert result.summary.sequences_reset
+    engine = sa.create_engine(target.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.begin() as conn:  # a new row in the target takes a fresh key
+            new = conn.execute(sa.text("INSERT INTO language (name) VALUES ('Esperanto') RETURNING language_id")).scalar_one()
+            assert new > conn.execute(sa.text("SELECT MAX(language_id) FROM language WHERE name <> 'Esperanto'")).scalar_one()
+    finally:
+        engine.dispose()
