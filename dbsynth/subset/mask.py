@@ -183,11 +183,16 @@ def mask_frames(frames: dict[str, "pd.DataFrame"], columns: list[MaskedColumn], 
             continue
         frames[mc.table] = frame = frame.copy()
         source = frame[mc.column].astype(object).tolist()
-        masked = [None if _null(v) else clip(masker.value(mc.kind, str(v)), max_length=mc.max_length,
-                                               kind=_pii(mc.kind)) for v in source]
+        masked = [v if _null(v) or not _has_content(str(v)) else
+                  clip(masker.value(mc.kind, str(v)), max_length=mc.max_length, kind=_pii(mc.kind)) for v in source]
         if mc.unique:
             masked = _distinct(source, masked, masker, mc)
         frame[mc.column] = masked
+
+
+def _has_content(value: str) -> bool:
+    """A blank or punctuation-only value ('', ' ', '-') holds nothing to mask: kept as it is."""
+    return any(c.isalnum() for c in value)
 
 
 def _null(v: Any) -> bool:
@@ -203,7 +208,7 @@ def _distinct(source: list[Any], masked: list[Any], masker: Masker, mc: MaskedCo
     """A UNIQUE column: a masked value two source values share gets `-2`, `-3`… (in HMAC order, stable)."""
     by_masked: dict[str, list[str]] = {}
     for s, m in zip(source, masked):
-        if m is not None:
+        if m is not None and not _null(s) and _has_content(str(s)):
             by_masked.setdefault(m.casefold(), [])
             if str(s) not in by_masked[m.casefold()]:
                 by_masked[m.casefold()].append(str(s))
@@ -221,7 +226,7 @@ def _distinct(source: list[Any], masked: list[Any], masker: Masker, mc: MaskedCo
                     taken.add(cand.casefold())
                     rename[s] = cand
                     break
-    return [rename.get(str(s), m) if m is not None else None for s, m in zip(source, masked)]
+    return [rename.get(str(s), m) if m is not None and not _null(s) else m for s, m in zip(source, masked)]
 
 
 def _with_suffix(base: str, n: int, mc: MaskedColumn) -> str:

@@ -41,6 +41,16 @@ def read_all(url: str) -> dict[str, pd.DataFrame]:
         engine.dispose()
 
 
+def primary_keys(url: str) -> dict[str, list[str]]:
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as conn:
+            insp = sa.inspect(conn)
+            return {t: insp.get_pk_constraint(t)["constrained_columns"] for t in insp.get_table_names()}
+    finally:
+        engine.dispose()
+
+
 def fk_orphans(url: str) -> dict[str, int]:
     """Rows per FK whose parent row is missing (any dialect), from the target's own catalog."""
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
@@ -74,6 +84,7 @@ def check_subset(source: str, target: str, result: SubsetResult) -> None:
         with sqlite3.connect(target.removeprefix("sqlite:///")) as con:
             assert con.execute("PRAGMA foreign_key_check").fetchall() == []
     src, dst = read_all(source), read_all(target)
+    pks = primary_keys(target)
     masked: dict[str, set[str]] = {}
     for m in result.masked:
         masked.setdefault(m.table, set()).add(m.column)
@@ -84,10 +95,17 @@ def check_subset(source: str, target: str, result: SubsetResult) -> None:
         extra = _rows(frame, keep) - _rows(src[name], keep)
         assert not extra, f"{name}: {len(extra)} target rows are no source row, e.g. {sorted(extra)[:2]}"
         for col in masked.get(name, set()):
-            source_values = set(src[name][col].dropna().astype(str))
-            target_values = set(frame[col].dropna().astype(str))
+            # a blank value (Sakila's phones are ' ') holds nothing to mask and stays as it is
+            source_values = {v for v in src[name][col].dropna().astype(str) if any(c.isalnum() for c in v)}
+            target_values = {v for v in frame[col].dropna().astype(str) if any(c.isalnum() for c in v)}
             assert not source_values & target_values, f"{name}.{col} kept {sorted(source_values & target_values)[:3]}"
-            assert target_values or frame[col].isna().all()
+        pk = pks.get(name)
+        if pk and masked.get(name):  # masking keeps each row's NULLs where they were, and fills the rest
+            cols = sorted(masked[name])
+            both = frame.merge(src[name], on=pk, suffixes=("", "_src"))
+            assert len(both) == len(frame)
+            for col in cols:
+                assert (both[col].isna() == both[f"{col}_src"].isna()).all(), f"{name}.{col}: NULLs moved"
 
 
 def run(source: str, target: str, **kw: object) -> SubsetResult:

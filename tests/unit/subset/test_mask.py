@@ -51,3 +51,10 @@ def test_repeated_source_value_masks_to_one_value() -> None:
     m = Masker(key="k")
     mask_frames(frames, [MaskedColumn("a", "c", "email", False, None), MaskedColumn("b", "d", "email", False, None)], m)
     assert frames["a"]["c"][0] == frames["a"]["c"][2] == frames["b"]["d"][0] != frames["a"]["c"][1]
+
+
+def test_blank_values_are_kept() -> None:
+    frames = {"a": pd.DataFrame({"phone": [" ", "", "-", "+1 555 0100"]})}
+    mask_frames(frames, [MaskedColumn("a", "phone", "phone", unique=False, max_length=None)], Masker(key="k"))
+    out = frames["a"]["phone"].tolist()
+    assert out[:3] == [" ", "", "-"] and re.fullmatch(r"\+\d \d{3} \d{4}", out[3]) and out[3] != "+1 555 0100"
