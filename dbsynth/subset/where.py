@@ -55,10 +55,9 @@ def check_condition(condition: str, *, table: str, dialect: str) -> None:
         raise ConfigError(f"{where}: the condition holds a ';' (only one expression is allowed)",
                           hint="give a single condition, e.g. \"Country = 'Germany'\"")
     try:
-        parsed = sqlglot.parse(f"SELECT 1 FROM t WHERE {condition}",
-                               read=_SQLGLOT_DIALECT.get(dialect, None))
+        parsed = sqlglot.parse(f"{_PREFIX}{condition}", read=_SQLGLOT_DIALECT.get(dialect, None))
     except sqlglot.errors.SqlglotError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        first = _where_in_condition(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         raise ConfigError(f"{where}: the condition is not valid SQL ({first})",
                           hint="write it as you would after WHERE in the source database") from None
     if len(parsed) != 1 or not isinstance(parsed[0], exp.Select) or parsed[0].args.get("where") is None:
@@ -71,11 +70,24 @@ def check_condition(condition: str, *, table: str, dialect: str) -> None:
         raise ConfigError(f"{where}: the condition must be one boolean expression, not a query part ({extra[0]})",
                           hint="write only what follows WHERE")
     banned = (exp.Insert, exp.Update, exp.Delete, exp.Create, exp.Drop, exp.Alter, exp.Command,
-              exp.Merge, exp.Into, exp.Transaction, exp.Commit, exp.Rollback, exp.Set, exp.Pragma)
+              exp.Merge, exp.Into, exp.Transaction, exp.Commit, exp.Rollback, exp.Set, exp.Pragma,
+              exp.Lock)  # FOR UPDATE would lock source rows
     for node in stmt.args["where"].walk():
         if isinstance(node, banned):
             raise ConfigError(f"{where}: the condition may only read (found {node.key.upper()})",
                               hint="a --where condition is run read-only on the source")
+
+
+_PREFIX = "SELECT 1 FROM t WHERE "
+
+
+def _where_in_condition(message: str) -> str:
+    """sqlglot's `Line 1, Col: 26.` counted from the condition, not from the wrapper around it."""
+    import re
+
+    def shift(m: "re.Match[str]") -> str:
+        return f" at character {max(int(m.group(1)) - len(_PREFIX), 1)}"
+    return re.sub(r"\.?\s*Line 1, Col: (\d+)\.?", shift, message).rstrip(". ")
 
 
 def _outside_strings(sql: str) -> str:

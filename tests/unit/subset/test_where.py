@@ -42,3 +42,10 @@ def test_parse_where_refuses(text: str, message: str) -> None:
 def test_a_condition_that_writes_is_refused() -> None:
     with pytest.raises(ConfigError, match="may only read|not valid SQL|one boolean"):
         check_condition("EXISTS (SELECT 1 INTO t2 FROM Customer)", table="Customer", dialect="postgresql")
+
+
+def test_locking_reads_are_refused_and_errors_point_into_the_condition() -> None:
+    with pytest.raises(ConfigError, match="may only read"):
+        check_condition("EXISTS (SELECT 1 FROM a FOR UPDATE)", table="Customer", dialect="postgresql")
+    with pytest.raises(ConfigError, match="at character 4"):
+        check_condition("1=1) OR (1=1", table="Customer", dialect="postgresql")
