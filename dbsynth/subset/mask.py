@@ -50,8 +50,8 @@ class MaskedColumn:
 class Masker:
     key: str
     locale: str = "en_US"
-    avoid: dict[str, set[str]] = field(default_factory=dict)  # kind -> casefolded source values
-    _cache: dict[tuple[str, str], str] = field(default_factory=dict)
+    avoid: dict[str, set[str]] = field(default_factory=dict)  # kind -> source values (exact: never copied verbatim)
+    _cache: dict[tuple[str, str, int | None], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._fake = make_faker(locale=self.locale, seed=0)
@@ -61,21 +61,27 @@ class Masker:
         msg = f"{kind}\x00{value}\x00{attempt}".encode("utf-8")
         return hmac.new(self._key, msg, hashlib.sha256).digest()
 
-    def value(self, kind: str, value: str) -> str:
-        """The masked form of one source value (cached: the same in every table)."""
-        hit = self._cache.get((kind, value))
+    def value(self, kind: str, value: str, max_length: int | None = None) -> str:
+        """The masked form of one source value, cut to `max_length` (cached: the same in every table)."""
+        hit = self._cache.get((kind, value, max_length))
         if hit is not None:
             return hit
         avoid = self.avoid.get(kind, set())
         out = value
         for attempt in range(_ROUNDS):
-            out = self._draw(kind, value, self._seed(kind, value, attempt))
-            if out.strip().casefold() not in avoid and out != value:
+            out = clip(self._draw(kind, value, self._seed(kind, value, attempt)), max_length=max_length,
+                       kind=_pii(kind))
+            if out not in avoid and out != value:
                 break
         else:
-            out = f"{out}{int.from_bytes(self._seed(kind, value, _ROUNDS)[:3], 'big') % 10_000}"
-        self._cache[(kind, value)] = out
+            tail = str(int.from_bytes(self._seed(kind, value, _ROUNDS)[:3], "big") % 10_000)
+            out = (out[:max_length - len(tail)] if max_length and max_length > len(tail) else out) + tail
+        self._cache[(kind, value, max_length)] = out
         return out
+
+    def forget(self, kind: str) -> None:
+        """Drop the cached values of `kind` (its avoid set grew)."""
+        self._cache = {k: v for k, v in self._cache.items() if k[0] != kind}
 
     def _draw(self, kind: str, value: str, digest: bytes) -> str:
         if kind in _SHAPED_VALUES:
@@ -175,6 +181,16 @@ def _key_columns(schema: "Schema") -> set[tuple[str, str]]:
     return out
 
 
+def produced(frames: dict[str, "pd.DataFrame"], columns: list[MaskedColumn]) -> dict[str, set[str]]:
+    """The masked values per kind (blank values, kept as they are, aside)."""
+    out: dict[str, set[str]] = {}
+    for mc in columns:
+        frame = frames.get(mc.table)
+        if frame is not None and len(frame):
+            out.setdefault(mc.kind, set()).update(v for v in frame[mc.column].dropna().astype(str) if _has_content(v))
+    return out
+
+
 def mask_frames(frames: dict[str, "pd.DataFrame"], columns: list[MaskedColumn], masker: Masker) -> None:
     """Replace the masked columns' values in place (NULLs stay NULL)."""
     for mc in columns:
@@ -183,8 +199,8 @@ def mask_frames(frames: dict[str, "pd.DataFrame"], columns: list[MaskedColumn], 
             continue
         frames[mc.table] = frame = frame.copy()
         source = frame[mc.column].astype(object).tolist()
-        masked = [v if _null(v) or not _has_content(str(v)) else
-                  clip(masker.value(mc.kind, str(v)), max_length=mc.max_length, kind=_pii(mc.kind)) for v in source]
+        masked = [v if _null(v) or not _has_content(str(v)) else masker.value(mc.kind, str(v), mc.max_length)
+                  for v in source]
         if mc.unique:
             masked = _distinct(source, masked, masker, mc)
         frame[mc.column] = masked
@@ -219,7 +235,7 @@ def _distinct(source: list[Any], masked: list[Any], masker: Masker, mc: MaskedCo
             continue
         order = sorted(srcs, key=lambda s: masker._seed(mc.kind, s, -1))
         for s in order[1:]:
-            base = clip(masker.value(mc.kind, s), max_length=mc.max_length, kind=_pii(mc.kind))
+            base = masker.value(mc.kind, s, mc.max_length)
             for n in range(2, 1_000_000):
                 cand = _with_suffix(base, n, mc)
                 if cand.casefold() not in taken:

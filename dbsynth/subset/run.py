@@ -164,17 +164,56 @@ def _share(frame: "pd.DataFrame", percent: float, seed: int, table: str) -> "pd.
     return frame.iloc[np.sort(rng.choice(n, size=k, replace=False))] if k else frame.iloc[:0]
 
 
+MASK_ROUNDS = 10  # rounds of "is any masked value a source value?" (one is the rule, two are rare)
+AVOID_READ_ROWS = 200_000  # a masked column of a table this small is read whole up front (names overlap a lot)
+
+
 def _mask(frames: dict[str, "pd.DataFrame"], schema: "Schema", profiles: dict[str, "TableProfile"],
           reference: frozenset[str], key: str, locale: str,
           reader: "SourceReader") -> tuple[list["MaskedColumn"], list[str]]:
-    from dbsynth.subset.mask import Masker, columns_to_mask, mask_frames
+    """Mask in place; a masked value the source holds (in any column of its kind) is redrawn.
+
+    Small tables' masked columns are read whole up front (real and Faker names
+    overlap: redrawing them round by round would take many rounds); for bigger
+    ones the source is asked about the masked values only, so the check costs
+    what the subset costs. Which values are redrawn depends on the source alone,
+    so the same key still gives the same values for any subset.
+    """
+    from dbsynth.errors import ConstraintError
+    from dbsynth.subset.mask import Masker, columns_to_mask, mask_frames, produced
     columns, warnings = columns_to_mask(schema, profiles, skip_tables=reference)
     masker = Masker(key=key, locale=locale)
-    for mc in columns:  # a masked value is never a source value of its kind (the whole source's, not the subset's)
-        values = reader.distinct(schema.table(mc.table), mc.column)
-        masker.avoid.setdefault(mc.kind, set()).update(str(v).strip().casefold() for v in values)
-    mask_frames(frames, columns, masker)
-    return columns, warnings
+    for mc in columns:
+        table = schema.table(mc.table)
+        if (table.row_count or 0) <= AVOID_READ_ROWS:
+            values = reader.distinct(table, mc.column)
+            masker.avoid.setdefault(mc.kind, set()).update(str(v) for v in values)
+    tables = {mc.table for mc in columns}
+    for _ in range(MASK_ROUNDS):
+        work = {t: frames[t] for t in tables if t in frames}
+        mask_frames(work, columns, masker)
+        hits = _in_source(produced(work, columns), columns, schema, reader)
+        if not hits:
+            frames.update(work)
+            return columns, warnings
+        for kind, values in hits.items():
+            masker.avoid.setdefault(kind, set()).update(values)
+            masker.forget(kind)
+    raise ConstraintError(f"masked values kept matching source values after {MASK_ROUNDS} rounds",
+                          hint="re-run with another --mask-key")
+
+
+def _in_source(values: dict[str, set[str]], columns: list["MaskedColumn"], schema: "Schema",
+               reader: "SourceReader") -> dict[str, set[str]]:
+    """Per kind, the masked values some source column of that kind holds verbatim."""
+    hits: dict[str, set[str]] = {}
+    for mc in columns:
+        wanted = sorted(values.get(mc.kind, ()))
+        if wanted:
+            found = reader.present(schema.table(mc.table), mc.column, wanted)
+            if found:
+                hits.setdefault(mc.kind, set()).update(found)
+    return hits
 
 
 def _load(frames: dict[str, "pd.DataFrame"], schema: "Schema", *, target: str, mode: str, keep_triggers: bool,

@@ -60,11 +60,23 @@ class SourceReader:
         return self._frame(table, rows)
 
     def distinct(self, table: "Table", column: str) -> list[Any]:
-        """The distinct non-NULL values of one column (what a masked value must never equal)."""
+        """The distinct non-NULL values of one column."""
         sql = (f"SELECT DISTINCT {self.q(column)} FROM {self._name(table)} "
                f"WHERE {self.q(column)} IS NOT NULL")
         with self._read_only(f"read table {table.name!r} of") as conn:
             return [r[0] for r in conn.exec_driver_sql(sql, ()).fetchall()]
+
+    def present(self, table: "Table", column: str, values: list[str]) -> set[str]:
+        """Which of `values` the text column holds (a masked value must never be a source value)."""
+        import sqlalchemy as sa
+
+        col = sa.column(column)
+        base = sa.select(col).distinct().select_from(sa.table(table.name, schema=table.schema))
+        found: set[str] = set()
+        with self._read_only(f"read table {table.name!r} of") as conn:
+            for i in range(0, len(values), IN_BATCH):
+                found.update(str(r[0]) for r in conn.execute(base.where(col.in_(values[i:i + IN_BATCH]))))
+        return found
 
     def matching(self, table: "Table", columns: Sequence[str], values: list[tuple[Any, ...]]) -> "pd.DataFrame":
         """Rows whose `columns` hold one of the `values` tuples (asked in batches)."""

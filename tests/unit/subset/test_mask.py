@@ -31,7 +31,7 @@ def test_kinds_and_formats_are_kept() -> None:
 def test_avoided_source_values_are_redrawn() -> None:
     m = Masker(key="k")
     first = m.value("country", "Germany")
-    m2 = Masker(key="k", avoid={"country": {first.casefold()}})
+    m2 = Masker(key="k", avoid={"country": {first}})
     assert m2.value("country", "Germany") != first
 
 
