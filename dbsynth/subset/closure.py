@@ -58,6 +58,7 @@ class Selection:
     ids: dict[str, set[tuple[Any, ...]]] = field(default_factory=lambda: defaultdict(set))
     down: dict[str, set[tuple[Any, ...]]] = field(default_factory=lambda: defaultdict(set))
     missing: list[str] = field(default_factory=list)  # source orphans: FK values without a parent row
+    twins: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # keyless tables: identical rows merged
 
     def frame(self, table: "Table") -> "pd.DataFrame":
         import pandas as pd
@@ -104,6 +105,8 @@ class Closure:
             if key not in known and key not in seen:
                 fresh.append(i)
                 seen.add(key)
+            elif key in seen and not table.pk_columns:  # one read returned the same row twice: real twins
+                self.sel.twins[name] += 1
         if fresh:
             new = frame.iloc[fresh].reset_index(drop=True)
             known.update(seen)

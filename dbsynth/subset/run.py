@@ -76,6 +76,8 @@ def subset(*, source: str, target: str, where: Sequence[str] = (), percent: floa
             closure.add(name, _share(reader.all(schema.table(name)), percent or 0.0, config.seed, name), down=True)
         selection = closure.run()
         _check_missing(selection.missing)
+        warnings += [f"{name}: {n} row(s) identical to another (no primary key) copied once"
+                     for name, n in sorted(selection.twins.items()) if n]
         frames = {t.name: selection.frame(t) for t in schema.data_tables}
         masked: list["MaskedColumn"] = []
         key, generated = None, False

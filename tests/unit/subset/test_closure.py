@@ -121,3 +121,17 @@ def test_percent_roots_of_a_schema_of_cycles(tmp_path: Path) -> None:
     result = dbsynth.subset(f"sqlite:///{path}", f"sqlite:///{out}", percent=5)
     assert result.root_tables == ["a", "b"]
     assert 0 < result.rows["c"] < 600 and _ids(out, "a") == _ids(out, "b")
+
+
+def test_identical_rows_of_a_keyless_table_are_said(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    with sqlite3.connect(path) as con:
+        con.executescript("""
+            CREATE TABLE owner (id INTEGER PRIMARY KEY, email TEXT);
+            CREATE TABLE log (owner_id INTEGER REFERENCES owner(id), what TEXT);
+        """)
+        con.executemany("INSERT INTO owner VALUES (?, ?)", [(i, f"o{i}@x.org") for i in range(1, 301)])
+        con.executemany("INSERT INTO log VALUES (?, ?)", [(1, "login"), (1, "login"), (1, "logout"), (2, "login")])
+    result = dbsynth.subset(f"sqlite:///{path}", f"sqlite:///{tmp_path / 't.sqlite'}", where=["owner: id = 1"],
+                            mask=False)
+    assert result.rows["log"] == 2 and "log: 1 row(s) identical to another (no primary key) copied once" in result.warnings
