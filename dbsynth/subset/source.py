@@ -91,8 +91,8 @@ class SourceReader:
                 part = values[i:i + IN_BATCH]
                 if len(keys) == 1:
                     clause = keys[0].in_([v[0] for v in part])
-                else:
-                    clause = sa.or_(*[sa.and_(*[k == x for k, x in zip(keys, v)]) for v in part])
+                else:  # row values: (a, b) IN ((1, 2), …), SQLite 3.15+, PostgreSQL, MySQL
+                    clause = sa.tuple_(*keys).in_(part)
                 rows += conn.execute(base.where(clause)).fetchall()
         return self._frame(table, rows)
 

@@ -135,3 +135,27 @@ def test_identical_rows_of_a_keyless_table_are_said(tmp_path: Path) -> None:
     result = dbsynth.subset(f"sqlite:///{path}", f"sqlite:///{tmp_path / 't.sqlite'}", where=["owner: id = 1"],
                             mask=False)
     assert result.rows["log"] == 2 and "log: 1 row(s) identical to another (no primary key) copied once" in result.warnings
+
+
+def test_composite_foreign_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+    monkeypatch.setattr(importlib.import_module("dbsynth.subset.source"), "IN_BATCH", 50)  # several batches
+    path = tmp_path / "s.sqlite"
+    with sqlite3.connect(path) as con:
+        con.executescript("""
+            CREATE TABLE room (building TEXT, num INTEGER, email TEXT, PRIMARY KEY (building, num));
+            CREATE TABLE booking (id INTEGER PRIMARY KEY, building TEXT, num INTEGER,
+                                  FOREIGN KEY (building, num) REFERENCES room (building, num));
+        """)
+        con.executemany("INSERT INTO room VALUES (?, ?, ?)",
+                        [(b, n, f"{b}{n}@x.org") for b in "ABC" for n in range(1, 101)])
+        con.executemany("INSERT INTO booking VALUES (?, ?, ?)",
+                        [(i, "ABC"[i % 3], 1 + i % 100) for i in range(1, 901)])
+    out = tmp_path / "t.sqlite"
+    dbsynth.subset(f"sqlite:///{path}", f"sqlite:///{out}", where=["booking: id <= 700"], mask=False)
+    with sqlite3.connect(out) as con:
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+        rooms = set(con.execute("SELECT building, num FROM room").fetchall())
+    with sqlite3.connect(path) as con:
+        needed = set(con.execute("SELECT building, num FROM booking WHERE id <= 700").fetchall())
+    assert rooms == needed  # exactly the rooms the bookings need
