@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from dbsynth.profile.types import TableProfile
-    from dbsynth.schema.model import Schema, Table
+    from dbsynth.schema.model import Schema
 
 TEXT = "text"  # the kind of free-text columns
 # kinds whose format is kept character by character: digits stay digits, letters letters
