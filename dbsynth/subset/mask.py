@@ -141,20 +141,26 @@ def _case_like(source: str, value: str) -> str:
 # ---- which columns ---------------------------------------------------------
 
 def columns_to_mask(schema: "Schema", profiles: dict[str, "TableProfile"], *,
-                    skip_tables: Iterable[str] = ()) -> tuple[list[MaskedColumn], list[str]]:
-    """PII / free-text string columns outside keys; plus warnings for what cannot be masked."""
+                    reference: Iterable[str] = ()) -> tuple[list[MaskedColumn], list[str]]:
+    """PII / free-text string columns outside keys; plus warnings for what cannot be masked.
+
+    Lookup tables are copied as they are but for their contact PII (a shipper's phone), which
+    `seed` regenerates too (profile/reference.regenerated_columns).
+    """
+    from dbsynth.profile.reference import regenerated_columns
     from dbsynth.schema.model import LogicalType
-    skip = set(skip_tables)
+    lookup = set(reference)
     keyed = _key_columns(schema)
     out: list[MaskedColumn] = []
     warnings: list[str] = []
     for table in schema.data_tables:
         prof = profiles.get(table.name)
-        if prof is None or table.name in skip:
+        if prof is None:
             continue
+        only = set(regenerated_columns(prof)) if table.name in lookup else None
         uniques = {cols[0] for cols in table.unique_column_sets() if len(cols) == 1}
         for cp in prof.columns:
-            if cp.semantic not in (SemanticType.PII, SemanticType.TEXT):
+            if cp.semantic not in (SemanticType.PII, SemanticType.TEXT) or (only is not None and cp.name not in only):
                 continue
             col = table.column(cp.name)
             if (table.name, cp.name) in keyed:

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from dbsynth.subset.mask import MaskedColumn
     from dbsynth.subset.source import SourceReader
 
-REFERENCE_MAX_ROWS = 200  # a table FKs point at, this small and without PII, is a lookup table: copied whole
 PROFILE_MAX_ROWS = 20_000  # rows read per table to decide which columns are PII / free text
 
 
@@ -124,35 +123,29 @@ def _profiles(url: str, schema: "Schema", config: "Config") -> dict[str, "TableP
 
 
 def reference_tables(schema: "Schema", profiles: dict[str, "TableProfile"], config: "Config") -> frozenset[str]:
-    """Lookup tables, copied whole: `copy = true` in the config, or referenced by an FK, at most
-    REFERENCE_MAX_ROWS rows, no PII column and no FK of their own to a non-lookup table."""
-    from dbsynth.profile.types import SemanticType
-    referred = {fk.referred_table for t in schema.data_tables for fk in t.foreign_keys if fk.referred_table != t.name}
-    out = set(config.copy_tables())
-    for t in schema.data_tables:
-        prof = profiles.get(t.name)
-        small = t.row_count is not None and t.row_count <= REFERENCE_MAX_ROWS
-        pii = prof is not None and any(c.semantic == SemanticType.PII for c in prof.columns)
-        if t.name in referred and small and not pii:
-            out.add(t.name)
-    return frozenset(n for n in out if schema.has_table(n))
+    """Lookup tables, copied whole: the profile's reference-table detection (profile/reference.py:
+    small, referenced by FKs, no personal data), `copy = true` forcing and `copy = false` refusing."""
+    from dbsynth.profile.reference import copied_tables, mark_reference
+    marked = mark_reference(schema, profiles, forced=config.copy_tables() & {t.name for t in schema.data_tables},
+                            disabled=config.no_copy_tables())
+    return copied_tables(marked)
 
 
 def root_tables(schema: "Schema", reference: frozenset[str]) -> list[str]:
-    """Tables nothing outside their own cycle points at (self-references allowed), lookup tables aside.
-
-    A schema whose every table has a parent still has roots: the top cycles of the FK graph.
+    """Tables no other table points at, lookup tables aside (Sakila's film points only at the
+    language lookup: a root), self-references allowed; where every table has a parent, the top
+    cycles of the FK graph are the roots.
     """
     import networkx as nx
 
     from dbsynth.schema.graph import fk_graph
     graph = nx.DiGraph(fk_graph(schema))
+    graph.remove_nodes_from(reference)
     graph.remove_edges_from(list(nx.selfloop_edges(graph)))
     dag = nx.condensation(graph)
-    tops = [n for n in dag.nodes if dag.in_degree(n) == 0]
-    roots = sorted(t for n in tops for t in dag.nodes[n]["members"] if t not in reference)
+    roots = sorted(t for n in dag.nodes if dag.in_degree(n) == 0 for t in dag.nodes[n]["members"])
     if not roots:
-        raise ConfigError("--percent found no root table to sample (every top table is a lookup table)",
+        raise ConfigError("--percent found no root table to sample (every table is a lookup table)",
                           hint="start from --where \"TABLE: condition\" instead")
     return roots
 
@@ -183,7 +176,7 @@ def _mask(frames: dict[str, "pd.DataFrame"], schema: "Schema", profiles: dict[st
     """
     from dbsynth.errors import ConstraintError
     from dbsynth.subset.mask import Masker, columns_to_mask, mask_frames, produced
-    columns, warnings = columns_to_mask(schema, profiles, skip_tables=reference)
+    columns, warnings = columns_to_mask(schema, profiles, reference=reference)
     masker = Masker(key=key, locale=locale)
     for mc in columns:
         table = schema.table(mc.table)

@@ -62,7 +62,9 @@ def draw_codes(spec: dict[str, Any], *, n: int, rng: np.random.Generator, unique
         return np.empty(0, dtype=object)
     k = n if unique else max(1, min(n, int(round(n * float(spec.get("distinct_share", 1.0))))))
     space = _space_for(spec, need=k + len(seen), column=column)
-    pool = _distinct(space, k, rng, seen)
+    # lengths in the source's shares where the space is the observed one (not by capacity)
+    shares = spec.get("length_p") if len(space) == len(spec["lengths"]) else None
+    pool = _distinct(space, k, rng, seen, shares=shares)
     if unique:
         return pool
     out = np.empty(n, dtype=object)
@@ -96,22 +98,28 @@ def _capacity(space: list[list[str]]) -> int:
     return sum(int(np.prod([len(a) for a in alpha], dtype=float)) for alpha in space)
 
 
-def _distinct(space: list[list[str]], k: int, rng: np.random.Generator, seen: set[Any]) -> np.ndarray:
-    """k distinct codes from `space`, none in `seen`."""
+def _distinct(space: list[list[str]], k: int, rng: np.random.Generator, seen: set[Any],
+              shares: list[float] | None = None) -> np.ndarray:
+    """k distinct codes from `space`, none in `seen`; lengths in `shares` (as far as each length's
+    capacity allows), else in proportion to capacity."""
     sizes = [int(np.prod([len(a) for a in alpha], dtype=float)) for alpha in space]
+    weights = np.asarray(sizes, dtype=float)
+    if shares is not None:
+        weights = np.minimum(np.asarray(shares, dtype=float) * (k + len(seen)), weights / 2) + 1e-9
     out: list[str] = []
     taken = set(seen)
     for _ in range(20):
         want = k - len(out)
         if want <= 0:
             break
-        which = rng.choice(len(space), size=want, p=np.asarray(sizes, dtype=float) / sum(sizes))
+        which = rng.choice(len(space), size=want, p=weights / weights.sum())
         for j in np.unique(which):
-            m = int((which == j).sum())
+            m, got = int((which == j).sum()), 0
             for code in _sample_space(space[j], sizes[j], m + min(m, 64), rng):
-                if code not in taken and len(out) < k:
+                if code not in taken and len(out) < k and got < m:  # at most this length's draws
                     taken.add(code)
                     out.append(code)
+                    got += 1
     if len(out) < k:  # a nearly full space: walk what is left of it
         out += _remaining(space, sizes, k - len(out), rng, taken)
     if len(out) < k:

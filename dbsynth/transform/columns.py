@@ -20,6 +20,7 @@ from dbsynth.transform import datefmt
 
 MAX_KNOTS = 200
 SUPPORT_MAX = 50  # numeric columns with at most this many distinct values are sampled from their support
+GRID_MAX = 20_000  # repeating dates snap to the source's own days when there are at most this many
 SUPPORT_SHARE = 0.5  # dates are sampled from their support only when values repeat (distinct ≤ this share)
 _EPS = 1e-6
 _DT_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S.%f",
@@ -283,6 +284,7 @@ class DatetimeTransform(NumericTransform):
         self.fmt: str | None = None
         self.tz: str | None = None
         self.step: float = datefmt.DATE_STEP if unit == "date" else 1.0
+        self.grid: np.ndarray | None = None  # the source's own instants, when they repeat
 
     def _fit(self, values: pd.Series) -> None:
         secs = self._numbers(values)
@@ -296,6 +298,11 @@ class DatetimeTransform(NumericTransform):
             # mostly-distinct dates in a small table (8 employees' birth dates) identify people:
             # drawn between the quantile knots at the column's granularity, never the exact values
             self.support = self.cdf = None
+        uniq = np.unique(finite)
+        if self.support is None and len(uniq) <= min(SUPPORT_SHARE * len(finite), GRID_MAX):
+            # shipping days, business days: values that repeat land on a day the source uses
+            # (no order shipped on a day the warehouse never shipped); they identify nobody
+            self.grid = uniq
 
     def _dirty_mask(self, values: pd.Series) -> np.ndarray:
         self._detect(values)  # the format decides what parses
@@ -335,6 +342,10 @@ class DatetimeTransform(NumericTransform):
 
     def _finish(self, x: np.ndarray) -> np.ndarray:
         x = np.nan_to_num(x, nan=float(np.median(self.knots)) if len(self.knots) else 0.0)
+        if self.grid is not None and len(self.grid):
+            i = np.clip(np.searchsorted(self.grid, x), 1, len(self.grid) - 1) if len(self.grid) > 1 else np.zeros(len(x), int)
+            left = self.grid[np.maximum(i - 1, 0)]
+            x = np.where(np.abs(x - left) <= np.abs(self.grid[i] - x), left, self.grid[i])
         micros = datefmt.snap(x, self.step)  # the source's granularity, in whole microseconds
         if self.unit == "time":
             times = [dt.time(int(u // 3_600_000_000) % 24, int(u % 3_600_000_000 // 60_000_000),
@@ -352,13 +363,14 @@ class DatetimeTransform(NumericTransform):
 
     def _params(self) -> dict[str, Any]:
         return {**super()._params(), "unit": self.unit, "mode": self.mode, "fmt": self.fmt, "tz": self.tz,
-                "step": self.step}
+                "step": self.step, "grid": None if self.grid is None else self.grid.tolist()}
 
     def _load(self, data: dict[str, Any]) -> None:
         super()._load(data)
         self.unit, self.mode, self.fmt, self.tz = data["unit"], data["mode"], data["fmt"], data["tz"]
         # models saved before the granularity was learned: whole seconds (days for dates), as then
         self.step = float(data.get("step", datefmt.DATE_STEP if self.unit == "date" else 1.0))
+        self.grid = None if data.get("grid") is None else np.asarray(data["grid"], dtype=float)
 
 
 def _parses(values: pd.Series, fmt: str) -> bool:

@@ -25,7 +25,7 @@ def _services(text: str) -> dict[str, str]:
 def test_compose_file_is_pinned_named_and_waits_for_init() -> None:
     text = COMPOSE.read_text()
     services = _services(text)
-    assert {"source", "staging"} <= set(services)
+    assert {"source", "staging", "mariadb-source", "mariadb-staging"} <= set(services)
     declared = set(re.findall(r"^  ([a-z][\w-]*):\s*$", text.split("\nvolumes:\n", 1)[1], flags=re.M))
     for name, block in services.items():
         image = re.search(r"image:\s*(\S+)", block).group(1)
@@ -39,6 +39,9 @@ def test_compose_file_is_pinned_named_and_waits_for_init() -> None:
             assert (ROOT / mount).is_file(), mount
         assert re.search(r'ports:\s*\["127\.0\.0\.1:', block), f"{name}: port open beyond localhost"
     assert "examples/docker/source-readonly.sql" in services["source"]
+    assert "examples/docker/mariadb-readonly.sql" in services["mariadb-source"]
+    for part in ("mysql-schema.sql.xz", "mysql-data.sql.xz"):  # what the MariaDB init script loads
+        assert (ROOT / "examples" / "sakila" / part).is_file() and part in (ROOT / "examples/docker/mariadb-sakila.sh").read_text()
     assert "docker compose up -d --wait" in text and "docker compose up -d --wait" in (ROOT / "README.md").read_text()
 
 

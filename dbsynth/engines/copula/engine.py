@@ -20,6 +20,8 @@ from dbsynth.engines.copula.sources import (number_within_family, numbers_for_te
 from dbsynth.engines.copula.copies import find_copies
 from dbsynth.engines.copula.traits import find_donors
 from dbsynth.errors import ModelError
+from dbsynth.engines.copula.reference import ROW_POOL_MAX_ROWS, blur_dates, categorical_fks, row_pool
+from dbsynth.profile.reference import is_birth_date, regenerated_columns
 from dbsynth.profile.types import SemanticType, TableProfile
 from dbsynth.relations import Relation
 from dbsynth.relations.apply import kept_relations, relations_of
@@ -29,9 +31,12 @@ from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import LogicalType, Schema, Table
 from dbsynth.transform import pgtypes
 from dbsynth.transform.codes import is_code_column, learn_codes
+from dbsynth.transform.places import case_of, plan_places
+from dbsynth.transform.text import text_spec
 from dbsynth.transform.columns import NumericTransform, to_python
 
 NAME = "copula"
+TEXT_MODEL_KINDS = (None, "url", "company", "street_address")
 
 
 @dataclass
@@ -66,6 +71,9 @@ class TablePlan:
     keys: list[KeySpec]
     unique_sets: list[list[str]]
     copy_rows: list[dict[str, Any]] | None = None
+    row_pool: dict[str, Any] | None = None  # tiny tables: whole source rows of the non-personal columns
+    category_fks: list[str] = field(default_factory=list)  # FK columns into copied tables, drawn as categories
+    pooled_fks: dict[str, str] = field(default_factory=dict)  # of those, into tiny dealt tables: {column: parent}
 
 
 class CopulaModel:
@@ -110,7 +118,8 @@ class CopulaModel:
             names[name] = stem
             artifacts.write_json(directory / "tables" / f"{stem}.json", {
                 "model": tp.model.to_dict(), "context": None if tp.context is None else asdict(tp.context),
-                "keys": [asdict(k) for k in tp.keys], "unique_sets": tp.unique_sets, "copy_rows": tp.copy_rows})
+                "keys": [asdict(k) for k in tp.keys], "unique_sets": tp.unique_sets, "copy_rows": tp.copy_rows,
+                "row_pool": tp.row_pool, "category_fks": tp.category_fks, "pooled_fks": tp.pooled_fks})
             artifacts.write_arrays(directory / "tables" / f"{stem}.npz", tp.model.arrays())
         extra = {**self.meta, "tables": names, "warnings": self.warnings, "plan": _plan_dict(self.plan),
                  "fit_options": _options_dict(self.options), "seed": self.options.seed}
@@ -130,7 +139,8 @@ class CopulaModel:
                     name=name, model=TableModel.from_dict(data["model"], arrays),
                     context=None if data["context"] is None else KeySpec(**data["context"]),
                     keys=[KeySpec(**k) for k in data["keys"]], unique_sets=data["unique_sets"],
-                    copy_rows=data["copy_rows"])
+                    copy_rows=data["copy_rows"], row_pool=data.get("row_pool"),
+                    category_fks=list(data.get("category_fks", [])), pooled_fks=dict(data.get("pooled_fks", {})))
             opts = doc["fit_options"]
             options = FitOptions(seed=opts["seed"], locale=opts["locale"], context_fks=opts["context_fks"],
                                  copy_tables=frozenset(opts["copy_tables"]),
@@ -140,7 +150,8 @@ class CopulaModel:
                              hint="re-run `dbsynth fit` to write it again") from exc
         from dbsynth.schema.graph import build_plan
 
-        meta = {k: doc[k] for k in ("fit_seconds", "fingerprint", "row_counts", "warnings", "relations") if k in doc}
+        meta = {k: doc[k] for k in ("fit_seconds", "fingerprint", "row_counts", "warnings", "relations", "reference")
+                if k in doc}
         return cls(schema=schema, plan=build_plan(schema), tables=tables, options=options, meta=meta)
 
 
@@ -191,6 +202,12 @@ class _Fitter:
         self.context = {t: card.choose_context(table=schema.table(t), schema=schema, plan=plan, frames=self.frames,
                                                eligible=eligible, override=options.context_fks.get(t))
                         for t in self.order if t not in options.copy_tables}
+        # FKs into copied tables: categorical columns of the child over the real parent keys (reference.py)
+        # and FKs into tiny tables that deal out source rows (keys rewritten to the dealt rows by the sampler)
+        self.pooled = frozenset(t for t in self.order if t not in options.copy_tables
+                                and 0 < len(self.frames[t]) < ROW_POOL_MAX_ROWS and len(schema.table(t).pk_columns) == 1)
+        self.cat_fks = {t: categorical_fks(schema, schema.table(t), self.frames, options.copy_tables | self.pooled,
+                                           context=self.context.get(t)) for t in self.order}
         self.models: dict[str, TableModel] = {}
         self.scores: dict[str, np.ndarray] = {}
         self.subset: dict[str, np.ndarray] = {}
@@ -233,8 +250,13 @@ class _Fitter:
         context = None if ctx is None else KeySpec(kind="context", columns=list(ctx.columns),
                                                     referred_table=ctx.referred_table,
                                                     referred_columns=list(ctx.referred_columns))
+        pool = row_pool(table, frame, [t.column for t in model.transforms], self.rng,
+                        lambda v: _jsonable(to_python(v)), family_counts=self._family_counts(frame, model))
         return TablePlan(name=table.name, model=model, context=context, keys=keys,
-                         unique_sets=[list(s) for s in table.unique_column_sets()])
+                         unique_sets=[list(s) for s in table.unique_column_sets()], row_pool=pool,
+                         category_fks=sorted(self.cat_fks.get(table.name, {})),
+                         pooled_fks={c: fk.referred_table for c, fk in self.cat_fks.get(table.name, {}).items()
+                                     if fk.referred_table in self.pooled})
 
     def _source_rows(self, name: str) -> int:
         """Rows in the source table (reflected count), not just the rows read for fitting."""
@@ -250,10 +272,13 @@ class _Fitter:
     def _copy_plan(self, table: Table, frame: pd.DataFrame) -> TablePlan:
         frame = frame.assign(**{c.name: within_length(table, c, frame[c.name], self.warnings)
                                 for c in table.columns if c.name in frame and c.name not in table.pk_columns})
+        model = TableModel(name=table.name, rows=len(frame))
+        model.fakes = [self._fake_spec(table.column(c), profile_of(self.profiles.get(table.name), c), frame[c], table)
+                       for c in regenerated_columns(self.profiles.get(table.name)) if c in frame]  # PII: never copied
+        frame = frame.drop(columns=[f["column"] for f in model.fakes])
         rows = [{c: _jsonable(to_python(v)) for c, v in rec.items()} for rec in frame.to_dict("records")]
         keys = [KeySpec(kind="copy", columns=list(table.pk_columns))]
-        return TablePlan(name=table.name, model=TableModel(name=table.name, rows=len(frame)),
-                         context=None, keys=keys, unique_sets=[], copy_rows=rows)
+        return TablePlan(name=table.name, model=model, context=None, keys=keys, unique_sets=[], copy_rows=rows)
 
     def _table_model(self, table: Table, frame: pd.DataFrame, key_cols: set[str]) -> TableModel:
         model = TableModel(name=table.name, rows=self._source_rows(table.name))
@@ -263,7 +288,9 @@ class _Fitter:
                 continue
             values = frame[col.name] if col.name in frame else pd.Series([None] * len(frame), dtype=object)
             prof = profile_of(profile, col.name)
-            role = column_role(col, prof, values)
+            role = "categorical" if col.name in self.cat_fks.get(table.name, {}) else column_role(col, prof, values)
+            if role == "datetime" and is_birth_date(col.name):
+                values = blur_dates(values, self.rng)  # a quasi-identifier: exact birth dates are never learned
             if role in ("numeric", "datetime", "categorical", "constant"):
                 values = within_length(table, col, values, self.warnings)
                 if role == "categorical":
@@ -288,6 +315,7 @@ class _Fitter:
                 model.others.append({"column": col.name, "kind": "placeholder", "value": _jsonable(placeholder(col))})
                 self.warnings.append(f"{table.name}.{col.name}: {col.logical_type.value} column filled with "
                                      f"{'NULL' if col.nullable else 'a placeholder'} (not modelled)")
+        model.places = plan_places(model, table, frame, profile)  # address columns that agree per row
         return model
 
     def _fake_spec(self, col: Any, prof: Any, values: pd.Series, table: Table) -> dict[str, Any]:
@@ -301,9 +329,18 @@ class _Fitter:
         spec = {"column": col.name, "kind": kind, "max_length": col.length, "unique": unique,
                 "null_rate": float(values.isna().mean()) if len(values) else 0.0, "lengths": grid,
                 "avoid": source_hashes(present.tolist())}
-        if kind is None and is_code_column(values.dropna()):
+        # learned formats or a word model (transform/text.py); UNIQUE short codes use the code space
+        # company names, street addresses and odd URLs name no person: they follow the column's own
+        # formats/words (never a source value) rather than Faker's shapes
+        learned = text_spec(values, max_length=col.length, formats_only=kind == "street_address") \
+            if kind in TEXT_MODEL_KINDS else {}
+        if kind is not None and len(present):
+            spec["case"] = case_of(present)  # MARY, SMITH: Faker's names written the source's way
+        if kind is None and is_code_column(values.dropna()) and (unique or "format" not in learned):
             # short codes are drawn from the code space, not cut from faked words
             spec.update(code=learn_codes(values, max_length=col.length), avoid=frozenset())
+        else:
+            spec.update(learned)
         return spec
 
     def _natural_key(self, col: Any, values: pd.Series) -> dict[str, Any]:
@@ -334,7 +371,7 @@ class _Fitter:
         deferred = {(e.table, e.columns) for e in self.plan.deferred}
         by_columns: dict[tuple[str, ...], KeySpec] = {}
         for fk in table.foreign_keys:
-            if ctx is not None and fk is ctx:
+            if (ctx is not None and fk is ctx) or self.cat_fks.get(table.name, {}).get(fk.columns[0]) is fk:
                 continue
             first = by_columns.get(tuple(fk.columns))
             if first is not None:  # one column, two parents: the first spec draws keys both hold
@@ -421,6 +458,13 @@ class _Fitter:
                                           cap=float(counts.max(initial=0)), transform=tr))
             cols.append(tr.transform(pd.Series(counts), rng=self.rng))
         return np.hstack(cols) if cols else np.zeros((len(frame), 0))
+
+    def _family_counts(self, frame: pd.DataFrame, model: TableModel) -> np.ndarray | None:
+        """Children of each source row per context child (model.counts order), for a tiny table's row pool."""
+        if not 0 < len(frame) < ROW_POOL_MAX_ROWS:
+            return None
+        cols = [card.child_counts(self.frames[c.child], frame, self.context[c.child]) for c in model.counts]
+        return np.stack(cols, axis=1) if cols else np.zeros((len(frame), 0))
 
     def _parent_scores(self, frame: pd.DataFrame, ctx: Any) -> np.ndarray | None:
         if ctx is None:

@@ -60,6 +60,7 @@ class TableModel:
     copies: dict[str, dict[str, Any]] = field(default_factory=dict)  # own column -> parent column, rate (copies.py)
     orderings: list[tuple[str, str]] = field(default_factory=list)  # (a, b): a <= b in every source row
     fakes: list[dict[str, Any]] = field(default_factory=list)
+    places: dict[str, Any] = field(default_factory=dict)  # address groups drawn per row (transform/places.py)
     others: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -197,7 +198,7 @@ class TableModel:
                 "donors": None if self.donors is None else self.donors.to_dict(),
                 "orderings": [list(o) for o in self.orderings],
                 "fakes": [{k: v for k, v in f.items() if k != "avoid"} for f in self.fakes],
-                "others": self.others}
+                "others": self.others, "places": self.places}
 
     def arrays(self) -> dict[str, np.ndarray]:
         out = {"corr": self.corr}
@@ -222,7 +223,7 @@ class TableModel:
                    inherit=dict(data.get("inherit", {})), copies=dict(data.get("copies", {})),
                    donors=Donors.from_dict(data["donors"]) if data.get("donors") else None,
                    orderings=[(a, b) for a, b in data.get("orderings", [])],
-                   others=data["others"])
+                   others=data["others"], places=dict(data.get("places", {})))
 
 
 # -- roles -------------------------------------------------------------------

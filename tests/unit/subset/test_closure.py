@@ -43,19 +43,19 @@ def test_parents_through_self_reference_and_cycle(tmp_path: Path) -> None:
     out = tmp_path / "t.sqlite"
     result = dbsynth.subset(src, f"sqlite:///{out}", where=["task: id = 4"], mask=False)
     # task 4 → emp 5 → boss chain 4, 3, 2, 1 → dept 1 → its head (emp 1) → dept 1 (a cycle);
-    # dept and kind are lookup tables (small, no PII): whole, so dept 2's head (emp 11) comes too
-    assert _ids(out, "emp") == {1, 2, 3, 4, 5, 11}
-    assert _ids(out, "dept") == {1, 2} and _ids(out, "kind") == {1, 2}
+    # kind is a lookup table (small, no personal data): whole; dept points at people, so it is data
+    assert _ids(out, "emp") == {1, 2, 3, 4, 5}
+    assert _ids(out, "dept") == {1} and _ids(out, "kind") == {1, 2}
     assert _ids(out, "task") == {4}  # parents pulled in bring no children of their own
-    assert result.reference_tables == ["dept", "kind"]
+    assert result.reference_tables == ["kind"]
 
 
 def test_children_follow_start_rows_down(tmp_path: Path) -> None:
     src = _source(tmp_path / "s.sqlite")
     out = tmp_path / "t.sqlite"
     dbsynth.subset(src, f"sqlite:///{out}", where=["dept: id = 2"], mask=False)
-    assert _ids(out, "emp") == {1} | set(range(11, 21))  # the department's employees (emp 1 heads dept 1)…
-    assert _ids(out, "task") == {i for i in range(1, 61) if 11 <= 1 + i % 20 <= 20}  # …and their tasks, not emp 1's
+    assert _ids(out, "emp") == set(range(11, 21))  # the department's employees…
+    assert _ids(out, "task") == {i for i in range(1, 61) if 11 <= 1 + i % 20 <= 20}  # …and their tasks
 
 
 def test_children_false(tmp_path: Path) -> None:
@@ -64,7 +64,7 @@ def test_children_false(tmp_path: Path) -> None:
     cfg.write_text("[tables.emp]\nchildren = false\n")
     out = tmp_path / "t.sqlite"
     dbsynth.subset(src, f"sqlite:///{out}", where=["dept: id = 2"], mask=False, config=cfg)
-    assert _ids(out, "emp") == {1} | set(range(11, 21)) and _ids(out, "task") == set()
+    assert _ids(out, "emp") == set(range(11, 21)) and _ids(out, "task") == set()
 
 
 def test_percent_is_seeded_and_names_its_roots(tmp_path: Path) -> None:
@@ -76,7 +76,8 @@ def test_percent_is_seeded_and_names_its_roots(tmp_path: Path) -> None:
     for n in range(3):
         out = tmp_path / f"t{n}.sqlite"
         result = dbsynth.subset(src, f"sqlite:///{out}", percent=10, seed=0 if n < 2 else 1, mask=False)
-        assert result.root_tables == ["audit"] and result.rows["audit"] == 10
+        # roots: audit, and the dept ⇄ emp cycle (its only other parent, kind, is a lookup table)
+        assert result.root_tables == ["audit", "dept", "emp"] and result.rows["audit"] == 10
         got.append(_ids(out, "audit"))
     assert got[0] == got[1] != got[2]
 

@@ -61,3 +61,13 @@ def test_a_nearly_full_space_is_walked_to_the_end() -> None:
     seen = set(draw_codes(spec, n=95, rng=np.random.default_rng(4), unique=True))
     rest = draw_codes(spec, n=5, rng=np.random.default_rng(5), unique=True, seen=seen)
     assert len(seen | set(rest)) == 100
+
+
+def test_lengths_keep_the_source_shares_not_the_capacity() -> None:
+    rng = np.random.default_rng(4)
+    digits = lambda k: "".join(str(d) for d in rng.integers(0, 10, size=k))
+    source = pd.Series([f"X{digits(3)}" for _ in range(300)] + [f"X{digits(5)}" for _ in range(700)])
+    spec = learn_codes(source, max_length=6)
+    codes = draw_codes(spec, n=500, rng=np.random.default_rng(0), unique=True)
+    short = np.mean([len(c) == 4 for c in codes])  # by capacity it would be about 1%
+    assert 0.22 < short < 0.38

@@ -94,3 +94,30 @@ def test_distinct_dates_of_a_small_table_are_not_reproduced() -> None:
     assert all(v == v.normalize() for v in out)  # still dates
     assert len(set(out) & set(births)) <= 2  # the quantile knots' ends may recur; the people's dates do not
     assert births.min() <= min(out) and max(out) <= births.max()
+
+
+def test_repeating_dates_land_on_days_the_source_uses() -> None:
+    """Business days that repeat (orders shipped Mon–Fri) stay on the source's own days."""
+    import numpy as np
+    import pandas as pd
+
+    from dbsynth.transform.columns import DatetimeTransform, transform_from_dict
+
+    days = pd.bdate_range("2020-01-01", periods=120)
+    t = DatetimeTransform(column="d", unit="date").fit(pd.Series(list(days.date) * 3))
+    rng = np.random.default_rng(0)
+    out = transform_from_dict(t.to_dict()).reverse_transform(rng.normal(size=500), rng=rng)
+    assert set(out) <= set(days.date) and len(set(out)) > 60
+    assert all(d.weekday() < 5 for d in out)
+
+
+def test_mostly_distinct_dates_are_not_snapped_to_source_values() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from dbsynth.transform.columns import DatetimeTransform
+
+    days = pd.date_range("1940-01-01", periods=300, freq="37D")
+    t = DatetimeTransform(column="d", unit="date").fit(pd.Series(days.date))
+    out = t.reverse_transform(np.random.default_rng(1).normal(size=300), rng=np.random.default_rng(1))
+    assert t.grid is None and len(set(out) - set(days.date)) > 100

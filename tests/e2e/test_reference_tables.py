@@ -1,0 +1,89 @@
+"""Reference (lookup) tables are copied verbatim, do not scale, and keep no PII; `copy = false` turns it off."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import ROOT, dataset_path
+from tests.e2e.test_seed import dbsynth, fk_violations, ok
+
+CHINOOK = ROOT / "examples" / "chinook" / "chinook.sqlite"
+
+
+def _read(path: Path, sql: str) -> pd.DataFrame:
+    with sqlite3.connect(path) as con:
+        return pd.read_sql(sql, con)
+
+
+@pytest.fixture(scope="module")
+def chinook_scale2(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    dst = tmp_path_factory.mktemp("ref") / "out.sqlite"
+    out = ok(dbsynth("seed", f"sqlite:///{CHINOOK}", f"sqlite:///{dst}", "--seed", "0", "--scale", "2"))
+    return dst, out.stdout
+
+
+@pytest.mark.parametrize("table", ["Genre", "MediaType", "Playlist"])
+def test_lookup_tables_copied_verbatim_and_not_scaled(chinook_scale2: tuple[Path, str], table: str) -> None:
+    dst, _ = chinook_scale2
+    real = _read(CHINOOK, f'SELECT * FROM "{table}" ORDER BY 1')
+    synthetic = _read(dst, f'SELECT * FROM "{table}" ORDER BY 1')
+    pd.testing.assert_frame_equal(real, synthetic)  # 25 genres stay the 25 genres at --scale 2
+
+
+def test_children_follow_copied_parents(chinook_scale2: tuple[Path, str]) -> None:
+    dst, stdout = chinook_scale2
+    assert fk_violations(dst) == []
+    assert "Copied verbatim" in stdout and "Genre" in stdout
+    # tracks per media type keep the source's shares (scaled) and the media type's price
+    real = _read(CHINOOK, "SELECT MediaTypeId, COUNT(*) n, AVG(UnitPrice) p FROM Track GROUP BY 1").set_index("MediaTypeId")
+    syn = _read(dst, "SELECT MediaTypeId, COUNT(*) n, AVG(UnitPrice) p FROM Track GROUP BY 1").set_index("MediaTypeId")
+    share = lambda s: s / s.sum()  # noqa: E731
+    assert (share(syn["n"]) - share(real["n"])).abs().max() < 0.01
+    video = 3  # "Protected MPEG-4 video file": the 1.99 tracks
+    assert syn.loc[video, "p"] > 1.5 and syn.loc[1, "p"] < 1.2
+
+
+def test_copy_false_turns_it_off(tmp_path: Path) -> None:
+    cfg = tmp_path / "dbsynth.toml"
+    cfg.write_text("[tables.Genre]\ncopy = false\n")
+    dst = tmp_path / "out.sqlite"
+    out = ok(dbsynth("seed", f"sqlite:///{CHINOOK}", f"sqlite:///{dst}", "--seed", "0", "--scale", "2",
+                     "--config", str(cfg)))
+    assert fk_violations(dst) == []
+    genres = _read(dst, "SELECT * FROM Genre")
+    assert len(genres) == 50  # generated, so it scales
+    assert "MediaType" in out.stdout  # the other lookup tables are still copied
+
+
+def test_small_table_text_is_categories_and_birth_dates_are_not_copied(chinook_scale2: tuple[Path, str]) -> None:
+    dst, _ = chinook_scale2
+    real = _read(CHINOOK, "SELECT * FROM Employee")
+    syn = _read(dst, "SELECT * FROM Employee")
+    assert set(syn["Title"]) <= set(real["Title"])  # "Sales Support Agent", never lorem ipsum
+    assert not set(syn["BirthDate"]) & set(real["BirthDate"])  # a quasi-identifier: never reproduced
+    for col in ("FirstName", "LastName", "Email", "Phone", "Address"):
+        assert not set(syn[col].dropna()) & set(real[col].dropna()), col
+
+
+@pytest.mark.datasets
+def test_pii_of_a_copied_table_is_regenerated(tmp_path: Path) -> None:
+    src = dataset_path("northwind", "northwind.sqlite")
+    dst = tmp_path / "out.sqlite"
+    ok(dbsynth("seed", f"sqlite:///{src}", f"sqlite:///{dst}", "--seed", "0"))
+    real = _read(src, "SELECT * FROM Shippers ORDER BY ShipperID")
+    syn = _read(dst, "SELECT * FROM Shippers ORDER BY ShipperID")
+    assert list(syn["CompanyName"]) == list(real["CompanyName"])  # the lookup row is copied …
+    assert not set(syn["Phone"]) & set(real["Phone"])  # … its phone number is not
+    assert len(_read(dst, "SELECT * FROM Territories")) == len(_read(src, "SELECT * FROM Territories"))
+
+
+def test_append_copies_lookup_tables_once(tmp_path: Path) -> None:
+    dst = tmp_path / "out.sqlite"
+    ok(dbsynth("seed", f"sqlite:///{CHINOOK}", f"sqlite:///{dst}", "--seed", "0"))
+    ok(dbsynth("seed", f"sqlite:///{CHINOOK}", f"sqlite:///{dst}", "--seed", "0", "--mode", "append"))
+    assert fk_violations(dst) == []
+    assert len(_read(dst, "SELECT * FROM Genre")) == 25  # the second seed's tracks point at the same genres
+    assert len(_read(dst, "SELECT * FROM Track")) == 2 * len(_read(CHINOOK, "SELECT * FROM Track"))

@@ -1,0 +1,172 @@
+"""Learned formats and the word model for non-personal text (transform/formats.py, transform/text.py)."""
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dbsynth.transform import formats as F
+from dbsynth.transform.fake import source_hashes
+from dbsynth.transform.text import learn_words, text_spec, draw_text
+
+QUANTITIES = ["10 boxes x 20 bags", "24 - 12 oz bottles", "12 - 550 ml bottles", "48 - 6 oz jars",
+              "36 boxes", "12 - 12 oz jars", "18 - 500 g pkgs.", "12 - 200 ml jars", "1 kg pkg.",
+              "10 boxes x 12 pieces", "30 gift boxes", "24 - 500 g pkgs.", "12 - 250 g pkgs.",
+              "24 - 12 oz bottles", "20 bags x 4 pieces", "32 - 500 g boxes", "16 - 2 kg boxes",
+              "50 bags x 30 sausgs.", "24 - 50 g pkgs.", "12 - 100 g bars", "10 boxes x 8 pieces",
+              "12 - 355 ml cans", "24 - 355 ml bottles", "750 cc per bottle", "12 - 75 cl bottles"]
+TITLES = ["For Those About To Rock We Salute You", "Balls to the Wall", "Restless and Wild", "Let There Be Rock",
+          "Big Ones", "Jagged Little Pill", "Facelift", "Warner 25 Anos", "Plays Metallica By Four Cellos",
+          "Audioslave", "Out Of Exile", "Black Sabbath", "Black Sabbath Vol. 4 (Remaster)", "The Best Of Billy Cobham",
+          "Alcohol Fueled Brewtality Live! [Disc 1]", "Alcohol Fueled Brewtality Live! [Disc 2]", "Black Album",
+          "Body Count", "Chemical Wedding", "The Best Of Buddy Guy - The Millenium Collection", "Prenda Minha",
+          "Sozinho Remix Ao Vivo", "Minha Historia", "Afrociberdelia", "Da Lama Ao Caos", "Acústico MTV",
+          "Cássia Eller - Coleção Sem Limite [Disc 2]", "Cássia Eller - Sem Limite [Disc 1]", "Come Taste The Band",
+          "Deep Purple In Rock", "Fireball", "Knocking at Your Back Door: The Best Of Deep Purple in the 80's",
+          "Machine Head", "Purpendicular", "Slaves And Masters", "Stormbringer", "The Battle Rages On",
+          "Vault: Def Leppard's Greatest Hits", "Outbreak", "Djavan Ao Vivo - Vol. 02", "Djavan Ao Vivo - Vol. 1",
+          "Elis Regina-Minha História", "The Cream Of Clapton", "Unplugged", "Album Of The Year", "Angel Dust",
+          "King For A Day Fool For A Lifetime", "The Real Thing", "Deixa Entrar", "In Your Honor [Disc 1]",
+          "In Your Honor [Disc 2]", "One By One", "The Colour And The Shape", "My Generation - The Very Best Of The Who"]
+
+
+def _spec(values: list[str], *, unique: bool = False, max_length: int | None = None) -> dict:
+    spec = text_spec(pd.Series(values), max_length=max_length)
+    spec.update(unique=unique, avoid=source_hashes(values), null_rate=0.0, max_length=max_length)
+    return spec
+
+
+def _draw(spec: dict, n: int, seed: int = 0) -> list[str]:
+    return draw_text(spec, n=n, rng=np.random.default_rng(seed), seen=set()).tolist()
+
+
+def _shapes(values: list[str]) -> pd.Series:
+    return pd.Series([F.shape(v) for v in values]).value_counts(normalize=True)
+
+
+def _fidelity(real: list[str], synth: list[str]) -> float:
+    return 1 - 0.5 * _shapes(real).subtract(_shapes(synth), fill_value=0).abs().sum()
+
+
+def test_phone_like_shapes_are_kept_and_new() -> None:
+    rng = np.random.default_rng(1)
+    phones = [f"({rng.integers(200, 999)}) 555-{rng.integers(0, 10_000):04d}" for _ in range(150)]
+    phones += [f"{rng.integers(100, 999)}-{rng.integers(1000, 9999)}" for _ in range(50)]
+    spec = _spec(phones)
+    assert "format" in spec
+    out = _draw(spec, 400)
+    assert _fidelity(phones, out) > 0.9
+    assert {F.shape(v) for v in out} <= {"(999) 999-9999", "999-9999"}
+    assert all(v.split(")")[1].startswith(" 555-") for v in out if v.startswith("("))  # a literal stays
+    assert not set(out) & set(phones)
+
+
+def test_quantities_keep_their_format_and_vocabulary() -> None:
+    spec = _spec(QUANTITIES)
+    assert "format" in spec
+    out = _draw(spec, 500)
+    assert _fidelity(QUANTITIES, out) > 0.8
+    words = Counter(w for v in out for w in v.split() if w.isalpha())
+    assert {"boxes", "bags", "oz", "bottles"} <= set(words)
+    assert any(v.count(" x ") == 1 and "boxes" in v and "bags" in v for v in out)
+
+
+def test_digit_runs_keep_length_and_range() -> None:
+    exts = ["5467", "3457", "3355", "3453", "428", "465", "5176", "452", "3355"]
+    out = _draw(_spec(exts), 300)
+    assert {len(v) for v in out} <= {3, 4}
+    assert sum(428 <= int(v) <= 5467 for v in out) >= 0.95 * len(out)  # the source's range, bar widening
+    assert not set(out) & set(exts)
+
+
+@pytest.mark.parametrize("pattern", ["AAA-9999", "A9A 9A9"])
+def test_codes_with_separators_keep_their_shape(pattern: str) -> None:
+    rng = np.random.default_rng(2)
+    make = lambda: "".join(chr(65 + int(rng.integers(26))) if c == "A" else str(rng.integers(10)) if c == "9"
+                           else c for c in pattern)
+    real = [make() for _ in range(80)]
+    out = _draw(_spec(real), 200)
+    assert {F.shape(v) for v in out} == {F.shape(real[0])}
+
+
+def test_formats_respect_max_length_and_uniqueness() -> None:
+    rng = np.random.default_rng(3)
+    real = [f"ITEM-{int(rng.integers(10, 100))}" if i % 3 else f"ITEM-{int(rng.integers(100, 1000))}"
+            for i in range(60)]
+    spec = _spec(real, unique=True, max_length=8)
+    out = _draw(spec, 150)  # more than the 2-digit space holds: those rows widen within their format
+    assert all(len(v) <= 8 for v in out)
+    assert {F.shape(v) for v in out} == {"A-99", "A-999"}
+    assert len(set(out)) == len(out)
+    assert not set(out) & set(real)
+
+
+def test_formats_are_deterministic_per_seed() -> None:
+    spec = _spec(QUANTITIES)
+    assert _draw(spec, 50, seed=4) == _draw(spec, 50, seed=4) != _draw(spec, 50, seed=5)
+
+
+def test_prose_goes_to_the_word_model() -> None:
+    assert "words" in _spec(TITLES)
+    assert F.learn_formats(TITLES) is None
+
+
+def test_word_model_never_emits_a_source_value() -> None:
+    spec = _spec(TITLES)
+    out = _draw(spec, 2000)
+    source = {t.casefold() for t in TITLES}
+    assert not {v.casefold() for v in out} & source
+    assert len(set(out)) > 500  # new combinations, not a handful of repeats
+
+
+def test_word_model_never_cuts_a_word() -> None:
+    spec = _spec(TITLES, max_length=20)
+    vocab = set(spec["words"]["vocab"])
+    out = _draw(spec, 1000)
+    assert all(0 < len(v) <= 20 for v in out)
+    model_words = {w for v in out for w in v.split()}
+    new = model_words - vocab  # words the character model made for values that had to change
+    assert len(new) < 0.2 * len(model_words)
+    assert all(w.isalpha() for w in new)
+
+
+def test_word_model_keeps_the_length_distribution() -> None:
+    spec = _spec(TITLES)
+    out = _draw(spec, 3000)
+    real = np.array([len(t.split()) for t in TITLES])
+    synth = np.array([len(v.split()) for v in out])
+    assert abs(np.median(synth) - np.median(real)) <= 1
+    assert abs(synth.mean() - real.mean()) < 0.25 * real.mean()
+    assert synth.max() <= real.max() + 3
+
+
+def test_word_model_unique_and_deterministic() -> None:
+    spec = _spec(TITLES, unique=True)
+    a = _draw(spec, 500, seed=9)
+    assert len(set(a)) == 500
+    assert a == _draw(spec, 500, seed=9) != _draw(spec, 500, seed=10)
+
+
+def test_one_word_values_get_new_words() -> None:
+    names = ["Chai", "Chang", "Tofu", "Pavlova", "Konbu", "Ikura", "Queso", "Filo", "Geitost", "Gravad",
+             "Spegesild", "Maxilaku", "Ipoh", "Chartreuse", "Tourtiere", "Escargots", "Camembert", "Mascarpone"]
+    spec = {"words": learn_words(names, max_length=None), "avoid": source_hashes(names), "unique": True}
+    out = _draw(spec, 60)
+    assert len(set(out)) == 60 and not set(out) & set(names)
+    assert all(v[0].isupper() for v in out)
+
+
+def test_char_padded_values_stay_padded() -> None:
+    langs = [w.ljust(20) for w in ["English", "Italian", "Japanese", "Mandarin", "French", "German"]]
+    spec = {"words": learn_words(langs, max_length=20), "avoid": source_hashes(langs)}
+    out = _draw(spec, 30)
+    assert all(len(v) == 20 and v.rstrip() == v.rstrip().strip() for v in out)
+
+
+def test_a_spent_space_still_gives_no_source_value() -> None:
+    words = ["Alpha", "Beta", "Gamma"]  # one-word values, every word a source value: only new words work
+    spec = {"words": learn_words(words, max_length=None), "avoid": source_hashes(words), "unique": True}
+    out = _draw(spec, 50)
+    assert len(set(out)) == 50 and not {v.casefold() for v in out} & {w.casefold() for w in words}
