@@ -20,10 +20,11 @@ def print_subset(console: "Console", err_console: "Console", result: "SubsetResu
     console.print(f"subset: {total} rows in {len(result.rows)} tables ({result.seconds:.1f}s)", highlight=False)
     for name in sorted(result.rows):
         note = " (reference table, whole)" if name in result.reference_tables else ""
-        note += " (root, sampled)" if name in result.root_tables else ""
+        note += " (root)" if name in result.root_tables else ""
         console.print(f"  {name}: {result.rows[name]} of {result.source_rows.get(name, 0)}{note}", highlight=False)
     if result.root_tables:
-        console.print(f"--percent sampled the root tables: {', '.join(result.root_tables)}", highlight=False)
+        console.print(f"--percent sampled the root tables {', '.join(result.root_tables)}; rows that other "
+                      "selected rows need were added to them", highlight=False, soft_wrap=True)
     if result.mask_key is None:
         console.print("[yellow]masking off[/yellow] (--no-mask): PII and free text copied as they are")
     else:
