@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from faker.providers.address.de_DE import Provider as GermanAddresses
+from faker.providers.person.de_DE import Provider as GermanPersons
 
 from tests.conftest import ROOT
 
@@ -47,11 +47,14 @@ def test_canadian_customers_get_canadian_provinces_postcodes_and_phones(seeded: 
     assert set(canada.State) <= provinces
     assert all(re.fullmatch(r"[A-Z]\d[A-Z] \d[A-Z]\d", p) for p in canada.PostalCode.dropna())
     assert all(re.fullmatch(r"\+1 \(\d{3}\) \d{3}-\d{4}", p) for p in canada.Phone.dropna())  # the source's format
-    # de_DE is configured: it applies to German customers, not to Canadian ones
-    german_cities = set(GermanAddresses.cities)
-    assert not set(canada.City) & german_cities
+    # cities are the source's cities of the row's country (places, not people)
+    assert set(canada.City) <= set(real.loc[real.Country == "Canada", "City"])
+    # de_DE is configured: it applies to German customers' names, not to Canadian ones
+    german_names = set(GermanPersons.first_names)
     germany = syn[syn.Country == "Germany"]
-    assert len(germany) and sum(c in german_cities for c in germany.City) >= 0.8 * len(germany)
+    assert set(germany.City) <= set(real.loc[real.Country == "Germany", "City"])
+    assert len(germany) and sum(n in german_names for n in germany.FirstName) >= 0.8 * len(germany)
+    assert sum(n in german_names for n in canada.FirstName) < 0.5 * len(canada)
 
 
 def test_every_country_keeps_its_states_and_phone_prefix(seeded: Path) -> None:

@@ -37,6 +37,7 @@ from dbsynth.transform.columns import NumericTransform, to_python
 
 NAME = "copula"
 TEXT_MODEL_KINDS = (None, "url", "company", "street_address")
+COINCIDENTALLY_UNIQUE = ("first_name", "last_name", "full_name", "city", "state", "country", "company")
 
 
 @dataclass
@@ -324,8 +325,11 @@ class _Fitter:
         present = values.dropna().astype(str)
         lengths = present.str.len().to_numpy(dtype=float)
         grid = np.quantile(lengths, np.linspace(0, 1, min(50, max(len(lengths), 2)))).tolist() if len(lengths) else [10.0]
-        unique = any(s == (col.name,) for s in table.unique_column_sets()) or bool(prof and prof.unique)
         kind = prof.pii_kind.value if prof is not None and prof.pii_kind is not None else None
+        # 599 customers with 599 last names is chance, not a rule: names and places are unique only when
+        # declared; e-mails, usernames, ids and free text unique in the data stay unique
+        by_data = bool(prof and prof.unique) and kind not in COINCIDENTALLY_UNIQUE
+        unique = any(s == (col.name,) for s in table.unique_column_sets()) or by_data
         spec = {"column": col.name, "kind": kind, "max_length": col.length, "unique": unique,
                 "null_rate": float(values.isna().mean()) if len(values) else 0.0, "lengths": grid,
                 "avoid": source_hashes(present.tolist())}
