@@ -1,7 +1,7 @@
 """dbsynth: learn a production schema, seed staging with synthetic rows.
 
 The Python API mirrors the CLI (see dbsynth/api.py and the README):
-`dbsynth.inspect`, `fit`, `sample`, `load`, `seed` and `report`, each
+`dbsynth.inspect`, `fit`, `sample`, `load`, `seed`, `report` and `subset`, each
 returning a typed result. They load on first use, so `import dbsynth` stays
 light (no pandas, no torch).
 """
@@ -13,8 +13,8 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = frozenset({"inspect", "fit", "sample", "load", "seed", "report", "InspectResult", "FitResult",
-                  "SampleResult", "LoadResult", "SeedResult", "ReportResult"})
+_API = frozenset({"inspect", "fit", "sample", "load", "seed", "report", "subset", "InspectResult", "FitResult",
+                  "SampleResult", "LoadResult", "SeedResult", "ReportResult", "SubsetResult"})
 __all__ = ["__version__", *sorted(_API)]
 
 

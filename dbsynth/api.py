@@ -7,6 +7,8 @@
     done = dbsynth.load("rows/", "sqlite:///staging.db")       # LoadResult
     done = dbsynth.seed("sqlite:///app.db", "sqlite:///staging.db", seed=7)  # SeedResult
     rep = dbsynth.report("sqlite:///app.db", "sqlite:///staging.db")         # ReportResult
+    part = dbsynth.subset("sqlite:///app.db", "sqlite:///qa.db", where=["Customer: Country = 'Germany'"],
+                          mask_key="k")                                      # SubsetResult
 
 Each function runs the same code as its command, with the same safety rules
 (the source is only read, a target that is the source is refused, a failed
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
 from dbsynth.load.loader import LoadSummary as LoadResult  # what a load did: rows, drift, checks
+from dbsynth.subset.run import SubsetResult  # what a subset did: rows, reference tables, masked columns, key
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,8 +38,8 @@ if TYPE_CHECKING:
     from dbsynth.schema.graph import LoadPlan
     from dbsynth.schema.model import Schema
 
-__all__ = ["inspect", "fit", "sample", "load", "seed", "report",
-           "InspectResult", "FitResult", "SampleResult", "LoadResult", "SeedResult", "ReportResult"]
+__all__ = ["inspect", "fit", "sample", "load", "seed", "report", "subset",
+           "InspectResult", "FitResult", "SampleResult", "LoadResult", "SeedResult", "ReportResult", "SubsetResult"]
 
 PathLike = Union[str, Path]
 ConfigLike = Union[PathLike, "Config", None]
@@ -250,3 +253,15 @@ def report(real: str, synthetic: str, *, json: PathLike | None = None, html: Pat
     result = build_report(real=real, synthetic=synthetic, target=target)
     written = write_outputs(result, json_path=str(json) if json else None, html_path=str(html) if html else None)
     return ReportResult(report=result, failures=result.failures(min_quality=min_quality), written=list(written))
+
+
+def subset(source: str, target: str, *, where: list[str] | tuple[str, ...] = (), percent: float | None = None,
+           seed: int | None = None, mask: bool = True, mask_key: str | None = None, mode: str = "fail",
+           config: ConfigLike = None, schema: str | None = None, keep_triggers: bool = False,
+           alembic_config: PathLike | None = None, strict: bool = False) -> SubsetResult:
+    """A referentially complete, masked slice of real rows, like `dbsynth subset` (the key: `.mask_key`)."""
+    from dbsynth.subset.run import subset as run_subset
+    return run_subset(source=source, target=target, where=list(where), percent=percent, mask=mask,
+                      mask_key=mask_key, mode=mode, config=_config(config, seed=seed), schema_name=schema,
+                      keep_triggers=keep_triggers, strict=strict,
+                      alembic_config=str(alembic_config) if alembic_config else None)

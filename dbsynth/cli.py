@@ -279,6 +279,33 @@ def seed(source: str = typer.Argument(..., metavar="SOURCE", help="Source databa
                                       strict=strict, allow_drops=allow_drops))
 
 
+@app.command(cls=_Command, short_help="Copy a referentially complete, masked slice of real rows.")
+def subset(source: str = typer.Argument(..., metavar="SOURCE", help="Source database URL (read only)."),
+           target: str = typer.Argument(..., metavar="TARGET", help="Target (staging) database URL."),
+           where: Optional[list[str]] = typer.Option(None, "--where", metavar="\"TABLE: CONDITION\"",
+                                                     help="Start rows: TABLE's rows matching the SQL condition "
+                                                          "(run read-only on the source; repeatable)."),
+           percent: Optional[float] = typer.Option(None, "--percent", metavar="P",
+                                                   help="Start rows: a seeded random P% of each root table."),
+           seed: Optional[int] = _SEED,
+           mask: bool = typer.Option(True, "--mask/--no-mask", show_default=False,
+                                     help="Replace PII and free text (default on)."),
+           mask_key: Optional[str] = typer.Option(None, "--mask-key", metavar="KEY", envvar="DBSYNTH_MASK_KEY",
+                                                  help="Masking key: same key, same masked values (default: "
+                                                       "a random key, printed once)."),
+           mode: LoadMode = _MODE, config: Optional[str] = _CONFIG, keep_triggers: bool = _TRIGGERS,
+           alembic_config: Optional[str] = _ALEMBIC,
+           schema: Optional[str] = typer.Option(None, "--schema", metavar="NAME", help="PostgreSQL schema of the source."),
+           strict: bool = _STRICT) -> None:
+    """Copy the rows matching --where (or a --percent of the root tables), every row they need and their
+    children into TARGET, with PII and free text masked, in one transaction."""
+    from dbsynth import commands
+    run_guarded(lambda: commands.subset(source=source, target=target, where=list(where or []), percent=percent,
+                                        mask=mask, mask_key=mask_key, mode=mode.value, config_path=config,
+                                        schema=schema, keep_triggers=keep_triggers, alembic_config=alembic_config,
+                                        console=console, err_console=err_console, strict=strict, seed=seed))
+
+
 @app.command("report", cls=_Command, short_help="Score a synthetic database against the real one.")
 def report_cmd(real: str = typer.Argument(..., metavar="REAL", help="Real database URL or `dbsynth sample` folder (read only)."),
                synthetic: str = typer.Argument(..., metavar="SYNTHETIC", help="Synthetic database URL or sample folder."),

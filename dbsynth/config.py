@@ -19,6 +19,9 @@ Example (`dbsynth.toml`)::
 
     [tables.AuditLog]
     skip = true
+
+    [tables.Track]
+    children = false           # `dbsynth subset`: rows of Track pull in no child rows
 """
 from __future__ import annotations
 
@@ -31,7 +34,7 @@ from typing import Any, Mapping
 
 from dbsynth.errors import ConfigError
 
-_TABLE_KEYS = {"rows", "context", "copy", "skip", "columns"}
+_TABLE_KEYS = {"rows", "context", "copy", "skip", "columns", "children"}
 MAX_SCALE = 100_000.0  # beyond this a typo (1e9) would only exhaust memory; planned rows are also capped
 
 
@@ -42,6 +45,7 @@ class TableConfig:
     copy: bool | None = None  # None: decided by reference-table detection (profile/reference.py)
     skip: bool = False
     columns: Mapping[str, str] = field(default_factory=dict)
+    children: bool = True  # `dbsynth subset`: follow this table's rows down to their child rows
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,9 @@ class Config:
     def skip_tables(self) -> frozenset[str]:
         return frozenset(t for t, c in self.tables.items() if c.skip)
 
+    def no_children_tables(self) -> frozenset[str]:
+        return frozenset(t for t, c in self.tables.items() if not c.children)
+
     def with_overrides(self, **cli: Any) -> "Config":
         """CLI options win; None means 'not given'."""
         return validate(replace(self, **{k: v for k, v in cli.items() if v is not None}))
@@ -91,7 +98,7 @@ def _table_config(name: str, raw: Any) -> TableConfig:
     rows = raw.get("rows")
     if rows is not None and (not _is_int(rows) or rows < 0):
         raise ConfigError(f"{where} rows must be a non-negative integer, got {rows!r}", hint="e.g. rows = 100")
-    for key in ("copy", "skip"):  # a string "false" would be truthy: copy = "false" copied PII verbatim
+    for key in ("copy", "skip", "children"):  # a string "false" would be truthy: copy = "false" copied PII verbatim
         if key in raw and not isinstance(raw[key], bool):
             raise ConfigError(f"{where} {key} must be true or false (no quotes), got {raw[key]!r}",
                               hint=f"write {key} = true or {key} = false")
@@ -107,7 +114,7 @@ def _table_config(name: str, raw: Any) -> TableConfig:
             raise ConfigError(f"{where} column {col!r} must be given as a text, got {kind!r}",
                               hint=f'e.g. {col} = "categorical"')
     return TableConfig(rows=rows, context=context, copy=raw.get("copy"), skip=raw.get("skip", False),
-                       columns=dict(columns))
+                       columns=dict(columns), children=raw.get("children", True))
 
 
 def _is_int(value: Any) -> bool:

@@ -25,7 +25,7 @@ def test_version() -> None:
     assert out.returncode == 0 and out.stdout.strip() == f"dbsynth {__version__}"
 
 
-@pytest.mark.parametrize("command", ["inspect", "fit", "sample", "load", "seed", "report", "demo"])
+@pytest.mark.parametrize("command", ["inspect", "fit", "sample", "load", "seed", "report", "demo", "subset"])
 def test_help_reads_like_git(command: str) -> None:
     out = dbsynth(command, "--help")
     assert out.returncode == 0, out.stderr
@@ -36,6 +36,9 @@ def test_help_reads_like_git(command: str) -> None:
         assert re.search(r"--engine \[copula\|neural\]", text)
         assert re.search(r"--allow-drops\s+Accept", text)  # a flag: no value shown after it
         assert "--mode [fail|append|replace]" in text and "--seed N" in text
+    if command == "subset":
+        assert "subset [OPTIONS] SOURCE TARGET" in text.splitlines()[0]
+        assert "--where" in text and "--percent P" in text and "--mask / --no-mask" in text and "--mask-key KEY" in text
 
 
 @pytest.mark.parametrize("args, needle", [
@@ -43,6 +46,7 @@ def test_help_reads_like_git(command: str) -> None:
     (["seed", "sqlite:///x.db"], "missing argument 'TARGET'"),
     (["seed", "--mode", "sideways", "a", "b"], "'sideways' is not one of"),
     (["report", "a", "b", "--min-quality", "3"], "--min-quality"),
+    (["subset", "--percent", "ten", "a", "b"], "invalid value for '--percent'"),
 ])
 def test_usage_errors_are_one_lower_case_error_line(args: list[str], needle: str) -> None:
     out = dbsynth(*args)

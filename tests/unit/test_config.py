@@ -91,3 +91,12 @@ def test_booleans_and_integer_scale_are_kept(tmp_path: Path) -> None:
 def test_cli_scale_is_range_checked(scale: float) -> None:
     with pytest.raises(ConfigError, match="--scale"):
         load_config(None).with_overrides(scale=scale)
+
+
+def test_subset_children_switch(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[tables.Track]\nchildren = false\n[tables.Album]\nchildren = true\n")
+    assert load_config(cfg).no_children_tables() == frozenset({"Track"})
+    cfg.write_text('[tables.Track]\nchildren = "false"\n')
+    with pytest.raises(ConfigError, match="children must be true or false"):
+        load_config(cfg)

@@ -1,0 +1,108 @@
+"""Read-only access to the source for the subset: rows by condition, by key values, whole tables.
+
+Every query runs in a transaction opened read-only on top of the connector's
+own read-only session (PostgreSQL `SET TRANSACTION READ ONLY`, SQLite
+`PRAGMA query_only`, MySQL's read-only session), and values come back
+normalised exactly as `read_table` gives them (connectors/sqla.coerce_frame).
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sqlalchemy.engine import Connection
+
+    from dbsynth.schema.model import Table
+
+IN_BATCH = 500  # key values per IN list (SQLite's bound-parameter cap is far above)
+
+
+class SourceReader:
+    def __init__(self, connector: Any) -> None:
+        self.connector = connector
+        self.engine = connector.engine
+        self.q = self.engine.dialect.identifier_preparer.quote
+
+    def _name(self, table: "Table") -> str:
+        return f"{self.q(table.schema)}.{self.q(table.name)}" if table.schema else self.q(table.name)
+
+    def _select(self, table: "Table") -> str:
+        return f"SELECT {', '.join(self.q(c) for c in table.column_names)} FROM {self._name(table)}"
+
+    @contextmanager
+    def _read_only(self, action: str) -> Iterator["Connection"]:
+        with self.connector._guard(action), self.engine.connect() as conn:
+            dialect = conn.dialect.name
+            trans = conn.begin()
+            try:
+                if dialect == "sqlite":  # the connection is a read-only source's: it stays so
+                    conn.exec_driver_sql("PRAGMA query_only = ON")
+                elif dialect == "postgresql":
+                    conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+                yield conn
+            finally:
+                trans.rollback()  # nothing was (or could be) written; end the transaction cleanly
+
+    def where(self, table: "Table", condition: str) -> "pd.DataFrame":
+        """Rows of `table` matching the user's condition (checked by where.check_condition first)."""
+        sql = f"{self._select(table)} WHERE (\n{condition}\n)"
+        with self._read_only(f"run --where on table {table.name!r} of") as conn:
+            if conn.dialect.name == "postgresql" or conn.dialect.name == "mysql":
+                sql = sql.replace("%", "%%")  # pyformat drivers: a LIKE '%x' is a literal percent
+            rows = conn.exec_driver_sql(sql, ()).fetchall()
+        return self._frame(table, rows)
+
+    def all(self, table: "Table") -> "pd.DataFrame":
+        with self._read_only(f"read table {table.name!r} of") as conn:
+            rows = conn.exec_driver_sql(self._select(table), ()).fetchall()
+        return self._frame(table, rows)
+
+    def distinct(self, table: "Table", column: str) -> list[Any]:
+        """The distinct non-NULL values of one column."""
+        sql = (f"SELECT DISTINCT {self.q(column)} FROM {self._name(table)} "
+               f"WHERE {self.q(column)} IS NOT NULL")
+        with self._read_only(f"read table {table.name!r} of") as conn:
+            return [r[0] for r in conn.exec_driver_sql(sql, ()).fetchall()]
+
+    def present(self, table: "Table", column: str, values: list[str]) -> set[str]:
+        """Which of `values` the text column holds (a masked value must never be a source value)."""
+        import sqlalchemy as sa
+
+        col = sa.column(column)
+        base = sa.select(col).distinct().select_from(sa.table(table.name, schema=table.schema))
+        found: set[str] = set()
+        with self._read_only(f"read table {table.name!r} of") as conn:
+            for i in range(0, len(values), IN_BATCH):
+                found.update(str(r[0]) for r in conn.execute(base.where(col.in_(values[i:i + IN_BATCH]))))
+        return found
+
+    def matching(self, table: "Table", columns: Sequence[str], values: list[tuple[Any, ...]]) -> "pd.DataFrame":
+        """Rows whose `columns` hold one of the `values` tuples (asked in batches)."""
+        import sqlalchemy as sa
+
+        cols = [sa.column(c) for c in table.column_names]
+        base = sa.select(*cols).select_from(sa.table(table.name, schema=table.schema))
+        keys = [sa.column(c) for c in columns]
+        rows: list[Any] = []
+        with self._read_only(f"read table {table.name!r} of") as conn:
+            for i in range(0, len(values), IN_BATCH):
+                part = values[i:i + IN_BATCH]
+                if len(keys) == 1:
+                    clause = keys[0].in_([v[0] for v in part])
+                else:  # row values: (a, b) IN ((1, 2), …), SQLite 3.15+, PostgreSQL, MySQL
+                    clause = sa.tuple_(*keys).in_(part)
+                rows += conn.execute(base.where(clause)).fetchall()
+        return self._frame(table, rows)
+
+    def _frame(self, table: "Table", rows: list[Any]) -> "pd.DataFrame":
+        import pandas as pd
+
+        from connectors.sqla import coerce_frame
+        names = table.column_names
+        if not rows:
+            frame = pd.DataFrame({n: pd.Series([], dtype=object) for n in names})
+        else:
+            frame = pd.DataFrame({n: [r[i] for r in rows] for i, n in enumerate(names)}, columns=list(names))
+        return coerce_frame(frame, tuple(table.column(n) for n in names))
