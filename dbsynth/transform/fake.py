@@ -90,7 +90,7 @@ def fake_values(*, kind: PiiKind | None, n: int, seed: int, locale: str = "en_US
     rng = np.random.default_rng(seed)
     raw = _drawer(fake, rng, kind=kind, n=n, lengths=lengths, max_length=max_length, pooled=not unique)
     if kind in (PiiKind.FIRST_NAME, PiiKind.LAST_NAME) and avoid_hashes:
-        raw = _names_besides(fake, rng, kind, avoid_hashes) or raw
+        raw = names_besides(fake, rng, kind, avoid_hashes) or raw
     draw: Drawer = lambda idx: [clip(v, max_length=max_length, kind=kind) for v in raw(idx)]
     values = draw(np.arange(n))
     if unique or avoid_hashes:
@@ -135,7 +135,7 @@ def _drawer(fake: "Faker", rng: np.random.Generator, *, kind: PiiKind | None, n:
     return lambda idx: _pooled(method, rng, len(idx))
 
 
-def _names_besides(fake: "Faker", rng: np.random.Generator, kind: PiiKind,
+def names_besides(fake: "Faker", rng: np.random.Generator, kind: PiiKind,
                    avoid: frozenset[str]) -> Drawer | None:
     """The locale's first or last names, at their weights, less the source's own: 599 customers named
     like the commonest Americans would otherwise leave few Faker names to draw (and suffixes, `ROBERT 2`)."""

@@ -324,7 +324,8 @@ def fill_places(places: dict[str, Any], fakes: list[dict[str, Any]], cols: dict[
 
             def draw(idx: np.ndarray, spec: dict[str, Any] = spec, kind: PiiKind = kind,
                      ml: Any = max_length) -> list[str]:
-                raw = _draw(kind, spec, keys[idx], locales, cols, idx, fakers, rng, sub=sub[idx])
+                raw = _draw(kind, spec, keys[idx], locales, cols, idx, fakers, rng, sub=sub[idx],
+                            avoid=f.get("avoid") or frozenset())
                 case, email = spec.get("case"), kind == PiiKind.EMAIL
                 return [clip(apply_case(v, case, email=email), max_length=ml, kind=kind) for v in raw]
 
@@ -372,19 +373,21 @@ def _norm(v: object) -> object:
 
 
 def _draw(kind: PiiKind, spec: dict[str, Any], keys: np.ndarray, locales: dict[str, str], cols: dict[str, Any],
-          idx: np.ndarray, fakers: _Fakers, rng: np.random.Generator, *, sub: np.ndarray) -> list[str]:
+          idx: np.ndarray, fakers: _Fakers, rng: np.random.Generator, *, sub: np.ndarray,
+          avoid: frozenset[str] = frozenset()) -> list[str]:
     out: list[str] = [""] * len(keys)
     for k in sorted(set(sub.tolist())):
         rows = np.flatnonzero(sub == k)
         country = keys[rows[0]]
-        vals = _draw_country(kind, spec, country, locales[country], cols, idx[rows], fakers, rng, sub=k)
+        vals = _draw_country(kind, spec, country, locales[country], cols, idx[rows], fakers, rng, sub=k, avoid=avoid)
         for r, v in zip(rows.tolist(), vals):
             out[r] = v
     return out
 
 
 def _draw_country(kind: PiiKind, spec: dict[str, Any], key: str, locale: str, cols: dict[str, Any],
-                  idx: np.ndarray, fakers: _Fakers, rng: np.random.Generator, *, sub: str = "") -> list[str]:
+                  idx: np.ndarray, fakers: _Fakers, rng: np.random.Generator, *, sub: str = "",
+                  avoid: frozenset[str] = frozenset()) -> list[str]:
     k = len(idx)
     if kind in (PiiKind.PHONE, PiiKind.POSTCODE):
         learned = spec.get("by_state", {}).get(sub) or spec["by"].get(key) or spec["all"]
@@ -400,6 +403,11 @@ def _draw_country(kind: PiiKind, spec: dict[str, Any], key: str, locale: str, co
         return [pool[i][0] for i in rng.choice(len(pool), size=k, p=w / w.sum())]
     # a unique column needs more distinct values than a pool holds
     size = UNIQUE_POOL if spec.get("unique") else POOL
+    if kind in (PiiKind.FIRST_NAME, PiiKind.LAST_NAME) and avoid:
+        from dbsynth.transform.fake import names_besides
+        besides = names_besides(fakers.get(locale), rng, kind, avoid)  # not the source's own names
+        if besides is not None:
+            return besides(np.arange(k))
     if kind == PiiKind.FULL_NAME:  # first and last name: Faker's name() adds titles (``Dr. … B.A.``)
         firsts = fakers.draw(locale, ("first_name",), k, rng, pool_size=size)
         return [f"{f} {la}" for f, la in zip(firsts, fakers.draw(locale, ("last_name",), k, rng, pool_size=size))]
