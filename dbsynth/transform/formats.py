@@ -71,13 +71,15 @@ def is_wordy(texts: list[str]) -> bool:
     return median >= 2 and plain / len(words) >= 0.75
 
 
-def learn_formats(values: Iterable[Any], *, max_length: int | None = None) -> dict[str, Any] | None:
-    """The column's formats, or None when its values do not follow a few formats."""
+def learn_formats(values: Iterable[Any], *, max_length: int | None = None,
+                  prose_ok: bool = False) -> dict[str, Any] | None:
+    """The column's formats, or None when its values do not follow a few formats (or are prose,
+    unless ``prose_ok``)."""
     texts = [v for v in values if isinstance(v, str) and v != ""]
     if len(texts) > MAX_LEARN:  # a fixed sample is plenty for formats and keeps fitting fast
         pick = np.random.default_rng(0).choice(len(texts), size=MAX_LEARN, replace=False)
         texts = [texts[i] for i in sorted(pick)]
-    if len(texts) < 3 or is_wordy(texts):
+    if len(texts) < 3 or (is_wordy(texts) and not prose_ok):
         return None
     split = [tokens(t) for t in texts]
     if max(len(s) for s in split) > MAX_TOKENS:

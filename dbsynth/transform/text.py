@@ -40,6 +40,9 @@ MAX_TEMPLATES = 5000  # the most common value templates kept
 _CORE = re.compile(r"([^A-Za-z]*)([A-Za-z]+)([^A-Za-z]*)")  # draws of a rejected value before it is changed word by word
 
 
+FEW_VALUES = 30  # text columns with at most this many distinct values keep their shapes, prose or not
+
+
 def text_spec(values: pd.Series, *, max_length: int | None, formats_only: bool = False) -> dict[str, Any]:
     """``{"format": …}`` or ``{"words": …}`` for a non-personal text column (empty when no text;
     ``formats_only``: a format or nothing, for values Faker makes otherwise, such as URLs)."""
@@ -47,6 +50,10 @@ def text_spec(values: pd.Series, *, max_length: int | None, formats_only: bool =
     if not texts:
         return {}
     fmt = F.learn_formats(texts, max_length=max_length)
+    if fmt is None and len(set(texts)) <= FEW_VALUES:
+        # a handful of company names or home pages: too few for a word model, and their
+        # shapes (`Aa Aa S.A.`, `Aa s.r.o.`) are what they share
+        fmt = F.learn_formats(texts, max_length=max_length, prose_ok=True)
     if fmt is not None:
         return {"format": fmt}
     if formats_only or not any(t.strip() for t in texts):
