@@ -13,7 +13,9 @@ A table qualifies when it
 - refers (by FK) only to tables that qualify too (Territories → Regions), so its
   copied keys always find their parent;
 - has no personal column: person names, e-mails, street addresses, birth dates,
-  national ids, usernames, passwords, card numbers.
+  national ids, usernames, passwords, card numbers;
+- holds labels, not measurements: at most ``REFERENCE_MAX_COLUMNS`` columns besides its keys,
+  at least one of them text, none of them numbers (a 50-row table of teams with a score is data).
 
 Contact columns that are not personal on their own (a shipper's phone) do not
 disqualify a table; they are regenerated in the copy (``regenerated_columns``).
@@ -25,11 +27,12 @@ from typing import Mapping
 
 from dbsynth.profile.pii import name_tokens
 from dbsynth.profile.types import PiiKind, SemanticType, TableProfile
-from dbsynth.schema.model import Schema
+from dbsynth.schema.model import LogicalType, Schema
 
 #: Chinook's Genre (25), Northwind's Territories (53) and Sakila's country (109) qualify;
 #: Chinook's Artist (275 names) and Sakila's city (600) are data, not lookups.
 REFERENCE_MAX_ROWS = 200
+REFERENCE_MAX_COLUMNS = 4  # Categories: name, description, picture; language: name, last_update
 #: PII that identifies a person: a table holding any of it is never a lookup table.
 PERSONAL = frozenset({PiiKind.FIRST_NAME, PiiKind.LAST_NAME, PiiKind.FULL_NAME, PiiKind.EMAIL,
                       PiiKind.STREET_ADDRESS, PiiKind.NATIONAL_ID, PiiKind.USERNAME, PiiKind.PASSWORD,
@@ -53,7 +56,8 @@ def find_reference_tables(schema: Schema, profiles: Mapping[str, TableProfile]) 
         for fk in shared:
             referenced.setdefault(fk.referred_table, set()).add(t.name)
     candidates = {name: prof for name, prof in profiles.items()
-                  if 0 < prof.rows <= REFERENCE_MAX_ROWS and referenced.get(name) and not _personal(name, prof)}
+                  if 0 < prof.rows <= REFERENCE_MAX_ROWS and referenced.get(name) and not _personal(name, prof)
+                  and _labels(schema, name)}
     changed = True
     while changed:  # a lookup table's own FKs must land in lookup tables (copied keys find their parent)
         changed = False
@@ -64,6 +68,16 @@ def find_reference_tables(schema: Schema, profiles: Mapping[str, TableProfile]) 
                 changed = True
     return {name: f"lookup table: {prof.rows} rows, referenced by {', '.join(sorted(referenced[name]))}, "
                   "no personal data" for name, prof in candidates.items()}
+
+
+def _labels(schema: Schema, name: str) -> bool:
+    """Label columns only: a few non-key columns, one of them text, none numeric."""
+    table = schema.table(name)
+    keys = set(table.pk_columns) | {c for fk in table.foreign_keys for c in fk.columns}
+    rest = [c for c in table.columns if c.name not in keys]
+    numeric = (LogicalType.INTEGER, LogicalType.DECIMAL, LogicalType.FLOAT)
+    return (0 < len(rest) <= REFERENCE_MAX_COLUMNS and any(c.logical_type == LogicalType.TEXT for c in rest)
+            and not any(c.logical_type in numeric for c in rest))
 
 
 def _personal(table: str, prof: TableProfile) -> bool:

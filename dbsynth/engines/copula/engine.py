@@ -277,6 +277,7 @@ class _Fitter:
         model.fakes = [self._fake_spec(table.column(c), profile_of(self.profiles.get(table.name), c), frame[c], table)
                        for c in regenerated_columns(self.profiles.get(table.name)) if c in frame]  # PII: never copied
         frame = frame.drop(columns=[f["column"] for f in model.fakes])
+        frame = frame.assign(**{c.name: whole_numbers(c, frame[c.name]) for c in table.columns if c.name in frame})
         rows = [{c: _jsonable(to_python(v)) for c, v in rec.items()} for rec in frame.to_dict("records")]
         keys = [KeySpec(kind="copy", columns=list(table.pk_columns))]
         return TablePlan(name=table.name, model=model, context=None, keys=keys, unique_sets=[], copy_rows=rows)
@@ -295,7 +296,7 @@ class _Fitter:
             if role in ("numeric", "datetime", "categorical", "constant"):
                 values = within_length(table, col, values, self.warnings)
                 if role == "categorical":
-                    values = typed_categories(table, col, values, self.warnings)
+                    values = whole_numbers(col, typed_categories(table, col, values, self.warnings))
                 tr = make_transform(col, role)
                 if role == "datetime" and prof is not None and prof.semantic in (SemanticType.DATE, SemanticType.TIME):
                     tr.unit = prof.semantic.value  # type: ignore[attr-defined]
@@ -480,6 +481,14 @@ class _Fitter:
 
 MIN_MATCH_ROWS = 20
 MIN_MATCH_R2 = 0.05
+
+
+def whole_numbers(col: Any, values: pd.Series) -> pd.Series:
+    """An INTEGER column read as floats (NULLs make pandas use float64) keeps whole numbers as categories:
+    a key `6.0` copied from a lookup table would not load into an integer column."""
+    if col.logical_type != LogicalType.INTEGER or not pd.api.types.is_float_dtype(values.dtype):
+        return values
+    return values.astype(object).map(lambda v: int(v) if v == v and float(v).is_integer() else (None if v != v else v))
 
 
 def best_matching_feature(child: np.ndarray, parent: np.ndarray) -> tuple[int, list[float], float] | None:
