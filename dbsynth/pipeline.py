@@ -145,7 +145,9 @@ def profile_frames(schema: "Schema", frames: Mapping[str, "pd.DataFrame"], confi
     from dbsynth.profile.detect import profile_schema
     from dbsynth.profile.reference import mark_reference
     profiles = profile_schema(schema=schema, frames=frames, overrides=config.column_overrides())
-    return mark_reference(schema, profiles, forced=config.copy_tables(), disabled=config.no_copy_tables())
+    # an explicit `rows = N` asks for generated rows: the table is not copied unless `copy = true` says so
+    sized = frozenset(config.row_counts()) - config.copy_tables()
+    return mark_reference(schema, profiles, forced=config.copy_tables(), disabled=config.no_copy_tables() | sized)
 
 
 def profile_source(url: str, schema: "Schema", config: Config) -> dict[str, "TableProfile"]:

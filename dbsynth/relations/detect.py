@@ -176,6 +176,8 @@ def sequence_relations(table: Table, frame: pd.DataFrame) -> list[Relation]:
                     any(r.column == name for r in out):
                 continue
             group = [c for c in cols if c != name]
+            if not set(group) & fk_cols:  # numbers within a parent; (room, day) of a full grid is no sequence
+                continue
             start = _counts_within(frame, name, group)
             if start is not None:
                 out.append(Relation(kind="sequence", table=table.name, column=name, op="number",
