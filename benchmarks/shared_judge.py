@@ -164,7 +164,8 @@ def replace_section(text: str, section: str) -> str:
     """Put the judge section in place of the old one, else just before the first `## ` heading."""
     if BEGIN in text and END in text:
         head, _, rest = text.partition(BEGIN)
-        return head + section + rest.partition(END)[2].lstrip("\n")
+        tail = rest.partition(END)[2].lstrip("\n")
+        return head + section + ("\n" + tail if tail else "")
     at = text.find("\n## ")
     if at < 0:
         return text.rstrip("\n") + ("\n\n" if text.strip() else "") + section
