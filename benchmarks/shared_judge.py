@@ -111,6 +111,8 @@ def summarise(runs: list[dict]) -> dict:
             scored = [r for r in ok if r.get(key) is not None]
             entry[f"{key}_where"] = pick(scored, key=lambda r: r[key]).get(f"{key}_column" if key != "privacy_gap"
                                                                            else "privacy_gap_table") if scored else None
+        if entry["privacy_gap"] is not None and entry["privacy_gap"]["max"] <= 0:
+            entry["privacy_gap_where"] = None  # no table above chance: none to name
         out[name] = entry
     return out
 
@@ -133,7 +135,8 @@ def _cell(key: str, stat: dict | None, digits: int = 3) -> str:
     return text if ok is None else f"{text} {'✅' if ok else '❌'}"
 
 
-def markdown(summary: dict, *, command: str, started: str, commit: str, json_path: Path, wall: float) -> str:
+def markdown(summary: dict, *, command: str, started: str, commit: str, json_path: Path, wall: float,
+             skipped: tuple[str, ...] = ()) -> str:
     lines = [BEGIN, "## Fidelity, formats and privacy (shared judge)", "",
              f"`{command}` on {started} (commit `{commit}`, wall time {wall / 60:.1f} min; results "
              f"`{json_path.name}`). Every dataset seeded SQLite → SQLite with `dbsynth seed --seed S`, then scored "
@@ -157,6 +160,8 @@ def markdown(summary: dict, *, command: str, started: str, commit: str, json_pat
                        f"{_cell('privacy_gap', e['privacy_gap'], 2)}{where['privacy_gap']} | "
                        f"{_cell('seed_seconds', e['seed_seconds'], 1)} |")
         lines += [f"| {name} | error | {err} |" + " |" * 11 for err in e["errors"]]
+    if skipped:
+        lines += ["", f"Skipped (dataset not found): {', '.join(skipped)}."]
     return "\n".join(lines + ["", END]) + "\n"
 
 
@@ -204,10 +209,11 @@ def run(args: argparse.Namespace, log: Callable[[str], None] = print) -> int:
     seeds = [int(s) for s in _csv(args.seeds)]
     started = dt.datetime.now(dt.timezone.utc)
     command = f"python -m benchmarks judge {_argv(args)}"
-    t0, runs = time.perf_counter(), []
+    t0, runs, skipped = time.perf_counter(), [], []
     for name in names:
         if not (DATASETS / name / f"{name}.sqlite").is_file():
             log(f"skip {name}: {DATASETS / name / (name + '.sqlite')} not found (set DBSYNTH_DATASETS)")
+            skipped.append(name)
             continue
         for seed in seeds:
             try:
@@ -226,11 +232,11 @@ def run(args: argparse.Namespace, log: Callable[[str], None] = print) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     commit = _commit()
     path.write_text(json.dumps({"command": command, "started": started.isoformat(timespec="seconds"),
-                                "commit": commit, "engine": args.engine, "wall_seconds": round(wall, 1),
+                                "commit": commit, "engine": args.engine, "wall_seconds": round(wall, 1), "skipped": skipped,
                                 "targets": TARGETS, "summary": summary, "runs": runs}, indent=1))
     log(f"results: {path}")
     if args.markdown:
         section = markdown(summary, command=command, started=started.strftime("%Y-%m-%d %H:%M UTC"),
-                           commit=commit, json_path=path, wall=wall)
+                           commit=commit, json_path=path, wall=wall, skipped=tuple(skipped))
         log(f"report: {write_section(section)}")
     return 1 if any(r.get("error") for r in runs) else 0

@@ -55,6 +55,14 @@ def test_markdown_rows_marks_and_provenance() -> None:
     assert "`Customer.Phone`" in chinook and "`Track`" in chinook
     sakila = next(line for line in md.splitlines() if line.startswith("| sakila |"))
     assert "0.950 ✅" in sakila and "❌" not in sakila
+    assert "Skipped" not in md
+    assert "Skipped (dataset not found): northwind." in sj.markdown(
+        s, command="c", started="d", commit="e", json_path=Path("j.json"), wall=1, skipped=("northwind",))
+
+
+def test_privacy_names_no_table_when_none_is_above_chance() -> None:
+    s = sj.summarise([_run("chinook", 0, 0.92, 0.83, 0.0)])
+    assert s["chinook"]["privacy_gap"]["max"] == 0 and s["chinook"]["privacy_gap_where"] is None
 
 
 def test_section_goes_before_the_first_heading_then_is_replaced_in_place() -> None:
