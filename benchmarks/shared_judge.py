@@ -113,6 +113,9 @@ def summarise(runs: list[dict]) -> dict:
                                                                            else "privacy_gap_table") if scored else None
         if entry["privacy_gap"] is not None and entry["privacy_gap"]["max"] <= 0:
             entry["privacy_gap_where"] = None  # no table above chance: none to name
+        for key in ("format_min", "vocab_min"):
+            if entry[key] is not None and entry[key]["min"] >= 1:
+                entry[f"{key}_where"] = None  # every column perfect: none to name
         out[name] = entry
     return out
 

@@ -63,6 +63,8 @@ def test_markdown_rows_marks_and_provenance() -> None:
 def test_privacy_names_no_table_when_none_is_above_chance() -> None:
     s = sj.summarise([_run("chinook", 0, 0.92, 0.83, 0.0)])
     assert s["chinook"]["privacy_gap"]["max"] == 0 and s["chinook"]["privacy_gap_where"] is None
+    assert s["chinook"]["vocab_min_where"] is None  # every vocabulary perfect: no column to blame
+    assert s["chinook"]["format_min_where"] == "Customer.Phone"
 
 
 def test_section_goes_before_the_first_heading_then_is_replaced_in_place() -> None:
