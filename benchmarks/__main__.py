@@ -1,8 +1,10 @@
 """python -m benchmarks run [--datasets …] [--engines …] [--contenders …] [--quick] [--repeats N]
 python -m benchmarks fuzz [--schemas 1000] [--seed S] [--dialects sqlite,postgresql] [--profile full|plain]
+python -m benchmarks judge [--seeds 0,1,2] [--datasets chinook,northwind,sakila] [--engine copula] [--markdown]
 
 `run` writes benchmarks/results/<timestamp>.json and regenerates benchmarks/RESULTS.md;
-`fuzz` (the schema fuzzer) writes benchmarks/results/fuzz-<timestamp>.json.
+`fuzz` (the schema fuzzer) writes benchmarks/results/fuzz-<timestamp>.json;
+`judge` (fidelity, formats, privacy under ../shared/judge/judge.py) writes benchmarks/results/judge-<timestamp>.json.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from benchmarks import fuzz, report
+from benchmarks import fuzz, report, shared_judge
 from benchmarks.datasets import SHARED
 from benchmarks.suite import Options, run_all
 
@@ -40,6 +42,7 @@ def parser() -> argparse.ArgumentParser:
     again = sub.add_parser("render", help="regenerate RESULTS.md from a results JSON (no re-run)")
     again.add_argument("json", type=Path)
     fuzz.add_parser(sub)
+    shared_judge.add_parser(sub)
     return p
 
 
@@ -66,8 +69,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.cmd == "fuzz":
         return fuzz.run(args, log=lambda line: print(line, flush=True))
+    if args.cmd == "judge":
+        return shared_judge.run(args, log=lambda line: print(line, flush=True))
     if args.cmd == "render":
+        kept, judged = fuzz.section_of(report.RESULTS_MD), shared_judge.section_of(report.RESULTS_MD)
         print(f"report: {report.write_markdown(report.read_json(args.json), json_path=args.json.resolve())}")
+        for section, keep in ((kept, fuzz.write_section), (judged, shared_judge.write_section)):
+            if section:
+                keep(section)
         return 0
     results = run_all(options_from(args), command="python -m benchmarks " + " ".join(map(shlex.quote, argv)),
                       log=lambda line: print(line, flush=True))
@@ -75,9 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"results: {path}")
     if not args.no_markdown:
         kept = fuzz.section_of(report.RESULTS_MD)  # the fuzzer's section survives a regenerated report
+        judged = shared_judge.section_of(report.RESULTS_MD)  # and so does the shared judge's
         print(f"report: {report.write_markdown(results, json_path=path)}")
         if kept:
             fuzz.write_section(kept)
+        if judged:
+            shared_judge.write_section(judged)
     return 0
 
 
