@@ -12,7 +12,7 @@ from dbsynth import pipeline
 from dbsynth.config import Config
 from tests.e2e.test_seed import dbsynth, fk_violations, ok, sqlite_counts
 
-PARENT_ROWS, CHILD_ROWS = 12, 200
+PARENT_ROWS, CHILD_ROWS = 40, 200  # 20+ parent rows: modelled (tiny tables take whole source rows)
 
 
 def seed30_source(path: Path) -> Path:
