@@ -35,8 +35,10 @@ def test_trigger_functions_are_copied_and_triggers_fire_after_load(pg_databases:
     out = ok(dbsynth("seed", src, dst))
     assert "2 re-created after the load" in out.stdout, out.stdout
     assert one(dst, "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal") == 2
-    # the loaded rows did not go through the trigger ...
-    assert one(dst, "SELECT count(*) FROM item WHERE name LIKE '%DROP TABLE%'") == 0
+    # the loaded rows did not go through the trigger (names learned from the source may hold its
+    # suffix once, as text; a trigger firing on the load would have appended it again) ...
+    assert one(dst, "SELECT count(*) FROM item WHERE name LIKE '%DROP TABLE item; --%DROP TABLE item; --%'") == 0
+    assert one(dst, "SELECT count(*) FROM item") > 0
     # ... and the application's next INSERT does
     assert one(dst, "INSERT INTO item (name, body) VALUES ('x', 'hello') RETURNING name") == "x; DROP TABLE item; --"
     assert one(dst, "SELECT doc::text FROM item WHERE name LIKE 'x;%'") == "'hello':1"
