@@ -141,6 +141,11 @@ def _learn_by_state(group: dict[str, Any], frame: pd.DataFrame) -> None:
     group["state"] = states[0]
     keys = _keys(frame, group["country"]) + "|" + _keys(frame, states[0])
     for col, spec in group["columns"].items():
+        if spec["kind"] == "city" and spec["mode"] == "fake":  # Chicago lies in IL, not in CA
+            raw = frame[col].dropna().astype(str)
+            raw = raw[raw.str.strip() != ""]
+            spec["state_pool"] = {k: [[x, int(c)] for x, c in v.value_counts().items()]
+                                  for k, v in raw.groupby(keys[raw.index])}
         if spec["kind"] in ("phone", "postcode"):
             present = frame[col].dropna().astype(str).str.strip()
             present = present[present != ""]
@@ -397,7 +402,8 @@ def _draw_country(kind: PiiKind, spec: dict[str, Any], key: str, locale: str, co
         return fakers.draw(locale, _STATE_ABBR if abbr else _STATE_FULL, k, rng)
     if kind == PiiKind.EMAIL:
         return _emails(spec, key, locale, cols, idx, fakers, rng)
-    pool = spec.get("pool", {}).get(key) if kind == PiiKind.CITY and not spec.get("unique") else None
+    pool = (spec.get("state_pool", {}).get(sub) or spec.get("pool", {}).get(key)) \
+        if kind == PiiKind.CITY and not spec.get("unique") else None
     if pool:
         w = np.array([c for _, c in pool], dtype=float)
         return [pool[i][0] for i in rng.choice(len(pool), size=k, p=w / w.sum())]

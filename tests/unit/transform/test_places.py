@@ -183,3 +183,18 @@ def test_places_survive_a_model_round_trip() -> None:
                        places=learn_places(fakes, src, KINDS, categorical={"state", "country"}))
     back = TableModel.from_dict(model.to_dict(), model.arrays())
     assert back.places == model.places and all(f.get("row") for f in back.fakes)
+
+
+def test_city_agrees_with_the_rows_state() -> None:
+    """Where the state is a category, a faked city is one of that state's source cities."""
+    src = pd.DataFrame({"city": ["Montréal", "Québec", "Calgary", "Edmonton", "Vancouver"] * 6,
+                        "state": ["QC", "QC", "AB", "AB", "BC"] * 6, "country": ["Canada"] * 30})
+    kinds = {"city": (PiiKind.CITY, PII), "state": (PiiKind.STATE, CAT), "country": (PiiKind.COUNTRY, CAT)}
+    fakes = [{"column": "city", "kind": "city", "max_length": 40, "unique": False, "null_rate": 0.0,
+              "lengths": [5.0], "avoid": source_hashes(src["city"].tolist())}]
+    places = learn_places(fakes, src, kinds, categorical={"state", "country"})
+    states = ["QC", "AB", "BC"] * 40
+    cols = {"country": np.array(["Canada"] * 120, dtype=object), "state": np.array(states, dtype=object)}
+    fill_places(places, fakes, cols, 120, np.random.default_rng(0), locale="en_US", seen=lambda c: set())
+    by_state = src.groupby("state")["city"].agg(set).to_dict()
+    assert all(city in by_state[state] for city, state in zip(cols["city"], states))
