@@ -188,10 +188,8 @@ def write_section(section: str, path: Path | None = None) -> Path:
 
 def section_of(path: Path) -> str | None:
     """The judge section of RESULTS.md, so a regenerated report can keep it."""
-    text = path.read_text() if path.exists() else ""
-    if BEGIN not in text or END not in text:
-        return None
-    return BEGIN + text.partition(BEGIN)[2].partition(END)[0] + END + "\n"
+    from benchmarks.sections import marked_section
+    return marked_section(path, BEGIN, END)
 
 
 def _commit() -> str:
