@@ -87,3 +87,21 @@ def test_append_copies_lookup_tables_once(tmp_path: Path) -> None:
     assert fk_violations(dst) == []
     assert len(_read(dst, "SELECT * FROM Genre")) == 25  # the second seed's tracks point at the same genres
     assert len(_read(dst, "SELECT * FROM Track")) == 2 * len(_read(CHINOOK, "SELECT * FROM Track"))
+
+
+def test_tiny_table_rows_dealt_out_hold_no_dirty_numbers(tmp_path: Path) -> None:
+    """Fuzz seed 1702: a 5-row table whose NUMERIC column holds a 'T' (SQLite) deals out whole source
+    rows; the dirty value becomes NULL instead of a row dropped for its type."""
+    import sqlite3
+
+    src, dst = tmp_path / "src.sqlite", tmp_path / "dst.sqlite"
+    with sqlite3.connect(src) as con:
+        con.execute('CREATE TABLE team (uid TEXT PRIMARY KEY, amount NUMERIC(9,4), score NUMERIC(9,4) NOT NULL)')
+        con.executemany("INSERT INTO team VALUES (?, ?, ?)",
+                        [("a", "T", 1.5), ("b", None, "x"), ("c", 2149.4655, 3.25), ("d", None, 4.0), ("e", 7.5, 2.0)])
+    ok(dbsynth("seed", f"sqlite:///{src}", f"sqlite:///{dst}", "--seed", "1"))
+    with sqlite3.connect(dst) as con:
+        rows = con.execute("SELECT amount, score FROM team").fetchall()
+    assert len(rows) == 5
+    assert all(a is None or isinstance(a, (int, float)) for a, _ in rows)
+    assert all(isinstance(s, (int, float)) for _, s in rows)

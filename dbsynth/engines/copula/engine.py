@@ -251,7 +251,7 @@ class _Fitter:
         context = None if ctx is None else KeySpec(kind="context", columns=list(ctx.columns),
                                                     referred_table=ctx.referred_table,
                                                     referred_columns=list(ctx.referred_columns))
-        pool = row_pool(table, frame, [t.column for t in model.transforms], self.rng,
+        pool = row_pool(table, clean_numbers(table, frame), [t.column for t in model.transforms], self.rng,
                         lambda v: _jsonable(to_python(v)), family_counts=self._family_counts(frame, model))
         return TablePlan(name=table.name, model=model, context=context, keys=keys,
                          unique_sets=[list(s) for s in table.unique_column_sets()], row_pool=pool,
@@ -481,6 +481,22 @@ class _Fitter:
 
 MIN_MATCH_ROWS = 20
 MIN_MATCH_R2 = 0.05
+
+
+def clean_numbers(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """Whole source rows dealt out (tiny tables) hold no dirty numbers: a 'T' in a NUMERIC column of a
+    SQLite source becomes NULL, or the column's median when it is NOT NULL (the model says so too)."""
+    out = frame.copy()
+    for col in table.columns:
+        if col.name not in out or not numeric_type(col):
+            continue
+        values = out[col.name]
+        numbers = pd.to_numeric(values, errors="coerce")
+        bad = values.notna() & numbers.isna()
+        if bad.any():
+            fill = None if col.nullable or numbers.isna().all() else whole_numbers(col, pd.Series([numbers.median()])).iloc[0]
+            out[col.name] = values.astype(object).where(~bad, fill)
+    return out
 
 
 def whole_numbers(col: Any, values: pd.Series) -> pd.Series:
