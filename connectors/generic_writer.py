@@ -46,11 +46,29 @@ class WriterContext:
 
 
 def writable(table: "Table", frame: "pd.DataFrame") -> "pd.DataFrame":
-    """`frame` without generated columns: the database computes them and refuses writes."""
+    """`frame` without generated columns (the database computes them and refuses writes), integer
+    columns as whole numbers (NULLs make pandas hold them as floats: `27.0` is no integer to COPY)."""
     generated = {c.name for c in table.columns if c.generated}
+    frame = _whole_integers(table, frame)
     if not generated.intersection(frame.columns):
         return frame
     return frame[[c for c in frame.columns if c not in generated]]
+
+
+def _whole_integers(table: "Table", frame: "pd.DataFrame") -> "pd.DataFrame":
+    fixed = {}
+    for col in table.columns:
+        if col.logical_type.value != "integer" or col.name not in frame:
+            continue
+        s = frame[col.name]
+        if s.dtype.kind != "f" and not (s.dtype == object and s.map(lambda v: isinstance(v, float)).any()):
+            continue
+        numbers = pd.to_numeric(s, errors="coerce")
+        present = numbers.notna() & s.notna()
+        if present.any() and (numbers[present] % 1 == 0).all() and present.sum() == s.notna().sum():
+            fixed[col.name] = pd.Series([int(v) if p else None for v, p in zip(numbers, present)],
+                                        index=s.index, dtype=object)
+    return frame.assign(**fixed) if fixed else frame
 
 
 def native_column(series: "pd.Series", *, numpy_ok: bool = False) -> list[Any]:

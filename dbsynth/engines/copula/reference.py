@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from dbsynth.engines.copula import cardinality as card
-from dbsynth.schema.model import Schema, Table
+from dbsynth.schema.model import LogicalType, Schema, Table
 
 #: birth dates of a small people table move by this many days at least (and at most BLUR_MAX_DAYS)
 BLUR_MIN_DAYS, BLUR_MAX_DAYS = 20, 400
@@ -46,6 +46,8 @@ def categorical_fks(schema: Schema, table: Table, frames: Mapping[str, pd.DataFr
             continue
         if frame[col].notna().any() and card.match_rate(frame, frames[fk.referred_table], fk) < 1.0:
             continue
+        if table.column(col).logical_type not in (LogicalType.INTEGER, LogicalType.TEXT):
+            continue  # uuid, date keys: their values do not round-trip as categories; the key sampler draws them
         out[col] = fk
     return out
 
