@@ -100,3 +100,22 @@ def test_tiny_table_rows_dealt_out_hold_no_dirty_numbers(tmp_path: Path) -> None
     with sqlite3.connect(dst) as con:
         rows = con.execute("SELECT amount FROM team").fetchall()
     assert len(rows) == 5 and all(a is None or isinstance(a, (int, float)) for (a,) in rows)
+
+
+def test_copied_lookup_table_with_a_blank_date_loads(tmp_path: Path) -> None:
+    """Fuzz seed 2008: a lookup table copied verbatim holds '' in a DATE NOT NULL column (SQLite);
+    the copy writes the column's commonest date there (with a warning) instead of failing."""
+    src, dst = tmp_path / "src.sqlite", tmp_path / "dst.sqlite"
+    with sqlite3.connect(src) as con:
+        con.execute('CREATE TABLE zone (id INTEGER PRIMARY KEY, code CHAR(2), opened DATE NOT NULL)')
+        con.execute('CREATE TABLE site (id INTEGER PRIMARY KEY, zone_id INTEGER NOT NULL REFERENCES zone (id), '
+                    'size INTEGER)')
+        con.executemany("INSERT INTO zone VALUES (?, ?, ?)",
+                        [(i, f"Z{i}", "" if i in (3, 7) else f"2020-01-{i:02d}") for i in range(1, 11)])
+        con.executemany("INSERT INTO site VALUES (?, ?, ?)", [(i, 1 + i % 10, i * 3) for i in range(1, 61)])
+    out = ok(dbsynth("seed", f"sqlite:///{src}", f"sqlite:///{dst}", "--seed", "2"))
+    with sqlite3.connect(dst) as con:
+        dates = [r[0] for r in con.execute("SELECT opened FROM zone")]
+    assert len(dates) == 10 and all(d for d in dates)
+    assert "not dates" in " ".join(out.stdout.split()) + " ".join(out.stderr.split())
+    assert fk_violations(dst) == []

@@ -278,6 +278,7 @@ class _Fitter:
                        for c in regenerated_columns(self.profiles.get(table.name)) if c in frame]  # PII: never copied
         frame = frame.drop(columns=[f["column"] for f in model.fakes])
         frame = frame.assign(**{c.name: whole_numbers(c, frame[c.name]) for c in table.columns if c.name in frame})
+        frame = clean_times(table, clean_numbers(table, frame), self.warnings)
         rows = [{c: _jsonable(to_python(v)) for c, v in rec.items()} for rec in frame.to_dict("records")]
         keys = [KeySpec(kind="copy", columns=list(table.pk_columns))]
         return TablePlan(name=table.name, model=model, context=None, keys=keys, unique_sets=[], copy_rows=rows)
@@ -501,6 +502,28 @@ def poolable(table: Table, frame: pd.DataFrame, transforms: list[Any]) -> list[s
             if (numbers >= 10.0 ** (col.precision - (col.scale or 0))).any():
                 continue
         out.append(tr.column)
+    return out
+
+
+def clean_times(table: Table, frame: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
+    """A copied row's date that is no date ('' in a SQLite DATE NOT NULL column) cannot load as it is:
+    NULL where allowed, else the column's commonest date; said in a warning."""
+    out = frame
+    for col in table.columns:
+        if col.name not in out or col.logical_type not in (LogicalType.DATE, LogicalType.DATETIME, LogicalType.TIME):
+            continue
+        values = out[col.name]
+        text = values.map(lambda v: v.strip() if isinstance(v, str) else v)
+        parsed = pd.to_datetime(text.where(text != "", None), errors="coerce", format="mixed") \
+            if col.logical_type != LogicalType.TIME else text.where(text != "", None)
+        bad = (values.notna() & parsed.isna()) | (values.isna() & (not col.nullable))
+        if not bad.any():
+            continue
+        good = values[~bad & values.notna()]
+        fill = None if col.nullable or good.empty else good.mode().iloc[0]
+        out = out.assign(**{col.name: values.astype(object).where(~bad, fill)})
+        warnings.append(f"{table.name}.{col.name}: {int(bad.sum())} value(s) of the copied table that are not "
+                        f"{col.logical_type.value}s written as {'NULL' if fill is None else repr(fill)}")
     return out
 
 
