@@ -209,6 +209,7 @@ class NumericTransform(ColumnTransform):
         self.knots: np.ndarray = np.zeros(0)
         self.support: np.ndarray | None = None
         self.cdf: np.ndarray | None = None
+        self.places: int | None = None  # decimals every source value fits in, where no scale is declared
 
     def _fit(self, values: pd.Series) -> None:
         x = self._numbers(values)
@@ -216,6 +217,8 @@ class NumericTransform(ColumnTransform):
         if len(x) == 0:
             self.knots = np.zeros(2)
             return
+        if not self.integer and self.scale is None:
+            self.places = source_places(x)
         uniq, counts = np.unique(x, return_counts=True)
         if len(uniq) <= SUPPORT_MAX:
             self.support, self.cdf = uniq, np.cumsum(counts) / counts.sum()
@@ -251,18 +254,29 @@ class NumericTransform(ColumnTransform):
             return np.array([None if np.isnan(v) else int(v) for v in np.round(x)], dtype=object)
         if self.scale is not None:
             x = np.round(x, self.scale)
+        elif self.places is not None:  # prices of 2 decimals stay 2 decimals (14.79, not 14.7850593001535)
+            x = np.round(x, self.places)
         return np.array([None if np.isnan(v) else float(v) for v in x], dtype=object)
 
     def _params(self) -> dict[str, Any]:
-        return {"integer": self.integer, "scale": self.scale, "knots": self.knots.tolist(),
+        return {"integer": self.integer, "scale": self.scale, "places": self.places, "knots": self.knots.tolist(),
                 "support": None if self.support is None else self.support.tolist(),
                 "cdf": None if self.cdf is None else self.cdf.tolist()}
 
     def _load(self, data: dict[str, Any]) -> None:
         self.knots = np.asarray(data["knots"], dtype=float)
+        self.places = data.get("places")
         if data.get("support") is not None:
             self.support = np.asarray(data["support"], dtype=float)
             self.cdf = np.asarray(data["cdf"], dtype=float)
+
+
+def source_places(x: np.ndarray, most: int = 6) -> int | None:
+    """The fewest decimals (up to ``most``) that every value has, or None when some have more."""
+    for d in range(most + 1):
+        if np.allclose(np.round(x, d), x, rtol=0, atol=1e-9):
+            return d
+    return None
 
 
 class DatetimeTransform(NumericTransform):

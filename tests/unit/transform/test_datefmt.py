@@ -121,3 +121,15 @@ def test_mostly_distinct_dates_are_not_snapped_to_source_values() -> None:
     t = DatetimeTransform(column="d", unit="date").fit(pd.Series(days.date))
     out = t.reverse_transform(np.random.default_rng(1).normal(size=300), rng=np.random.default_rng(1))
     assert t.grid is None and len(set(out) - set(days.date)) > 100
+
+
+def test_numbers_keep_the_sources_decimals_where_no_scale_is_declared() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from dbsynth.transform.columns import NumericTransform, transform_from_dict
+
+    prices = pd.Series(np.round(np.random.default_rng(0).uniform(1, 300, 400), 2))
+    t = transform_from_dict(NumericTransform(column="price").fit(prices).to_dict())
+    out = t.reverse_transform(np.random.default_rng(1).normal(size=300), rng=np.random.default_rng(1))
+    assert t.places == 2 and all(round(v, 2) == v for v in out) and len(set(out)) > 100
