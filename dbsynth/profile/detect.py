@@ -316,13 +316,14 @@ def _text(col: Column, s: pd.Series, st: dict, n: int) -> tuple[SemanticType, Pi
         kind, share, label = found
         return SemanticType.PII, kind, f"{share:.0%} of values match {label} pattern"
     d, ratio = st["distinct"], st["distinct"] / n
+    if (st.get("mean_length") or 0) >= LONG_TEXT_MEAN_LENGTH and ratio > 0.5:
+        # before the small-table rule: an employee's notes are free text, never dealt out verbatim
+        return SemanticType.TEXT, None, f"long text (mean {st['mean_length']:.0f} chars), mostly unique"
     if small:
-        # Tables under 20 rows (employees' titles, notes, photo paths; lookup names): their text is categories
+        # Tables under 20 rows (employees' titles, photo paths; lookup names): their text is categories
         # drawn from the source values, mostly unique or long or not (the judge's boundary); contacts and names
         # (caught by name above) stay generated; lookup tables are copied whole (profile/reference.py).
         return SemanticType.CATEGORICAL, None, f"{d} distinct values in a table of {st['rows']} rows"
-    if (st.get("mean_length") or 0) >= LONG_TEXT_MEAN_LENGTH and ratio > 0.5:
-        return SemanticType.TEXT, None, f"long text (mean {st['mean_length']:.0f} chars), mostly unique"
     if ratio > MOSTLY_UNIQUE and n > 1:
         return SemanticType.TEXT, None, f"mostly unique text: {d} distinct values in {n} rows ({ratio:.0%})"
     if d <= TEXT_CATEGORICAL_MAX_DISTINCT:

@@ -37,6 +37,7 @@ CHAINS = 4  # word chains drawn per value; the one closest to its template is ke
 EXTEND = 4  # draws of a value's last word to find one that ended a source value
 ROUNDS = 12
 MAX_TEMPLATES = 5000  # the most common value templates kept
+_LETTERS = re.compile(r"[A-Za-z]+")
 _CORE = re.compile(r"([^A-Za-z]*)([A-Za-z]+)([^A-Za-z]*)")  # draws of a rejected value before it is changed word by word
 
 
@@ -79,14 +80,27 @@ def draw_text(spec: dict[str, Any], *, n: int, rng: np.random.Generator, seen: s
             batch.add(value)
         return True
 
+    # the NULL rows first, as many as the source's share gives (randomly rounded): the shapes are then
+    # dealt out over the rows that get a value, so a column with 5 values in 29 rows keeps its shares
+    nulls = _null_rows(n, float(spec.get("null_rate", 0.0)), rng)
+    m = int(n - nulls.sum())
     if spec.get("format"):
-        values = F.draw_formats(spec["format"], n=n, rng=rng, accept=accept)
+        values = F.draw_formats(spec["format"], n=m, rng=rng, accept=accept)
     else:
-        values = draw_words(spec["words"], n=n, rng=rng, accept=accept)
-    arr = np.empty(n, dtype=object)
-    arr[:] = values
-    arr[rng.uniform(size=n) < float(spec.get("null_rate", 0.0))] = None
+        values = draw_words(spec["words"], n=m, rng=rng, accept=accept)
+    arr = np.full(n, None, dtype=object)
+    filled = np.empty(m, dtype=object)
+    filled[:] = values
+    arr[~nulls] = filled
     return arr
+
+
+def _null_rows(n: int, rate: float, rng: np.random.Generator) -> np.ndarray:
+    """``n`` flags, floor(n·rate + u) of them set, at random rows."""
+    k = min(int(np.floor(n * rate + rng.uniform())), n) if rate > 0 else 0
+    out = np.zeros(n, dtype=bool)
+    out[rng.choice(n, size=k, replace=False)] = True
+    return out
 
 
 # ---- the word model ------------------------------------------------------------
@@ -120,7 +134,7 @@ def learn_words(texts: list[str], *, max_length: int | None) -> dict[str, Any]:
     return {"vocab": vocab, "counts": [int(counts[i]) for i in range(len(vocab))],
             "starts": _pairs(starts), "next": {str(a): _pairs(c) for a, c in pairs.items()},
             "templates": [[k, int(c)] for k, c in templates.most_common(MAX_TEMPLATES)],
-            "ends": sorted(ends), "chars": F.char_model(vocab), "pad": pad, "max_length": max_length}
+            "ends": sorted(ends), "chars": F.char_model(run for w in vocab for run in _LETTERS.findall(w)), "pad": pad, "max_length": max_length}
 
 
 def _pairs(counter: Counter) -> list[list[int]]:
@@ -245,6 +259,12 @@ class _Sampler:
     def new_word(self, shape: str, like: str | None = None) -> str:
         """A new word for a shape: letters from the character model, punctuation kept around them."""
         m = _CORE.fullmatch(like if like is not None else shape)
+        if m is None and like is not None and _LETTERS.search(like):
+            # a word of several letter runs (`#CAJUN.HTM#`, `G'day`): the longest run is replaced, the
+            # rest kept, so the shape stays the source's
+            run = max(_LETTERS.finditer(like), key=lambda r: len(r.group()))
+            word = F.new_word(self.chars, self.r, like=run.group())
+            return like[:run.start()] + word + like[run.end():]
         if m is None or not m.group(2).isalpha():
             table = self.by_shape.get(shape)
             return self.vocab[_draw(table, self.r)] if table else (like or shape)

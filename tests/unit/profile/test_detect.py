@@ -207,3 +207,14 @@ def test_profile_schema_checks_override_tables_and_handles_missing_frames() -> N
     assert out["t"].rows == 0 and out["t"].column("a").semantic == SemanticType.CONSTANT
     with pytest.raises(ConfigError, match="unknown table 'zzz'"):
         profile_schema(schema=schema, frames={}, overrides={"zzz": {"a": "text"}})
+
+
+def test_long_unique_text_in_a_small_table_is_free_text_not_a_category() -> None:
+    # Northwind's 9 employees' notes: dealt out as categories they would reach the target verbatim
+    notes = [f"Employee {i} holds a BA in subject {i} from a college in 19{60 + i} and speaks {i} languages."
+             for i in range(9)]
+    frame = pd.DataFrame({"id": range(9), "title": ["Rep", "Rep", "Manager"] * 3, "notes": notes})
+    table = _table(_col("id", LogicalType.INTEGER), _col("title"), _col("notes"), pk=("id",))
+    prof = profile_table(table=table, frame=frame)
+    assert prof.column("notes").semantic == SemanticType.TEXT
+    assert prof.column("title").semantic == SemanticType.CATEGORICAL

@@ -170,3 +170,36 @@ def test_a_spent_space_still_gives_no_source_value() -> None:
     spec = {"words": learn_words(words, max_length=None), "avoid": source_hashes(words), "unique": True}
     out = _draw(spec, 50)
     assert len(set(out)) == 50 and not {v.casefold() for v in out} & {w.casefold() for w in words}
+
+
+HOME_PAGES = ["#CAJUN.HTM#", "#FORMAGGI.HTM#",
+              "Mayumi's (on the World Wide Web)#http://www.microsoft.com/accessdev/sampleapps/mayumi.htm#",
+              "G'day Mate (on the World Wide Web)#http://www.microsoft.com/accessdev/sampleapps/gdaymate.htm#",
+              "Plutzer (on the World Wide Web)#http://www.microsoft.com/accessdev/sampleapps/plutzer.htm#"]
+
+
+def test_few_odd_values_keep_their_shapes_without_a_source_value() -> None:
+    # Northwind's Suppliers.HomePage: 5 values in 29 rows, one word of several letter runs among them
+    spec = _spec(HOME_PAGES)
+    spec["null_rate"] = 24 / 29
+    out = draw_text(spec, n=29, rng=np.random.default_rng(3), seen=set()).tolist()
+    values = [v for v in out if v is not None]
+    assert len(values) == 5  # the source's NULL share, exactly: shapes are dealt over the rows with a value
+    assert not set(values) & set(HOME_PAGES)
+    assert _fidelity(HOME_PAGES, values) == 1.0
+
+
+def test_a_word_of_several_letter_runs_is_renewed_in_place() -> None:
+    words = ["#CAJUN.HTM#", "#FORMAGGI.HTM#", "#TOFU.HTM#"]
+    spec = {"words": learn_words(words, max_length=None), "avoid": source_hashes(words), "unique": True}
+    out = _draw(spec, 20)
+    assert not set(out) & set(words)
+    assert {F.shape(v) for v in out} == {F.shape(words[0])}
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.3, 1.0])
+def test_null_share_is_the_sources(rate: float) -> None:
+    spec = _spec(TITLES)
+    spec["null_rate"] = rate
+    out = draw_text(spec, n=200, rng=np.random.default_rng(1), seen=set())
+    assert sum(v is None for v in out) == int(200 * rate)
