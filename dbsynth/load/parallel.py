@@ -235,6 +235,7 @@ class ParallelLoad:
         try:
             with self.conn.begin():
                 _run(self.conn, job, markers)
+                self.conn.exec_driver_sql(f"DROP SCHEMA {_q(self.shadow)} CASCADE")  # staging tables only
                 interrupts.hold()  # from here a Ctrl-C waits for the commit, which is atomic
                 interrupts.check()
         except Exception as exc:
