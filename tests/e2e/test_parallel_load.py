@@ -99,25 +99,47 @@ def test_replace_and_append_into_filled_target_match_sequential(pg_databases: An
     assert shadows(par_url) == []
 
 
-def test_chinook_folder_load_matches_sequential(pg_databases: Any, tmp_path: Path) -> None:
-    """`dbsynth load --workers 2` of a Chinook sample (PostgreSQL clone) equals `--workers 1`, also as replace."""
+def _chinook_chunks(source: str) -> tuple[Any, list[TableChunk]]:
+    """Chinook's own rows as load chunks (the loader does not care that they are real): a same-dialect clone."""
+    from connectors.base import open_connector
+    from dbsynth.schema.graph import build_plan
+    conn = open_connector(source)
+    try:
+        schema = conn.reflect()
+        chunks = [TableChunk(t, frame) for t in build_plan(schema).order
+                  for frame in conn.read_table(schema.table(t), chunk_size=2_000)]
+    finally:
+        conn.close()
+    return schema, chunks
+
+
+def test_chinook_clone_matches_sequential_also_as_replace(pg_databases: Any) -> None:
+    source = pg_databases.create("chinook", sql_file=ROOT / "examples" / "chinook" / "postgres.sql")
+    schema, chunks = _chinook_chunks(source)
+    seq_url, par_url = pg_databases.create("seq"), pg_databases.create("par")
+    for mode in ("fail", "replace"):
+        seq = load(chunks=chunks, schema=schema, target_url=seq_url, mode=mode)
+        par = load_parallel(chunks=chunks, schema=schema, target_url=par_url, mode=mode, jobs=2)
+        assert seq.writer == "postgresql-copy" and par.writer == "postgresql-parallel-copy"
+        assert par.rows == seq.rows and sum(par.rows.values()) > 10_000
+        assert snapshot(par_url) == snapshot(seq_url)
+    assert snapshot(par_url)[1] == snapshot(source)[1]  # the very rows of the source
+    assert shadows(par_url) == []
+
+
+def test_cli_load_with_workers_uses_the_parallel_path(pg_databases: Any, tmp_path: Path) -> None:
     from rich.console import Console
 
     from dbsynth import commands
-    source = pg_databases.create("chinook", sql_file=ROOT / "examples" / "chinook" / "postgres.sql")
+    from dbsynth.load.files import write_chunks
+    folder = tmp_path / "rows"
+    write_chunks(iter(shop_chunks()), folder, fmt="parquet", schema=shop_schema())
     console = Console(file=open(os.devnull, "w"))
-    commands.fit(source=source, out=str(tmp_path / "model"), config_path=None, schema=None, console=console)
-    commands.sample(model_dir=str(tmp_path / "model"), out=str(tmp_path / "rows"), fmt="parquet", config_path=None,
-                    console=console, scale=None, seed=None, allow_drops=False)
+    common = dict(folder=str(folder), keep_triggers=False, alembic_config=None, console=console, mode="fail")
     seq_url, par_url = pg_databases.create("seq"), pg_databases.create("par")
-    common = dict(folder=str(tmp_path / "rows"), keep_triggers=False, alembic_config=None, console=console)
-    for mode in ("fail", "replace"):
-        seq = commands.load(target=seq_url, mode=mode, **common, workers=1)
-        par = commands.load(target=par_url, mode=mode, **common, workers=2)
-        assert seq.writer == "postgresql-copy" and par.writer == "postgresql-parallel-copy"
-        assert par.rows == seq.rows and sum(par.rows.values()) > 1000
-        assert snapshot(par_url) == snapshot(seq_url)
-    assert shadows(par_url) == []
+    assert commands.load(target=seq_url, workers=1, **common).writer == "postgresql-copy"
+    assert commands.load(target=par_url, workers=2, **common).writer == "postgresql-parallel-copy"
+    assert snapshot(par_url) == snapshot(seq_url)
 
 
 KILL_SCRIPT = textwrap.dedent("""
