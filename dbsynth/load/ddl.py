@@ -191,7 +191,11 @@ class _Ctx:
 
 
 def _later(ctx: _Ctx, table: str, name: str | None, kind: str, construct: Any, *, optional: bool = False) -> None:
-    sql = construct if isinstance(construct, str) else str(construct.compile(dialect=ctx.conn.dialect))
+    # compiled for a named-paramstyle dialect: psycopg's would double every % (a LIKE pattern in a CHECK),
+    # and these statements run later without parameters
+    from sqlalchemy.dialects import postgresql
+    sql = construct if isinstance(construct, str) else str(construct.compile(
+        dialect=postgresql.dialect(paramstyle="named")))
     assert ctx.later is not None
     ctx.later.append(LaterStep(table=table, name=name or f"{table} {kind}", kind=kind, sql=sql, optional=optional))
 

@@ -99,13 +99,13 @@ def test_replace_and_append_into_filled_target_match_sequential(pg_databases: An
     assert shadows(par_url) == []
 
 
-def _chinook_chunks(source: str) -> tuple[Any, list[TableChunk]]:
+def _chinook_chunks(source: str, schema_name: str | None = None) -> tuple[Any, list[TableChunk]]:
     """Chinook's own rows as load chunks (the loader does not care that they are real): a same-dialect clone."""
     from connectors.base import open_connector
     from dbsynth.schema.graph import build_plan
     conn = open_connector(source)
     try:
-        schema = conn.reflect()
+        schema = conn.reflect(schema=schema_name)
         chunks = [TableChunk(t, frame) for t in build_plan(schema).order
                   for frame in conn.read_table(schema.table(t), chunk_size=2_000)]
     finally:
@@ -140,6 +140,44 @@ def test_cli_load_with_workers_uses_the_parallel_path(pg_databases: Any, tmp_pat
     assert commands.load(target=seq_url, workers=1, **common).writer == "postgresql-copy"
     assert commands.load(target=par_url, workers=2, **common).writer == "postgresql-parallel-copy"
     assert snapshot(par_url) == snapshot(seq_url)
+
+
+REPROS = ROOT / "tests" / "fixtures" / "repros" / "pg"
+
+
+@pytest.mark.parametrize("name, schema_name", [
+    ("01_generated_and_identity", None), ("03_exclude_constraint", None), ("06_like_check", None),
+    ("09_non_public_schema", "sales")])
+def test_postgres_clones_match_sequential(pg_databases: Any, name: str, schema_name: str | None) -> None:
+    """Identity and generated columns, a GiST EXCLUDE, a CHECK with a LIKE pattern, a non-public schema."""
+    source = pg_databases.create("src", sql_file=REPROS / f"{name}.sql")
+    schema, chunks = _chinook_chunks(source, schema_name)
+    seq_url, par_url = pg_databases.create("seq"), pg_databases.create("par")
+    seq = load(chunks=chunks, schema=schema, target_url=seq_url)
+    par = load_parallel(chunks=chunks, schema=schema, target_url=par_url, jobs=2)
+    assert par.rows == seq.rows and par.sequences_reset == seq.sequences_reset
+    assert snapshot(par_url) == snapshot(seq_url)
+    assert shadows(par_url) == []
+
+
+def test_seed_with_workers_equals_seed_without(pg_databases: Any) -> None:
+    """`dbsynth seed --workers 2`: same rows, triggers re-created after the load (they did not fire)."""
+    from rich.console import Console
+
+    from dbsynth import commands
+    from tests.e2e.test_triggers_pg import SOURCE
+    source = pg_databases.create("src", sql=SOURCE)
+    console = Console(file=open(os.devnull, "w"))
+    out = {}
+    for workers in (1, 2):
+        url = pg_databases.create(f"w{workers}")
+        out[workers] = commands.seed(source=source, target=url, mode="fail", keep_triggers=False, alembic_config=None,
+                                     config_path=None, schema=None, model_dir=None, console=console, seed=3,
+                                     workers=workers)["summary"], snapshot(url)
+    (seq, seq_snap), (par, par_snap) = out[1], out[2]
+    assert par.writer == "postgresql-parallel-copy" and par.triggers == seq.triggers
+    assert "2 re-created after the load" in par.triggers
+    assert par_snap == seq_snap
 
 
 KILL_SCRIPT = textwrap.dedent("""
