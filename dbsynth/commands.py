@@ -159,8 +159,7 @@ def load(*, folder: str, target: str, mode: str, keep_triggers: bool, alembic_co
     with stage_progress(console) as progress:
         # workers > 1 on PostgreSQL: parallel COPY through a shadow schema (load/parallel.py), else load()
         summary = load_parallel(chunks=progress.count_rows(chunks), schema=schema, target_url=target, mode=mode,
-                                jobs=workers or 1, keep_triggers=keep_triggers, strict=strict,
-                                check_values=(workers or 1) <= 1,
+                                jobs=workers or 1, keep_triggers=keep_triggers, strict=strict, check_values=True,
                             alembic_config=Path(alembic_config) if alembic_config else None)
     print_load_summary(console, summary)
     return summary

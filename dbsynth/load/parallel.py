@@ -159,8 +159,21 @@ class ParallelLoad:
     strict: bool = False
     later: list["LaterStep"] = field(default_factory=list)
     pending_fks: list[tuple[str, "ForeignKey"]] = field(default_factory=list)
+    target_columns: dict[str, dict[str, tuple[bool, bool, str]]] = field(default_factory=dict)  # check_values
     started: float = field(default_factory=time.perf_counter)
     done: bool = False
+
+    def checked(self, chunk: "TableChunk") -> "TableChunk":
+        """A sample folder's chunk checked against the existing target table's columns (loader.load's
+        `check_values`): a value the target would refuse is named with its table and column."""
+        if chunk.table not in self.target_columns:
+            return chunk
+        from types import SimpleNamespace
+
+        from dbsynth.load.loader import _check_target_values
+        from dbsynth.sample.types import TableChunk
+        frame = _check_target_values(chunk.table, chunk.frame, SimpleNamespace(target_columns=self.target_columns))
+        return chunk if frame is chunk.frame else TableChunk(chunk.table, frame, chunk.batch)
 
     def commit(self) -> "LoadSummary":
         """Build, check and swap the shadow tables in (one transaction on the target); drops the shadow."""
@@ -446,8 +459,8 @@ class ShadowWriter(PgWriter):
 
 
 def begin_parallel_load(schema: "Schema", target_url: str, mode: "Mode" = "fail", *, jobs: int = 2,
-                        keep_triggers: bool = False, strict: bool = False,
-                        alembic_config: Path | None = None) -> ParallelLoad | None:
+                        keep_triggers: bool = False, strict: bool = False, alembic_config: Path | None = None,
+                        check_values: bool = False) -> ParallelLoad | None:
     """Start a parallel load into `target_url`: the shadow schema, ready for the workers' sinks.
 
     None where the target cannot take one (not PostgreSQL, or an alembic migration that must run
@@ -475,7 +488,7 @@ def begin_parallel_load(schema: "Schema", target_url: str, mode: "Mode" = "fail"
         conn.exec_driver_sql(_LOCK, {"name": shadow})
         conn.commit()
         with conn.begin():
-            _prepare_shadow(conn, load)
+            _prepare_shadow(conn, load, check_values=check_values)
     except BaseException as exc:
         load.abort()
         if isinstance(exc, DbsynthError) or not _is_db_error(exc):
@@ -484,7 +497,7 @@ def begin_parallel_load(schema: "Schema", target_url: str, mode: "Mode" = "fail"
     return load
 
 
-def _prepare_shadow(conn: "Connection", load: ParallelLoad) -> None:
+def _prepare_shadow(conn: "Connection", load: ParallelLoad, *, check_values: bool = False) -> None:
     from dbsynth.load.ddl import create_bare_schema, use_target_schema
     from dbsynth.load.drift import existing_tables
     from dbsynth.load.extensions import ensure_extensions
@@ -501,6 +514,9 @@ def _prepare_shadow(conn: "Connection", load: ParallelLoad) -> None:
                 raise LoadError(f"target table {table!r} already has rows",
                                 hint="use --mode replace or --mode append")
     load.kind = "stage" if present else "swap"
+    if present and check_values:
+        from dbsynth.load.loader import _target_columns
+        load.target_columns = _target_columns(conn, present)
     if load.kind == "swap":
         if schema.dialect == "postgresql":  # extensions live outside the shadow schema, so they outlast it
             load.summary.warnings += [f"created extension {e!r} in the target: column types need it"
@@ -587,15 +603,16 @@ def load_parallel(*, chunks: Iterable["TableChunk"], schema: "Schema", target_ur
     """
     from dbsynth.load.loader import load
     parallel = None
-    if jobs > 1 and not check_values:  # a folder's values are checked against the target chunk by chunk
+    if jobs > 1:
         parallel = begin_parallel_load(schema, target_url, mode, jobs=jobs, keep_triggers=keep_triggers,
-                                       strict=strict, alembic_config=alembic_config)
+                                       strict=strict, alembic_config=alembic_config, check_values=check_values)
     if parallel is None:
         return load(chunks=chunks, schema=schema, target_url=target_url, mode=mode, keep_triggers=keep_triggers,
                     alembic_config=alembic_config, progress=progress, check_values=check_values, strict=strict)
     try:
         with interrupts.guarded():
-            written = _fan_out(parallel.sink_spec, chunks, jobs, progress)
+            source = (parallel.checked(c) for c in chunks) if parallel.target_columns else chunks
+            written = _fan_out(parallel.sink_spec, source, jobs, progress)
     except KeyboardInterrupt:
         parallel.abort()
         interrupts.reset()

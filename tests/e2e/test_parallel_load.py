@@ -140,6 +140,14 @@ def test_cli_load_with_workers_uses_the_parallel_path(pg_databases: Any, tmp_pat
     assert commands.load(target=seq_url, workers=1, **common).writer == "postgresql-copy"
     assert commands.load(target=par_url, workers=2, **common).writer == "postgresql-parallel-copy"
     assert snapshot(par_url) == snapshot(seq_url)
+    # a folder's values are checked against an existing target's columns, as without --workers
+    with psycopg.connect(par_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE line_note DROP COLUMN body")
+    before = snapshot(par_url)
+    common["mode"] = "replace"
+    with pytest.raises(LoadError, match="the sample folder: target table 'line_note' has no column 'body'"):
+        commands.load(target=par_url, workers=2, **common)
+    assert snapshot(par_url) == before and shadows(par_url) == []
 
 
 REPROS = ROOT / "tests" / "fixtures" / "repros" / "pg"
