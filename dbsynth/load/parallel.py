@@ -221,15 +221,18 @@ class ParallelLoad:
             self.engine.dispose()
 
     def _written_columns(self) -> dict[str, list[str]]:
-        sql = f"SELECT DISTINCT tbl, cols FROM {_q(self.shadow)}.{_COLUMNS}"
+        """Per table the columns the workers wrote (one set), and `rows` from their counts."""
+        sql = f"SELECT tbl, cols, sum(n_rows) FROM {_q(self.shadow)}.{_COLUMNS} GROUP BY tbl, cols"
         with self.conn.begin():
             rows = self.conn.exec_driver_sql(sql).fetchall()
         out: dict[str, list[str]] = {}
-        for table, cols in rows:
-            if table in out and out[table] != list(cols):
+        for table, cols, n in rows:
+            if table in out:
                 raise LoadError(f"table {table!r}: workers wrote different column sets; rolled back",
                                 hint="every batch of a table must carry the same columns")
             out[table] = list(cols)
+            self.summary.rows[table] = int(n)
+        self.summary.rows = {t: self.summary.rows[t] for t in self.plan.order if t in self.summary.rows}
         return out
 
     # -- existing tables: the sequential loader's transaction, rows from the shadow tables --
@@ -245,6 +248,7 @@ class ParallelLoad:
                    strict=self.strict)
         job.writer_factory = lambda ctx: ShadowWriter(ctx, shadow=self.shadow, columns=columns)
         markers = [TableChunk(t, pd.DataFrame(columns=columns[t])) for t in self.plan.order if t in columns]
+        self.summary.rows = {}  # counted again by the INSERTs
         try:
             with self.conn.begin():
                 _run(self.conn, job, markers)
@@ -265,16 +269,12 @@ class ParallelLoad:
         groups: dict[str, list[tuple[str, str, str, bool]]] = {}
         for step in self.later:
             groups.setdefault(step.table, []).append((step.name, step.kind, step.sql, step.optional))
-        counts: dict[str, int] = {}
-        for table in columns:
-            groups.setdefault(table, []).append(("", "count", f"SELECT count(*) FROM {_q(table)}", False))
-        self.summary.warnings += _run_steps(self.target_url, search, list(groups.items()), self.jobs, counts)
-        self.summary.rows = {t: counts.get(t, 0) for t in self.plan.order if t in columns}
+        self.summary.warnings += _run_steps(self.target_url, search, list(groups.items()), self.jobs)
         self._repoint_cycles(search)
         with self.conn.begin():
             fk_sql = [(t, [(fk_name_of(t, fk), "foreign key", add_foreign_key_sql(self.conn, t, fk), False)])
                       for t, fk in self.pending_fks]
-        self.summary.warnings += _run_steps(self.target_url, search, fk_sql, self.jobs, counts)
+        self.summary.warnings += _run_steps(self.target_url, search, fk_sql, self.jobs)
         self._verify(search)
         self._swap()
 
@@ -361,8 +361,8 @@ def _is_db_error(exc: BaseException) -> bool:
     return loader_is_db_error(exc)
 
 
-def _run_steps(url: str, search: str, groups: list[tuple[str, list[tuple[str, str, str, bool]]]], jobs: int,
-               counts: dict[str, int]) -> list[str]:
+def _run_steps(url: str, search: str, groups: list[tuple[str, list[tuple[str, str, str, bool]]]],
+               jobs: int) -> list[str]:
     """Run each table's statements in order, tables spread over `jobs` connections (pg_restore --jobs).
 
     A statement that fails on the rows (SQLSTATE class 23) fails the load naming its table and
@@ -388,7 +388,7 @@ def _run_steps(url: str, search: str, groups: list[tuple[str, list[tuple[str, st
                     if failed:
                         return
                     try:
-                        _run_step(conn, table, name, kind, sql, optional, counts, warnings)
+                        _run_step(conn, table, name, kind, sql, optional, warnings)
                     except BaseException as exc:  # noqa: BLE001 - handed to the coordinator thread
                         failed.append(exc)
                         return
@@ -404,14 +404,12 @@ def _run_steps(url: str, search: str, groups: list[tuple[str, list[tuple[str, st
 
 
 def _run_step(conn: "psycopg.Connection[Any]", table: str, name: str, kind: str, sql: str, optional: bool,
-              counts: dict[str, int], warnings: list[str]) -> None:
+              warnings: list[str]) -> None:
     import psycopg
     from dbsynth.load.loader import _Stage, translate_error
     for attempt in range(4):
         try:
-            row = conn.execute(sql).fetchone() if kind == "count" else conn.execute(sql)
-            if kind == "count":
-                counts[table] = int(row[0])  # type: ignore[index]
+            conn.execute(sql)
             return
         except psycopg.errors.DeadlockDetected:
             if attempt == 3:
@@ -526,7 +524,8 @@ def _prepare_shadow(conn: "Connection", load: ParallelLoad, *, check_values: boo
                     conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS btree_gist")
         load.summary.schema_action = "created"
     conn.exec_driver_sql(f"CREATE SCHEMA {shadow}")
-    conn.exec_driver_sql(f"CREATE TABLE {shadow}.{_COLUMNS} (tbl text NOT NULL, cols text[] NOT NULL)")
+    conn.exec_driver_sql(f"CREATE TABLE {shadow}.{_COLUMNS} (tbl text NOT NULL, cols text[] NOT NULL, "
+                         "n_rows bigint NOT NULL)")
     if load.kind == "stage":
         for table in load.plan.order:  # column types of the target's own tables; no NOT NULL, no keys
             conn.exec_driver_sql(f"CREATE TABLE {shadow}.{_q(table)} AS SELECT * FROM "
@@ -547,7 +546,7 @@ class ShadowSink:
         self.shadow: str = spec.params["shadow"]
         self.schema: "Schema" = spec.params["schema"]
         self.conn = _connect(spec.url, autocommit=False, name="dbsynth-worker")
-        self.seen: set[str] = set()
+        self.rows: dict[str, tuple[list[str], int]] = {}  # table -> (columns written, rows)
 
     def write(self, chunk: "TableChunk") -> int:
         import psycopg
@@ -565,10 +564,10 @@ class ShadowSink:
         cols = [str(c) for c in frame.columns]
         arrays = frozenset(c.name for c in table.columns if c.logical_type.value == "array")
         frame = _json_as_text(frame, arrays)
+        if self.rows.get(table.name, (cols, 0))[0] != cols:
+            raise LoadError(f"table {table.name!r}: batches with different columns; rolled back",
+                            hint="every batch of a table must carry the same columns")
         try:
-            if table.name not in self.seen:
-                self.conn.execute(f"INSERT INTO {_q(self.shadow)}.{_COLUMNS} VALUES (%s, %s)", (table.name, cols))
-                self.seen.add(table.name)
             statement = f"COPY {_q(self.shadow)}.{_q(table.name)} ({', '.join(_q(c) for c in cols)}) FROM STDIN"
             with self.conn.cursor() as cur, cur.copy(statement) as copy:
                 for start in range(0, len(frame), _SLICE_ROWS):
@@ -576,10 +575,14 @@ class ShadowSink:
                         copy.write_row(row)
         except psycopg.Error as exc:
             raise translate_error(exc, _Stage(table=table.name)) from None
+        self.rows[table.name] = (cols, self.rows.get(table.name, (cols, 0))[1] + len(frame))
         return len(frame)
 
     def close(self) -> None:
-        try:
+        try:  # what this worker wrote, committed with its rows: the coordinator counts no table
+            with self.conn.cursor() as cur:
+                cur.executemany(f"INSERT INTO {_q(self.shadow)}.{_COLUMNS} VALUES (%s, %s, %s)",
+                                [(t, cols, n) for t, (cols, n) in self.rows.items()])
             self.conn.commit()
         finally:
             self.conn.close()

@@ -7,12 +7,10 @@ import re
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import psycopg
 import pytest
 
@@ -113,16 +111,15 @@ def _chinook_chunks(source: str, schema_name: str | None = None) -> tuple[Any, l
     return schema, chunks
 
 
-def test_chinook_clone_matches_sequential_also_as_replace(pg_databases: Any) -> None:
+def test_chinook_clone_matches_sequential(pg_databases: Any) -> None:
     source = pg_databases.create("chinook", sql_file=ROOT / "examples" / "chinook" / "postgres.sql")
     schema, chunks = _chinook_chunks(source)
     seq_url, par_url = pg_databases.create("seq"), pg_databases.create("par")
-    for mode in ("fail", "replace"):
-        seq = load(chunks=chunks, schema=schema, target_url=seq_url, mode=mode)
-        par = load_parallel(chunks=chunks, schema=schema, target_url=par_url, mode=mode, jobs=2)
-        assert seq.writer == "postgresql-copy" and par.writer == "postgresql-parallel-copy"
-        assert par.rows == seq.rows and sum(par.rows.values()) > 10_000
-        assert snapshot(par_url) == snapshot(seq_url)
+    seq = load(chunks=chunks, schema=schema, target_url=seq_url)
+    par = load_parallel(chunks=chunks, schema=schema, target_url=par_url, jobs=2)
+    assert seq.writer == "postgresql-copy" and par.writer == "postgresql-parallel-copy"
+    assert par.rows == seq.rows and sum(par.rows.values()) > 10_000
+    assert snapshot(par_url) == snapshot(seq_url)
     assert snapshot(par_url)[1] == snapshot(source)[1]  # the very rows of the source
     assert shadows(par_url) == []
 
@@ -188,51 +185,6 @@ def test_seed_with_workers_equals_seed_without(pg_databases: Any) -> None:
     assert par_snap == seq_snap
 
 
-KILL_SCRIPT = textwrap.dedent("""
-    import multiprocessing, sys
-    from tests.connectors.test_writers import shop_chunks, shop_schema
-    from dbsynth.errors import DbsynthError
-    from dbsynth.load.parallel import load_parallel
-
-    def paused():
-        chunks = shop_chunks()
-        yield from chunks[:4]
-        workers = [p.pid for p in multiprocessing.active_children() if p.name.startswith("dbsynth-load")]
-        print("READY", *workers, flush=True)
-        sys.stdin.readline()  # the test kills a process, then lets the load go on
-        yield from chunks[4:]
-
-    try:
-        load_parallel(chunks=paused(), schema=shop_schema(), target_url=sys.argv[1], mode="replace", jobs=2)
-    except DbsynthError as exc:
-        print("ERROR", exc, flush=True)
-        sys.exit(1)
-    print("LOADED", flush=True)
-""")
-
-
-def _start_paused_load(url: str) -> tuple[subprocess.Popen[str], list[int]]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, url], cwd=ROOT, env=env, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    line = proc.stdout.readline().split()
-    assert line and line[0] == "READY", proc.stderr.read() if proc.stderr else ""
-    deadline = time.monotonic() + 30  # rows COPYed (not yet committed) into the shadow tables
-    while _shadow_bytes(url) == 0:
-        assert time.monotonic() < deadline, "no rows reached the shadow schema"
-        time.sleep(0.05)
-    return proc, [int(p) for p in line[1:]]
-
-
-def _shadow_bytes(url: str) -> int:
-    with psycopg.connect(url) as conn:
-        return int(conn.execute(
-            "SELECT coalesce(sum(pg_relation_size(c.oid)), 0) FROM pg_class c JOIN pg_namespace n "
-            "ON n.oid = c.relnamespace WHERE starts_with(n.nspname, %s) AND c.relkind = 'r' "
-            "AND c.relname <> '_dbsynth_columns'", (SHADOW_PREFIX,)).fetchone()[0])
-
-
 def _gone(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -241,41 +193,60 @@ def _gone(pid: int) -> bool:
     return state in ("Z", "X")
 
 
-def _filled_target(pg_databases: Any) -> tuple[str, Any]:
-    url = pg_databases.create("target")
-    load(chunks=shop_chunks(), schema=shop_schema(), target_url=url)
-    return url, snapshot(url)
+BOOKS = """
+CREATE TABLE author (id serial PRIMARY KEY, name text NOT NULL, born date);
+CREATE TABLE book (id serial PRIMARY KEY, author_id int NOT NULL REFERENCES author, title text NOT NULL,
+                   pages int CHECK (pages > 0));
+INSERT INTO author (name, born) SELECT 'a' || g, date '1950-01-01' + g FROM generate_series(1, 200) g;
+INSERT INTO book (author_id, title, pages) SELECT 1 + g % 200, 't' || g, 50 + g % 400 FROM generate_series(1, 600) g;
+"""
 
 
-def test_sigkill_of_a_worker_fails_the_load_in_one_line_and_leaves_the_target(pg_databases: Any) -> None:
-    url, before = _filled_target(pg_databases)
-    proc, workers = _start_paused_load(url)
+@pytest.mark.parametrize("victim", ["worker", "coordinator"])
+def test_sigkill_during_dbsynth_seed_leaves_the_target(pg_databases: Any, victim: str) -> None:
+    """`dbsynth seed --workers 2` killed once the shadow schema holds rows (polled on the server)."""
+    source = pg_databases.create("src", sql=BOOKS)
+    url = pg_databases.create("dst", sql="CREATE TABLE keep_me (x int); INSERT INTO keep_me VALUES (42);")
+    before = snapshot(url)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "dbsynth.cli", "seed", source, url, "--workers", "2",
+                             "--scale", "40"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    with psycopg.connect(url, autocommit=True) as conn:
+        while True:  # the window lasts from the first COPY until the commit (seconds: sampling goes on)
+            assert proc.poll() is None, "the seed ended before rows reached the shadow schema"
+            size = conn.execute(
+                "SELECT coalesce(sum(pg_relation_size(c.oid)), 0) FROM pg_class c JOIN pg_namespace n "
+                "ON n.oid = c.relnamespace WHERE starts_with(n.nspname, %s) AND c.relkind = 'r' "
+                "AND c.relname <> '_dbsynth_columns'", (SHADOW_PREFIX,)).fetchone()[0]
+            if size:
+                break
+            time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGSTOP)  # frozen where the rows are: what follows is deterministic
+    workers = [int(p) for p in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
     assert len(workers) == 2
-    os.kill(workers[0], signal.SIGKILL)
-    out, err = proc.communicate("go\n", timeout=60)
-    assert proc.returncode == 1, err
-    lines = [line for line in out.splitlines() if line.startswith("ERROR")]
-    assert len(lines) == 1 and f"pid {workers[0]}" in lines[0] and "SIGKILL" in lines[0], out
-    assert "Traceback" not in out + err
-    assert snapshot(url) == before
-    assert shadows(url) == []  # abort() dropped it
-
-
-def test_sigkill_of_the_coordinator_leaves_the_target_and_the_next_run_cleans_up(pg_databases: Any) -> None:
-    url, before = _filled_target(pg_databases)
-    proc, workers = _start_paused_load(url)
-    proc.kill()
-    proc.communicate(timeout=30)
-    deadline = time.monotonic() + 30
-    while not all(_gone(pid) for pid in workers):  # PR_SET_PDEATHSIG: no orphan keeps a COPY open
-        assert time.monotonic() < deadline, "a load worker outlived its coordinator"
-        time.sleep(0.05)
-    assert snapshot(url) == before
-    left = shadows(url)
-    assert len(left) == 1
-    summary = load(chunks=shifted(shop_chunks(), 100), schema=shop_schema(), target_url=url, mode="replace")
-    assert any(left[0] in w and "interrupted" in w for w in summary.warnings)
-    assert shadows(url) == []
+    if victim == "worker":
+        os.kill(workers[0], signal.SIGKILL)
+        os.kill(proc.pid, signal.SIGCONT)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 1
+        text = " ".join((out + err).split())
+        assert f"load worker 0 (pid {workers[0]}) was killed by signal SIGKILL" in text and "Traceback" not in text
+        assert shadows(url) == [] and snapshot(url) == before
+    else:
+        proc.kill()
+        proc.communicate(timeout=30)
+        deadline = time.monotonic() + 30
+        while not all(_gone(pid) for pid in workers):
+            assert time.monotonic() < deadline, "a load worker outlived its coordinator"
+            time.sleep(0.05)
+        assert snapshot(url) == before
+        left = shadows(url)
+        assert len(left) == 1
+        # the next load into that database, sequential here, drops it and says so
+        summary = load(chunks=shop_chunks(), schema=shop_schema(), target_url=url)
+        assert f"removed shadow schema {left[0]!r} left behind by an interrupted parallel load" in summary.warnings
+        assert shadows(url) == [] and remove_stale_shadows(url) == []
 
 
 @pytest.mark.parametrize("filled", [False, True], ids=["new-target", "filled-target"])
