@@ -496,12 +496,14 @@ def begin_parallel_load(schema: "Schema", target_url: str, mode: "Mode" = "fail"
 
 
 def _prepare_shadow(conn: "Connection", load: ParallelLoad, *, check_values: bool = False) -> None:
-    from dbsynth.load.ddl import create_bare_schema, use_target_schema
+    from dbsynth.load.ddl import create_bare_schema, target_schema_name
     from dbsynth.load.drift import existing_tables
     from dbsynth.load.extensions import ensure_extensions
     schema, shadow = load.schema, _q(load.shadow)
-    use_target_schema(conn, schema)
-    load.target_namespace = conn.exec_driver_sql("SELECT current_schema()").scalar_one()
+    named = target_schema_name(conn, schema)  # a --schema other than public: created by the swap, not here
+    if named:
+        conn.exec_driver_sql(f"SET LOCAL search_path TO {_q(named)}, public")
+    load.target_namespace = named or conn.exec_driver_sql("SELECT current_schema()").scalar_one()
     present, missing = existing_tables(conn, schema=schema)
     if present and missing:
         raise LoadError(f"target has some of the tables but not {missing[0]!r} ({len(missing)} missing)",
