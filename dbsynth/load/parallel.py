@@ -645,8 +645,7 @@ def _fan_out(spec: SinkSpec, chunks: Iterable["TableChunk"], jobs: int,
     try:
         for n, chunk in enumerate(chunks):
             interrupts.check()
-            i = n % jobs
-            _put(inboxes[i], chunk, procs, results, finished)
+            _dispatch(inboxes, n % jobs, chunk, procs, results, finished)
             written[chunk.table] = written.get(chunk.table, 0) + len(chunk.frame)
             if progress:
                 progress(chunk.table, len(chunk.frame))
@@ -669,6 +668,20 @@ def _fan_out(spec: SinkSpec, chunks: Iterable["TableChunk"], jobs: int,
     return written
 
 
+def _dispatch(inboxes: list[Any], start: int, item: Any, procs: list[Any], results: Any, finished: set[int]) -> None:
+    """`item` to the first worker (from `start` on) with room in its inbox: a slow one does not hold the rest."""
+    while True:
+        _collect(results, procs, finished, timeout=0)
+        for j in range(len(inboxes)):
+            try:
+                inboxes[(start + j) % len(inboxes)].put_nowait(item)
+                return
+            except queue.Full:
+                continue
+        interrupts.check()
+        time.sleep(0.005)
+
+
 def _put(inbox: Any, item: Any, procs: list[Any], results: Any, finished: set[int]) -> None:
     while True:
         _collect(results, procs, finished, timeout=0)
@@ -681,25 +694,31 @@ def _put(inbox: Any, item: Any, procs: list[Any], results: Any, finished: set[in
 
 def _collect(results: Any, procs: list[Any], finished: set[int], *, timeout: float) -> None:
     """Read the workers' reports; a worker that failed or died fails the load."""
+    _drain(results, finished, timeout)
+    for i, p in enumerate(procs):
+        if i in finished or p.exitcode is None:
+            continue
+        _drain(results, finished, 1.0)  # a worker that just finished: its report may still be in the pipe
+        if i in finished:
+            continue
+        how = (f"was killed by signal {signal.Signals(-p.exitcode).name}" if p.exitcode < 0
+               else f"exited with status {p.exitcode}")
+        raise LoadError(f"load worker {i} (pid {p.pid}) {how} during the load; rolled back",
+                        hint="the target is unchanged; re-run the command")
+
+
+def _drain(results: Any, finished: set[int], timeout: float) -> None:
     while True:
         try:
             msg = results.get(timeout=timeout) if timeout else results.get_nowait()
         except queue.Empty:
-            break
+            return
         kind, index, *rest = msg
         if kind == "error":
             message, hint = rest
             raise LoadError(f"load worker {index}: {message}", hint=hint or "the target is unchanged")
         finished.add(index)
         timeout = 0
-    for i, p in enumerate(procs):
-        if i not in finished and p.exitcode is not None:
-            if i in finished:
-                continue
-            how = (f"was killed by signal {signal.Signals(-p.exitcode).name}" if p.exitcode < 0
-                   else f"exited with status {p.exitcode}")
-            raise LoadError(f"load worker {i} (pid {p.pid}) {how} during the load; rolled back",
-                            hint="the target is unchanged; re-run the command")
 
 
 def _die_with_parent() -> None:
