@@ -271,10 +271,20 @@ class ParallelLoad:
             groups.setdefault(step.table, []).append((step.name, step.kind, step.sql, step.optional))
         self.summary.warnings += _run_steps(self.target_url, search, list(groups.items()), self.jobs)
         self._repoint_cycles(search)
+        # FKs: added NOT VALID on one connection (a catalog change), then validated on `jobs`
+        # connections, one child table each: VALIDATE takes SHARE UPDATE EXCLUSIVE on the child and
+        # ROW SHARE on the parent, so FKs to one parent validate side by side (a plain ADD takes
+        # SHARE ROW EXCLUSIVE on both tables, which would run them one after the other)
         with self.conn.begin():
-            fk_sql = [(t, [(fk_name_of(t, fk), "foreign key", add_foreign_key_sql(self.conn, t, fk), False)])
-                      for t, fk in self.pending_fks]
-        self.summary.warnings += _run_steps(self.target_url, search, fk_sql, self.jobs)
+            added = [(t, fk_name_of(t, fk), add_foreign_key_sql(self.conn, t, fk) + " NOT VALID")
+                     for t, fk in self.pending_fks]
+        self.summary.warnings += _run_steps(self.target_url, search,
+                                            [(t, [(n, "foreign key", sql, False)]) for t, n, sql in added], 1)
+        validate: dict[str, list[tuple[str, str, str, bool]]] = {}
+        for t, n, _ in added:
+            validate.setdefault(t, []).append((n, "foreign key", f"ALTER TABLE {_q(t)} VALIDATE CONSTRAINT {_q(n)}",
+                                               False))
+        self.summary.warnings += _run_steps(self.target_url, search, list(validate.items()), self.jobs)
         self._verify(search)
         self._swap()
 

@@ -264,6 +264,17 @@ def test_duplicate_key_fails_at_build_naming_table_and_constraint(pg_databases: 
     assert shadows(url) == []
 
 
+def test_orphan_fails_fk_validation_naming_table_and_constraint(pg_databases: Any) -> None:
+    url = pg_databases.create("orphan")
+    chunks = shop_chunks()
+    chunks[5] = TableChunk("line_note", chunks[5].frame.assign(line_no=[1, 7]))  # (1, 7) is no Order Line
+    with pytest.raises(LoadError) as info:
+        load_parallel(chunks=chunks, schema=shop_schema(), target_url=url, jobs=2)
+    text = str(info.value)
+    assert "\n" not in text and "'line_note'" in text and "line_note_order_id_line_no_fkey" in text, text
+    assert shadows(url) == [] and snapshot(url)[1] == {}
+
+
 def test_a_failed_worker_copy_names_the_table(pg_databases: Any) -> None:
     url = pg_databases.create("bad")
     chunks = shop_chunks()
