@@ -10,8 +10,9 @@ are only touched by one final transaction. Per mode:
   Workers COPY into it; then, as `pg_restore --jobs` does, primary keys, UNIQUE
   constraints, indexes, EXCLUDE constraints and CHECKs are built table by table
   on `jobs` connections, cycle references are re-pointed, the FKs are added
-  (validated) on `jobs` connections, and orphan / duplicate counts are taken as
-  the sequential loader does. One transaction then moves the types, sequences
+  `NOT VALID` and then validated on `jobs` connections (one child table each:
+  VALIDATE does not block FKs to the same parent), and orphan / duplicate counts
+  are taken as the sequential loader does. One transaction then moves the types, sequences
   and tables into the target schema (`ALTER … SET SCHEMA`, a catalog change:
   indexes, constraints and owned sequences move with their table; defaults and
   FKs refer to objects by OID, so nothing is re-pointed), creates the views and
