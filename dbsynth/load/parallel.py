@@ -271,6 +271,7 @@ class ParallelLoad:
         for step in self.later:
             groups.setdefault(step.table, []).append((step.name, step.kind, step.sql, step.optional))
         self.summary.warnings += _run_steps(self.target_url, search, list(groups.items()), self.jobs)
+        interrupts.check()  # a Ctrl-C during the builds: abort before the next phase
         self._repoint_cycles(search)
         # FKs: added NOT VALID on one connection (a catalog change), then validated on `jobs`
         # connections, one child table each: VALIDATE takes SHARE UPDATE EXCLUSIVE on the child and
@@ -286,6 +287,7 @@ class ParallelLoad:
             validate.setdefault(t, []).append((n, "foreign key", f"ALTER TABLE {_q(t)} VALIDATE CONSTRAINT {_q(n)}",
                                                False))
         self.summary.warnings += _run_steps(self.target_url, search, list(validate.items()), self.jobs)
+        interrupts.check()
         self._verify(search)
         self._swap()
 
@@ -385,9 +387,20 @@ def _run_steps(url: str, search: str, groups: list[tuple[str, list[tuple[str, st
         todo.put(item)
     warnings: list[str] = []
     failed: list[BaseException] = []
+    conns: list["psycopg.Connection[Any]"] = []
+
+    def fail(exc: BaseException, mine: "psycopg.Connection[Any]") -> None:
+        failed.append(exc)
+        for other in list(conns):  # the load is lost: stop the other builds now, not when they finish
+            if other is not mine:
+                try:
+                    other.cancel()
+                except Exception:  # noqa: BLE001 - best effort; it ends at its next statement anyway
+                    pass
 
     def work() -> None:
         with _connect(url, autocommit=True, name="dbsynth-build") as conn:
+            conns.append(conn)
             conn.execute(search)
             conn.execute("SET maintenance_work_mem = '128MB'")
             while not failed:
@@ -401,7 +414,7 @@ def _run_steps(url: str, search: str, groups: list[tuple[str, list[tuple[str, st
                     try:
                         _run_step(conn, table, name, kind, sql, optional, warnings)
                     except BaseException as exc:  # noqa: BLE001 - handed to the coordinator thread
-                        failed.append(exc)
+                        fail(exc, conn)
                         return
 
     with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(groups) or 1))) as pool:
