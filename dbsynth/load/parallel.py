@@ -43,6 +43,7 @@ transaction; they load sequentially, as before.
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import queue
@@ -72,6 +73,8 @@ if TYPE_CHECKING:
     from dbsynth.load.loader import LoadSummary, Mode
     from dbsynth.sample.types import TableChunk
     from dbsynth.schema.model import ForeignKey, Schema, Table
+
+log = logging.getLogger("dbsynth.load.parallel")  # -v: the phases of a parallel load and their seconds
 
 SHADOW_PREFIX = "dbsynth_shadow_"
 _COLUMNS = "_dbsynth_columns"  # in the shadow schema: the columns each worker wrote, per table
@@ -270,7 +273,9 @@ class ParallelLoad:
         groups: dict[str, list[tuple[str, str, str, bool]]] = {}
         for step in self.later:
             groups.setdefault(step.table, []).append((step.name, step.kind, step.sql, step.optional))
+        t0 = time.perf_counter()
         self.summary.warnings += _run_steps(self.target_url, search, list(groups.items()), self.jobs)
+        log.debug("parallel load: keys, indexes and CHECKs built in %.2fs", time.perf_counter() - t0)
         interrupts.check()  # a Ctrl-C during the builds: abort before the next phase
         self._repoint_cycles(search)
         # FKs: added NOT VALID on one connection (a catalog change), then validated on `jobs`
@@ -288,8 +293,13 @@ class ParallelLoad:
                                                False))
         self.summary.warnings += _run_steps(self.target_url, search, list(validate.items()), self.jobs)
         interrupts.check()
+        t1 = time.perf_counter()
+        log.debug("parallel load: foreign keys added and validated in %.2fs", t1 - t0)
         self._verify(search)
+        t2 = time.perf_counter()
+        log.debug("parallel load: orphans and duplicates counted in %.2fs", t2 - t1)
         self._swap()
+        log.debug("parallel load: swapped into the target in %.2fs", time.perf_counter() - t2)
 
     def _repoint_cycles(self, search: str) -> None:
         from dbsynth.load.loader import _Job, _repoint_cycles, _Stage, target_capabilities
@@ -639,9 +649,11 @@ def load_parallel(*, chunks: Iterable["TableChunk"], schema: "Schema", target_ur
         return load(chunks=chunks, schema=schema, target_url=target_url, mode=mode, keep_triggers=keep_triggers,
                     alembic_config=alembic_config, progress=progress, check_values=check_values, strict=strict)
     try:
+        t0 = time.perf_counter()
         with interrupts.guarded():
             source = (parallel.checked(c) for c in chunks) if parallel.target_columns else chunks
             written = _fan_out(parallel.sink_spec, source, jobs, progress)
+        log.debug("parallel load: rows COPYed by %d workers in %.2fs", jobs, time.perf_counter() - t0)
     except KeyboardInterrupt:
         parallel.abort()
         interrupts.reset()
