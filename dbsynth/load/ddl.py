@@ -67,6 +67,7 @@ class LaterStep:
     kind: str  # primary key | unique | index | exclude | check
     sql: str
     optional: bool = False
+    unique: tuple[str, ...] = ()  # the column set this object keeps unique, once built
 
 
 def quote(conn: "Connection", name: str) -> str:
@@ -190,14 +191,16 @@ class _Ctx:
     later: list[LaterStep] | None = None  # bare tables: keys, indexes and CHECKs are collected, not run
 
 
-def _later(ctx: _Ctx, table: str, name: str | None, kind: str, construct: Any, *, optional: bool = False) -> None:
+def _later(ctx: _Ctx, table: str, name: str | None, kind: str, construct: Any, *, optional: bool = False,
+           unique: tuple[str, ...] = ()) -> None:
     # compiled for a named-paramstyle dialect: psycopg's would double every % (a LIKE pattern in a CHECK),
     # and these statements run later without parameters
     from sqlalchemy.dialects import postgresql
     sql = construct if isinstance(construct, str) else str(construct.compile(
         dialect=postgresql.dialect(paramstyle="named")))
     assert ctx.later is not None
-    ctx.later.append(LaterStep(table=table, name=name or f"{table} {kind}", kind=kind, sql=sql, optional=optional))
+    ctx.later.append(LaterStep(table=table, name=name or f"{table} {kind}", kind=kind, sql=sql, optional=optional,
+                               unique=tuple(unique)))
 
 
 def _checks(table: Table, ctx: _Ctx) -> list[tuple[sa.CheckConstraint, str]]:
@@ -267,7 +270,8 @@ def _create_indexes(table: Table, sa_table: sa.Table, ctx: _Ctx) -> None:
                 ctx.warnings.append(f"{table.name}: index {idx.name!r} skipped ({_first_line(exc)})")
         elif cols and ctx.later is not None:
             _later(ctx, table.name, name, "index", sa.schema.CreateIndex(
-                sa.Index(name, *cols, unique=idx.unique, _table=sa_table, **kwargs)))
+                sa.Index(name, *cols, unique=idx.unique, _table=sa_table, **kwargs)),
+                unique=idx.columns if idx.unique and not idx.expressions and not idx.where else ())
         elif cols:
             # an index of expressions only names no column: bind it to its table explicitly
             ctx.conn.execute(sa.schema.CreateIndex(sa.Index(name, *cols, unique=idx.unique, _table=sa_table,
@@ -292,7 +296,8 @@ def _create_exclusions(table: Table, ctx: _Ctx) -> None:
         if exc.method == "gist" and ctx.later is None:  # scalar columns with = in GiST need btree_gist
             _try(ctx.conn, "CREATE EXTENSION IF NOT EXISTS btree_gist")
         if ctx.later is not None:
-            _later(ctx, table.name, exc.name, "exclude", sql, optional=True)
+            _later(ctx, table.name, exc.name, "exclude", sql, optional=True,
+                   unique=exc.columns if exc.is_unique else ())
             continue
         try:
             with ctx.conn.begin_nested():
@@ -378,12 +383,12 @@ def _later_keys(table: Table, sa_table: sa.Table, ctx: _Ctx) -> None:
         pk = sa.PrimaryKeyConstraint(*table.primary_key.columns, name=table.primary_key.name)
         sa_table.append_constraint(pk)
         _later(ctx, table.name, table.primary_key.name or f"{table.name}_pkey", "primary key",
-               sa.schema.AddConstraint(pk))
+               sa.schema.AddConstraint(pk), unique=table.primary_key.columns)
     for u in table.unique_constraints:
         uc = sa.UniqueConstraint(*u.columns, name=u.name)
         sa_table.append_constraint(uc)
         _later(ctx, table.name, u.name or f"{table.name}_{'_'.join(u.columns)}_key", "unique",
-               sa.schema.AddConstraint(uc))
+               sa.schema.AddConstraint(uc), unique=u.columns)
 
 
 def _alter_checks(table: Table, sa_table: sa.Table, ctx: _Ctx) -> None:

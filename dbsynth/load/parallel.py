@@ -274,7 +274,8 @@ class ParallelLoad:
         for step in self.later:
             groups.setdefault(step.table, []).append((step.name, step.kind, step.sql, step.optional))
         t0 = time.perf_counter()
-        self.summary.warnings += _run_steps(self.target_url, search, list(groups.items()), self.jobs)
+        skipped: set[tuple[str, str]] = set()
+        self.summary.warnings += _run_steps(self.target_url, search, list(groups.items()), self.jobs, skipped)
         log.debug("parallel load: keys, indexes and CHECKs built in %.2fs", time.perf_counter() - t0)
         interrupts.check()  # a Ctrl-C during the builds: abort before the next phase
         self._repoint_cycles(search)
@@ -295,7 +296,7 @@ class ParallelLoad:
         interrupts.check()
         t1 = time.perf_counter()
         log.debug("parallel load: foreign keys added and validated in %.2fs", t1 - t0)
-        self._verify(search)
+        self._verify(search, skipped)
         t2 = time.perf_counter()
         log.debug("parallel load: orphans and duplicates counted in %.2fs", t2 - t1)
         self._swap()
@@ -309,13 +310,26 @@ class ParallelLoad:
             self.conn.exec_driver_sql(search.replace("SET ", "SET LOCAL ", 1))
             _repoint_cycles(self.conn, job)
 
-    def _verify(self, search: str) -> None:
-        from dbsynth.load.loader import _Job, _Stage, _verify, target_capabilities
-        job = _Job(self.schema, self.plan, target_capabilities(self.target_url), self.mode, self.keep_triggers,
-                   None, None, self.summary, _Stage())
+    def _verify(self, search: str, skipped: set[tuple[str, str]]) -> None:
+        """loader._verify's orphan and duplicate counts, on the shadow tables. A count that a constraint
+        PostgreSQL has just built and validated guarantees to be 0 (an FK added here, a key or unique
+        index) is not queried again: it is 0."""
+        from dbsynth.load.ddl import fk_name
+        from dbsynth.load.loader import _duplicates, _orphans
+        fks = {(t, fk_name(t, fk)) for t, fk in self.pending_fks}
+        kept = {(s.table, tuple(s.unique)) for s in self.later if s.unique and (s.table, s.name) not in skipped}
+        summary = self.summary
         with self.conn.begin():
             self.conn.exec_driver_sql(search.replace("SET ", "SET LOCAL ", 1))
-            _verify(self.conn, job)
+            for name in self.plan.order:
+                table = self.schema.table(name)
+                for fk in table.foreign_keys:
+                    if self.schema.has_table(fk.referred_table):
+                        key = fk_name(name, fk)
+                        summary.orphans[f"{name}.{key}"] = 0 if (name, key) in fks else _orphans(self.conn, name, fk)
+                for cols in table.unique_column_sets():
+                    summary.duplicates[f"{name}({', '.join(cols)})"] = (
+                        0 if (name, tuple(cols)) in kept else _duplicates(self.conn, name, cols))
 
     def _swap(self) -> None:
         """One transaction: move the shadow's objects into the target schema, views, triggers, sequences."""
@@ -385,13 +399,14 @@ def _is_db_error(exc: BaseException) -> bool:
 
 
 def _run_steps(url: str, search: str, groups: list[tuple[str, list[tuple[str, str, str, bool]]]],
-               jobs: int) -> list[str]:
+               jobs: int, skipped: set[tuple[str, str]] | None = None) -> list[str]:
     """Run each table's statements in order, tables spread over `jobs` connections (pg_restore --jobs).
 
     A statement that fails on the rows (SQLSTATE class 23) fails the load naming its table and
     constraint; an optional one (CHECK, EXCLUDE) that fails for another reason is skipped with a
-    warning, as the sequential loader does. Returns the warnings.
+    warning, as the sequential loader does (and put in `skipped` as (table, name)). Returns the warnings.
     """
+    skipped = skipped if skipped is not None else set()
     todo: "queue.SimpleQueue[tuple[str, list[tuple[str, str, str, bool]]]]" = queue.SimpleQueue()
     for item in groups:
         todo.put(item)
@@ -422,7 +437,8 @@ def _run_steps(url: str, search: str, groups: list[tuple[str, list[tuple[str, st
                     if failed:
                         return
                     try:
-                        _run_step(conn, table, name, kind, sql, optional, warnings)
+                        if not _run_step(conn, table, name, kind, sql, optional, warnings):
+                            skipped.add((table, name))
                     except BaseException as exc:  # noqa: BLE001 - handed to the coordinator thread
                         fail(exc, conn)
                         return
@@ -438,13 +454,14 @@ def _run_steps(url: str, search: str, groups: list[tuple[str, list[tuple[str, st
 
 
 def _run_step(conn: "psycopg.Connection[Any]", table: str, name: str, kind: str, sql: str, optional: bool,
-              warnings: list[str]) -> None:
+              warnings: list[str]) -> bool:
+    """Run one build statement; False when an optional one was skipped (with a warning)."""
     import psycopg
     from dbsynth.load.loader import _Stage, translate_error
     for attempt in range(4):
         try:
             conn.execute(sql)
-            return
+            return True
         except psycopg.errors.DeadlockDetected:
             if attempt == 3:
                 raise
@@ -453,7 +470,7 @@ def _run_step(conn: "psycopg.Connection[Any]", table: str, name: str, kind: str,
             state = getattr(exc, "sqlstate", "") or ""
             if optional and not state.startswith("23"):
                 warnings.append(f"{table}: {kind} {name!r} skipped ({str(exc).strip().splitlines()[0]})")
-                return
+                return False
             raise translate_error(exc, _Stage(table=table, constraint=name or None)) from None
 
 

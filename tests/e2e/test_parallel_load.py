@@ -74,6 +74,7 @@ def test_new_target_matches_sequential(pg_databases: Any) -> None:
     assert par.sequences_reset == seq.sequences_reset and par.sequences_reset  # staff_id_seq, identity
     assert (par.views_created, par.views_skipped) == (seq.views_created, seq.views_skipped) == (
         ["store_names"], ["broken_view"])
+    assert par.orphans == seq.orphans and par.duplicates == seq.duplicates and len(par.duplicates) == 6
     assert not any(par.orphans.values()) and not any(par.duplicates.values())
     assert snapshot(par_url) == snapshot(seq_url)
     assert shadows(par_url) == []
@@ -119,6 +120,7 @@ def test_chinook_clone_matches_sequential(pg_databases: Any) -> None:
     par = load_parallel(chunks=chunks, schema=schema, target_url=par_url, jobs=2)
     assert seq.writer == "postgresql-copy" and par.writer == "postgresql-parallel-copy"
     assert par.rows == seq.rows and sum(par.rows.values()) > 10_000
+    assert (par.orphans, par.duplicates) == (seq.orphans, seq.duplicates)
     assert snapshot(par_url) == snapshot(seq_url)
     assert snapshot(par_url)[1] == snapshot(source)[1]  # the very rows of the source
     assert shadows(par_url) == []
@@ -161,6 +163,7 @@ def test_postgres_clones_match_sequential(pg_databases: Any, name: str, schema_n
     seq = load(chunks=chunks, schema=schema, target_url=seq_url)
     par = load_parallel(chunks=chunks, schema=schema, target_url=par_url, jobs=2)
     assert par.rows == seq.rows and par.sequences_reset == seq.sequences_reset
+    assert (par.orphans, par.duplicates, par.warnings) == (seq.orphans, seq.duplicates, seq.warnings)
     assert snapshot(par_url) == snapshot(seq_url)
     assert shadows(par_url) == []
 
