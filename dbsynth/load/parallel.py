@@ -113,10 +113,14 @@ def remove_stale_shadows(target_url: str) -> list[str]:
     holds its lock until it commits or aborts). Best effort: a schema still locked by a
     straggler is left for a later run.
     """
+    import psycopg
     if dialect_of(target_url) != "postgresql":
         return []
-    with _connect(target_url, autocommit=True, name="dbsynth") as conn:
-        return _remove_stale(conn)
+    try:
+        with _connect(target_url, autocommit=True, name="dbsynth") as conn:
+            return _remove_stale(conn)
+    except (psycopg.Error, LoadError) as exc:  # best effort: the load itself says what is wrong with the target
+        return [f"shadow schemas of interrupted parallel loads not looked for: {str(exc).strip().splitlines()[0]}"]
 
 
 def _remove_stale(conn: "psycopg.Connection[Any]") -> list[str]:
@@ -528,7 +532,13 @@ def begin_parallel_load(schema: "Schema", target_url: str, mode: "Mode" = "fail"
     summary.warnings += remove_stale_shadows(target_url)
     shadow = f"{SHADOW_PREFIX}{uuid.uuid4().hex[:12]}"
     engine = open_target(target_url)
-    conn = engine.connect()
+    try:
+        conn = engine.connect()
+    except Exception as exc:
+        engine.dispose()
+        if _is_db_error(exc):
+            raise translate_error(exc, _Stage()) from None
+        raise
     load = ParallelLoad(sink_spec=SinkSpec("pg-shadow", target_url, {"shadow": shadow, "schema": schema}),
                         target_url=target_url, schema=schema, plan=plan, mode=mode, kind="swap", shadow=shadow,
                         target_namespace="public", summary=summary, engine=engine, conn=conn, jobs=max(1, jobs),
