@@ -216,6 +216,9 @@ _MAX_TRAIN = typer.Option(None, "--max-training-time", metavar="S", help="Neural
 ENGINES = ("copula", "neural")  # the built-in ones; checked (with a "did you mean") by the registry
 _ENGINE = typer.Option(None, "--engine", metavar="[" + "|".join(ENGINES) + "]",
                        help="Model engine (default copula; neural needs torch).")
+_WORKERS = typer.Option(None, "--workers", metavar="N", min=1,
+                        help="Worker processes (default 1). A PostgreSQL target with N > 1 is loaded by N "
+                             "parallel COPY connections through a shadow schema, still all-or-nothing.")
 _ALLOW_DROPS = typer.Option(False, "--allow-drops", help="Accept tables that lost more than 1% of their rows "
                             "to constraint checks (or ended short of their planned count); named either way.")
 
@@ -250,11 +253,13 @@ def sample(model_dir: str = typer.Argument(..., metavar="MODEL_DIR", help="Model
 def load(folder: str = typer.Argument(..., metavar="FOLDER", help="Folder written by `dbsynth sample`."),
          target: str = typer.Argument(..., metavar="TARGET", help="Target database URL."),
          mode: LoadMode = _MODE, keep_triggers: bool = _TRIGGERS,
-         alembic_config: Optional[str] = _ALEMBIC, strict: bool = _STRICT) -> None:
+         alembic_config: Optional[str] = _ALEMBIC, strict: bool = _STRICT,
+         workers: Optional[int] = _WORKERS) -> None:
     """Load a sample folder into a database in one transaction."""
     from dbsynth import commands
     run_guarded(lambda: commands.load(folder=folder, target=target, mode=mode.value, keep_triggers=keep_triggers,
-                                      alembic_config=alembic_config, console=console, strict=strict))
+                                      alembic_config=alembic_config, console=console, strict=strict,
+                                      workers=workers))
 
 
 @app.command(cls=_Command)
@@ -269,14 +274,14 @@ def seed(source: str = typer.Argument(..., metavar="SOURCE", help="Source databa
          device: Optional[str] = _DEVICE, max_training_time: Optional[float] = _MAX_TRAIN,
          report: Optional[str] = typer.Option(None, "--report", metavar="PREFIX", help="After the load, write PREFIX.json and "
                                               "PREFIX.html (see `dbsynth report`)."),
-         strict: bool = _STRICT, allow_drops: bool = _ALLOW_DROPS) -> None:
+         strict: bool = _STRICT, allow_drops: bool = _ALLOW_DROPS, workers: Optional[int] = _WORKERS) -> None:
     """Fit, sample, validate and load in one go."""
     from dbsynth import commands
     run_guarded(lambda: commands.seed(source=source, target=target, mode=mode.value, keep_triggers=keep_triggers,
                                       alembic_config=alembic_config, config_path=config, schema=schema,
                                       model_dir=model_dir, console=console, scale=scale, seed=seed, engine=engine,
                                       device=device, max_training_time=max_training_time, report_prefix=report,
-                                      strict=strict, allow_drops=allow_drops))
+                                      strict=strict, allow_drops=allow_drops, workers=workers))
 
 
 @app.command(cls=_Command, short_help="Copy a referentially complete, masked slice of real rows.")

@@ -143,13 +143,13 @@ def sample(*, model_dir: str, out: str, fmt: str, config_path: str | None, conso
 
 
 def load(*, folder: str, target: str, mode: str, keep_triggers: bool, alembic_config: str | None,
-         console: Console, strict: bool = False) -> "LoadSummary":
+         console: Console, strict: bool = False, workers: int | None = None) -> "LoadSummary":
     """Load a sample folder into `target` in one transaction."""
     from pathlib import Path
 
     from dbsynth.load import preflight
     from dbsynth.load.files import folder_source, read_chunks
-    from dbsynth.load.loader import load as load_rows
+    from dbsynth.load.parallel import load_parallel
     from dbsynth.progress import stage_progress
     from dbsynth.summary import print_load_summary
     schema, chunks = read_chunks(Path(folder))
@@ -157,8 +157,9 @@ def load(*, folder: str, target: str, mode: str, keep_triggers: bool, alembic_co
     if source:  # the folder remembers the database it was learnt from: never load into it
         preflight.check_not_source(source, target)
     with stage_progress(console) as progress:
-        summary = load_rows(chunks=progress.count_rows(chunks), schema=schema, target_url=target, mode=mode,
-                            keep_triggers=keep_triggers, strict=strict, check_values=True,
+        # workers > 1 on PostgreSQL: parallel COPY through a shadow schema (load/parallel.py), else load()
+        summary = load_parallel(chunks=progress.count_rows(chunks), schema=schema, target_url=target, mode=mode,
+                                jobs=workers or 1, keep_triggers=keep_triggers, strict=strict, check_values=True,
                             alembic_config=Path(alembic_config) if alembic_config else None)
     print_load_summary(console, summary)
     return summary
@@ -166,7 +167,8 @@ def load(*, folder: str, target: str, mode: str, keep_triggers: bool, alembic_co
 
 def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_config: str | None,
          config_path: str | None, schema: str | None, model_dir: str | None, console: Console,
-         report_prefix: str | None = None, allow_drops: bool = False, strict: bool = False, **cli: object) -> dict:
+         report_prefix: str | None = None, allow_drops: bool = False, strict: bool = False,
+         workers: int | None = None, **cli: object) -> dict:
     """fit → sample → validate → load, streaming the rows straight into the target.
 
     Before the source is read: the target is not the source, it answers, and
@@ -177,7 +179,8 @@ def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_co
 
     from dbsynth import pipeline
     from dbsynth.load import preflight
-    from dbsynth.load.loader import append_state, load as load_rows
+    from dbsynth.load.loader import append_state
+    from dbsynth.load.parallel import load_parallel
     from dbsynth.progress import stage_progress
     from dbsynth.summary import print_load_summary, print_summary
     started = time.perf_counter()
@@ -201,8 +204,9 @@ def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_co
         chunks, validator = pipeline.validated_chunks(result.model, config=config, key_offsets=offsets, timer=timer,
                                                       allow_drops=allow_drops, existing=existing)
         t0 = time.perf_counter()
-        summary = load_rows(chunks=progress.count_rows(chunks), schema=result.schema, target_url=target,
-                            mode=mode, keep_triggers=keep_triggers, strict=strict,
+        # workers > 1 on PostgreSQL: parallel COPY through a shadow schema (load/parallel.py), else load()
+        summary = load_parallel(chunks=progress.count_rows(chunks), schema=result.schema, target_url=target,
+                                mode=mode, jobs=workers or 1, keep_triggers=keep_triggers, strict=strict,
                             alembic_config=Path(alembic_config) if alembic_config else None)
         total = time.perf_counter() - t0
     _print_warnings(console, result.warnings)

@@ -51,6 +51,23 @@ class CreateResult:
     views_skipped: list[str] = field(default_factory=list)
     pending_fks: list[tuple[str, ForeignKey]] = field(default_factory=list)  # add after the data
     warnings: list[str] = field(default_factory=list)
+    later: list["LaterStep"] = field(default_factory=list)  # create_bare_schema: keys, indexes, CHECKs to build
+
+
+@dataclass(frozen=True)
+class LaterStep:
+    """One statement a parallel load runs after the data, as pg_restore does (create_bare_schema).
+
+    optional: the sequential loader skips this object with a warning when the statement itself
+    fails (an index predicate or a CHECK the target cannot take); a row breaking it still fails.
+    """
+
+    table: str
+    name: str
+    kind: str  # primary key | unique | index | exclude | check
+    sql: str
+    optional: bool = False
+    unique: tuple[str, ...] = ()  # the column set this object keeps unique, once built
 
 
 def quote(conn: "Connection", name: str) -> str:
@@ -171,6 +188,19 @@ class _Ctx:
     with_defaults: bool = True
     index_names: set[str] = field(default_factory=set)
     sequence_users: dict[str, int] = field(default_factory=dict)  # sequence -> columns calling it
+    later: list[LaterStep] | None = None  # bare tables: keys, indexes and CHECKs are collected, not run
+
+
+def _later(ctx: _Ctx, table: str, name: str | None, kind: str, construct: Any, *, optional: bool = False,
+           unique: tuple[str, ...] = ()) -> None:
+    # compiled for a named-paramstyle dialect: psycopg's would double every % (a LIKE pattern in a CHECK),
+    # and these statements run later without parameters
+    from sqlalchemy.dialects import postgresql
+    sql = construct if isinstance(construct, str) else str(construct.compile(
+        dialect=postgresql.dialect(paramstyle="named")))
+    assert ctx.later is not None
+    ctx.later.append(LaterStep(table=table, name=name or f"{table} {kind}", kind=kind, sql=sql, optional=optional,
+                               unique=tuple(unique)))
 
 
 def _checks(table: Table, ctx: _Ctx) -> list[tuple[sa.CheckConstraint, str]]:
@@ -192,6 +222,8 @@ def _fk_constraint(fk: ForeignKey) -> sa.ForeignKeyConstraint:
 
 def _sa_table(table: Table, ctx: _Ctx) -> sa.Table:
     parts: list[Any] = [_sa_column(c, table=table, ctx=ctx) for c in table.columns]
+    if ctx.later is not None:  # bare: keys and CHECKs come after the data (_later_keys)
+        return sa.Table(table.name, ctx.metadata, *parts)
     if table.primary_key:
         parts.append(sa.PrimaryKeyConstraint(*table.primary_key.columns, name=table.primary_key.name))
     parts += [sa.UniqueConstraint(*u.columns, name=u.name) for u in table.unique_constraints]
@@ -236,6 +268,10 @@ def _create_indexes(table: Table, sa_table: sa.Table, ctx: _Ctx) -> None:
                                                                 **kwargs)))
             except sa.exc.DBAPIError as exc:
                 ctx.warnings.append(f"{table.name}: index {idx.name!r} skipped ({_first_line(exc)})")
+        elif cols and ctx.later is not None:
+            _later(ctx, table.name, name, "index", sa.schema.CreateIndex(
+                sa.Index(name, *cols, unique=idx.unique, _table=sa_table, **kwargs)),
+                unique=idx.columns if idx.unique and not idx.expressions and not idx.where else ())
         elif cols:
             # an index of expressions only names no column: bind it to its table explicitly
             ctx.conn.execute(sa.schema.CreateIndex(sa.Index(name, *cols, unique=idx.unique, _table=sa_table,
@@ -257,8 +293,12 @@ def _create_exclusions(table: Table, ctx: _Ctx) -> None:
         sql = exclusion_sql(ctx.conn, table.name, exc, ctx=ctx)
         if sql is None:
             continue
-        if exc.method == "gist":  # scalar columns with = in a GiST index need btree_gist
+        if exc.method == "gist" and ctx.later is None:  # scalar columns with = in GiST need btree_gist
             _try(ctx.conn, "CREATE EXTENSION IF NOT EXISTS btree_gist")
+        if ctx.later is not None:
+            _later(ctx, table.name, exc.name, "exclude", sql, optional=True,
+                   unique=exc.columns if exc.is_unique else ())
+            continue
         try:
             with ctx.conn.begin_nested():
                 ctx.conn.exec_driver_sql(sql)
@@ -317,6 +357,8 @@ def _create_table(table: Table, ctx: _Ctx) -> None:
             ctx.warnings.append(f"{table.name}: retrying CREATE TABLE without "
                                 f"{'CHECKs' if with_checks else 'defaults'} ({_first_line(exc)})")
             continue
+        if ctx.later is not None:
+            _later_keys(table, sa_table, ctx)
         _create_indexes(table, sa_table, ctx)
         _create_exclusions(table, ctx)
         _own_sequences(table, ctx)
@@ -335,9 +377,27 @@ def _own_sequences(table: Table, ctx: _Ctx) -> None:
             ctx.conn.exec_driver_sql(f"ALTER SEQUENCE {q(col.sequence)} OWNED BY {q(table.name)}.{q(col.name)}")
 
 
+def _later_keys(table: Table, sa_table: sa.Table, ctx: _Ctx) -> None:
+    """The primary key and UNIQUE constraints of a bare table, as ALTER TABLE … ADD statements."""
+    if table.primary_key:
+        pk = sa.PrimaryKeyConstraint(*table.primary_key.columns, name=table.primary_key.name)
+        sa_table.append_constraint(pk)
+        _later(ctx, table.name, table.primary_key.name or f"{table.name}_pkey", "primary key",
+               sa.schema.AddConstraint(pk), unique=table.primary_key.columns)
+    for u in table.unique_constraints:
+        uc = sa.UniqueConstraint(*u.columns, name=u.name)
+        sa_table.append_constraint(uc)
+        _later(ctx, table.name, u.name or f"{table.name}_{'_'.join(u.columns)}_key", "unique",
+               sa.schema.AddConstraint(uc), unique=u.columns)
+
+
 def _alter_checks(table: Table, sa_table: sa.Table, ctx: _Ctx) -> None:
     for check, source in _checks(table, ctx):
         sa_table.append_constraint(check)
+        if ctx.later is not None:
+            _later(ctx, table.name, check.name or f"CHECK {source}", "check", sa.schema.AddConstraint(check),
+                   optional=True)
+            continue
         try:
             with ctx.conn.begin_nested():
                 ctx.conn.execute(sa.schema.AddConstraint(check))
@@ -472,6 +532,40 @@ def create_schema(conn: "Connection", *, schema: Schema, target_dialect: str,
     _create_views(schema, ctx, result)
     from dbsynth.load.ddl_mysql import mapping_notes
     result.warnings += mapping_notes(schema, source=ctx.source, target=target_dialect)
+    return result
+
+
+def create_bare_schema(conn: "Connection", *, schema: Schema) -> CreateResult:
+    """`create_schema` for a parallel PostgreSQL load: types, sequences and tables without keys.
+
+    The tables get their columns, NOT NULL, defaults, identity and generated columns only;
+    primary keys, UNIQUE constraints, indexes, EXCLUDE constraints and CHECKs come back as
+    `later` statements and FKs as `pending_fks`, to build once the rows are in (pg_restore's
+    order). Views are left to `create_views`. Extensions are the caller's (`ensure_extensions`),
+    so they do not land in the schema first on the search_path.
+    """
+    result = CreateResult()
+    ctx = _Ctx(conn=conn, source=schema.dialect, target="postgresql", metadata=sa.MetaData(),
+               warnings=result.warnings, inline_fks=False, alter_checks=True, later=result.later)
+    if schema.dialect == "postgresql":
+        _pg_types(schema, ctx)
+    for table in schema.data_tables:
+        _create_table(table, ctx)
+        result.tables.append(table.name)
+        result.pending_fks += [(table.name, fk) for fk in table.foreign_keys if fk.references_unique]
+    skipped = [t.name for t in schema.tables if t.kind == TableKind.PARTITION]
+    result.warnings += [f"partition {name!r} not created (rows go through its parent)" for name in skipped]
+    from dbsynth.load.ddl_mysql import mapping_notes
+    result.warnings += mapping_notes(schema, source=ctx.source, target="postgresql")
+    return result
+
+
+def create_views(conn: "Connection", *, schema: Schema, target_dialect: str) -> CreateResult:
+    """The views of `schema` (after `create_bare_schema`, once the tables are in place)."""
+    result = CreateResult()
+    ctx = _Ctx(conn=conn, source=schema.dialect, target=target_dialect, metadata=sa.MetaData(),
+               warnings=result.warnings, inline_fks=False)
+    _create_views(schema, ctx, result)
     return result
 
 

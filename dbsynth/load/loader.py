@@ -165,6 +165,9 @@ def load(*, chunks: Iterable["TableChunk"], schema: Schema, target_url: str, mod
     if dialect_of(target_url) != "sqlite":
         from dbsynth.load.preflight import check_target
         check_target(target_url)  # one line for a wrong password or a silent server, not a "rolled back"
+    if dialect_of(target_url) == "postgresql":  # what a killed parallel load left behind (load/parallel.py)
+        from dbsynth.load.parallel import remove_stale_shadows
+        summary.warnings += remove_stale_shadows(target_url)
     engine = open_target(target_url)
     stage = _Stage()
     try:
@@ -250,13 +253,15 @@ class _Job:
     check_values: bool = False
     target_columns: dict[str, dict[str, tuple[bool, bool, str]]] = field(default_factory=dict)
     strict: bool = False
+    writer_factory: Callable[[WriterContext], Writer] | None = None  # parallel.py: rows from the shadow tables
 
 
 def _run(conn: "Connection", job: _Job, chunks: Iterable["TableChunk"]) -> None:
     use_target_schema(conn, job.schema)  # a non-public source schema is recreated and filled as such
     pending = _prepare_target(conn, job)
-    writer = _writer(job.caps, WriterContext(conn=conn, schema=job.schema, plan=job.plan,
-                                             keep_triggers=job.keep_triggers, fks_pending=bool(pending)))
+    ctx = WriterContext(conn=conn, schema=job.schema, plan=job.plan, keep_triggers=job.keep_triggers,
+                        fks_pending=bool(pending))
+    writer = job.writer_factory(ctx) if job.writer_factory else _writer(job.caps, ctx)
     job.summary.writer = writer.name
     writer.prepare()
     if job.summary.schema_action != "created":
