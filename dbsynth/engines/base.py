@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from dbsynth.profile.types import TableProfile
-    from dbsynth.sample.types import TableChunk
+    from dbsynth.frames import TableChunk
     from dbsynth.schema.graph import LoadPlan
     from dbsynth.schema.model import Schema
 

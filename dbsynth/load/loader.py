@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from sqlalchemy.engine import Connection, Engine
 
-    from dbsynth.sample.types import TableChunk
+    from dbsynth.frames import TableChunk
 
 Mode = Literal["append", "replace", "fail"]
 

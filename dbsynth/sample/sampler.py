@@ -24,7 +24,7 @@ from dbsynth.sample import keys as K
 from dbsynth.sample import values as V
 from dbsynth.sample.batching import batch_share, expected_rows, parent_of, resident_tables
 from dbsynth.sample.child_rows import child_factors, scaled_cap
-from dbsynth.sample.types import TableChunk
+from dbsynth.frames import TableChunk
 from dbsynth.schema.model import LogicalType
 from dbsynth.transform import pgtypes
 from dbsynth.transform.columns import DatetimeTransform
@@ -561,7 +561,7 @@ class Sampler:
 
     def _spread_keys(self, tp: "TablePlan", frame: pd.DataFrame, cols: list[str],
                      rng: np.random.Generator) -> np.ndarray:
-        from dbsynth.validate.checks import KeySet
+        from dbsynth.frames import KeySet
 
         domains = {c: V.domain_of(tp.model.transforms, c) for c in cols}
         seen = self.key_sets.get((tp.name, ",".join(cols)), KeySet())
@@ -598,7 +598,7 @@ class Sampler:
         A KeySet packs two-integer keys (lineitem's order and line number)
         into one int64: 8 bytes a key where a set of tuples takes ~100.
         """
-        from dbsynth.validate.checks import Keys, KeySet
+        from dbsynth.frames import Keys, KeySet
 
         seen = self.key_sets.setdefault((table, ",".join(cols)), KeySet())
         keys = Keys(frame, cols)

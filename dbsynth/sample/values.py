@@ -13,7 +13,7 @@ from dbsynth.transform.columns import CategoricalTransform, ColumnTransform, Dat
 if TYPE_CHECKING:
     from dbsynth.engines.copula.engine import KeySpec
     from dbsynth.schema.model import Column, ExclusionConstraint, Table
-    from dbsynth.validate.checks import KeySet
+    from dbsynth.frames import KeySet
 
 SPREAD_MAX_ROWS = 2_000  # beyond this, repeats are dropped (and counted) as before
 SPREAD_TRIES = 30
@@ -54,7 +54,7 @@ def spread_keys(frame: pd.DataFrame, cols: list[str], *, domains: dict[str, list
     Returns the rows still repeating because every combination is taken: the
     grid cannot hold the rows, which the caller must say rather than drop.
     """
-    from dbsynth.validate.checks import Keys
+    from dbsynth.frames import Keys
 
     stuck = np.zeros(len(frame), dtype=bool)
     free = [c for c in cols if domains.get(c) is not None and len(domains[c] or ()) > 1]
@@ -98,7 +98,7 @@ def _free_grid(frame: pd.DataFrame, cols: list[str], free: list[str], domains: d
     """Free keys per group of the fixed columns' values (a context FK, a column without a small
     domain): the free columns' grid, in a weighted random order (common values first), and as one
     set; None when the grids are too large to list."""
-    from dbsynth.validate.checks import Keys
+    from dbsynth.frames import Keys
 
     values = [list(domains[c] or []) for c in free]
     size = len(groups) * math.prod(len(v) for v in values)
@@ -151,7 +151,7 @@ def _neighbours(row: tuple[Any, ...], cols: list[str], free: list[str],
 
 def _spread_by_tries(frame: pd.DataFrame, cols: list[str], free: list[str], domains: dict[str, list[Any] | None],
                      dup: np.ndarray, taken: set[Any], seen: "KeySet", rng: np.random.Generator) -> None:
-    from dbsynth.validate.checks import Keys
+    from dbsynth.frames import Keys
 
     for i in np.flatnonzero(dup)[:SPREAD_MAX_ROWS]:
         row = list(frame.loc[i, cols])

@@ -27,7 +27,7 @@ from dbsynth.profile.types import SemanticType, TableProfile
 from dbsynth.relations import Relation
 from dbsynth.relations.apply import kept_relations, relations_of
 from dbsynth.sample.keys import learn_pattern, numeric_text_pattern, time_steps
-from dbsynth.sample.types import TableChunk
+from dbsynth.frames import TableChunk
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import LogicalType, Schema, Table
 from dbsynth.transform import pgtypes
