@@ -267,7 +267,7 @@ def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mappi
     already in an append target, so new rows never collide with them.
     """
     from dbsynth.engines.base import SampleOptions
-    from dbsynth.engines.copula.reference import already_present
+    from dbsynth.relational.reference import already_present
     from dbsynth.frames import TableChunk
     from dbsynth.validate.runner import Validator
     timer = timer or StageTimer()

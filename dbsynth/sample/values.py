@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 import pandas as pd
 
+from dbsynth.relations.numbering import numbered  # noqa: F401  (line numbers within a parent)
+
 from dbsynth.transform.columns import CategoricalTransform, ColumnTransform, DatetimeTransform, NumericTransform
 
 if TYPE_CHECKING:
-    from dbsynth.engines.copula.engine import KeySpec
+    from dbsynth.relational.specs import KeySpec
     from dbsynth.schema.model import Column, ExclusionConstraint, Table
     from dbsynth.frames import KeySet
 
@@ -196,28 +198,8 @@ def shared_rows(pool: pd.DataFrame, columns: list[str], others: list[tuple[pd.Da
     return np.flatnonzero(ok)
 
 
-def numbered(cols: dict[str, Any], group: list[str], first: int, n: int,
-             used: dict[Any, int] | None = None) -> np.ndarray:
-    """first, first+1, … within each group of equal parent keys (line numbers of one order).
-
-    `used` carries each group's count over from earlier chunks (a parent whose
-    children come in several batches), and is updated.
-    """
-    out = np.empty(n, dtype=object)
-    if not n:
-        return out
-    keys = pd.Series(list(zip(*(np.asarray(cols[g], dtype=object) for g in group))), dtype=object)
-    rank = keys.groupby(keys, sort=False).cumcount().to_numpy()
-    if used is not None:
-        rank = rank + keys.map(lambda k: used.get(k, 0)).to_numpy(dtype=int)
-        for k, c in keys.value_counts(sort=False).items():
-            used[k] = used.get(k, 0) + int(c)
-    out[:] = (rank + first).tolist()
-    return out
-
-
 def also_spec(spec: "KeySpec", table: str, columns: list[str]) -> "KeySpec":
     """A pseudo spec that keeps `table`'s keys in a pool (to intersect with), without quotas."""
-    from dbsynth.engines.copula.engine import KeySpec
+    from dbsynth.relational.specs import KeyKind, KeySpec
 
-    return KeySpec(kind="also", columns=list(spec.columns), referred_table=table, referred_columns=list(columns))
+    return KeySpec(kind=KeyKind.ALSO, columns=list(spec.columns), referred_table=table, referred_columns=list(columns))

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from dbsynth.errors import ConfigError
-from dbsynth.sample.keys import proportional_counts
+from dbsynth.relational.keyshapes import proportional_counts
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import ForeignKey, Schema, Table
 
