@@ -40,7 +40,8 @@ class PostgresConnector(SqlaConnector):
     capabilities: ClassVar[Capabilities] = Capabilities(
         copy=True, transactional_ddl=True, deferrable_constraints=True, alter_constraints=True,
         returning=True, sequences=True, disable_triggers=True, server_side_cursor=True, schemas=True,
-        max_identifier_length=63, max_bind_params=65535)
+        max_identifier_length=63, max_bind_params=65535,
+        writer="connectors.pg_writer:PgWriter")
 
     def reflect(self, *, schema: str | None = None, row_counts: bool = True) -> Schema:
         # SQLAlchemy warns 'Did not recognize type' for point, ltree…: the catalog names them

@@ -32,7 +32,8 @@ class SqliteConnector(SqlaConnector):
     dialect: ClassVar[str] = "sqlite"
     capabilities: ClassVar[Capabilities] = Capabilities(
         transactional_ddl=True, defer_foreign_keys_pragma=True, returning=True,
-        max_identifier_length=1_000_000, max_bind_params=32766)
+        max_identifier_length=1_000_000, max_bind_params=32766,
+        writer="connectors.sqlite_writer:SqliteWriter")
 
     def _create_engine(self) -> "Engine":
         from sqlalchemy import create_engine

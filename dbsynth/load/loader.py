@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal
 
 import sqlalchemy as sa
 
-from connectors.base import Capabilities, capabilities_for, connect_timeout, dialect_of, mask_url, missing_driver
-from connectors.generic_writer import GenericWriter, Writer, WriterContext
+from connectors.base import (Capabilities, capabilities_for, connect_timeout, dialect_of, mask_url, missing_driver,
+                             writer_class)
+from connectors.generic_writer import Writer, WriterContext
 from connectors.postgresql import psycopg_url
 from dbsynth import interrupts
 from dbsynth.errors import ConfigError, DbsynthError, Interrupted, LoadError
@@ -95,16 +96,9 @@ def open_target(url: str) -> "Engine":
 
 
 def _writer(caps: Capabilities, ctx: WriterContext) -> Writer:
-    if caps.copy:
-        from connectors.pg_writer import PgWriter
-        return PgWriter(ctx)
-    if caps.foreign_key_checks_off:
-        from connectors.mysql_writer import MysqlWriter
-        return MysqlWriter(ctx)
-    if caps.defer_foreign_keys_pragma:
-        from connectors.sqlite_writer import SqliteWriter
-        return SqliteWriter(ctx)
-    return GenericWriter(ctx)
+    """The writer the target's connector declares (connectors own their writers)."""
+    writer: Writer = writer_class(caps)(ctx)
+    return writer
 
 
 def _is_db_error(exc: BaseException) -> bool:
@@ -177,9 +171,9 @@ def load(*, chunks: Iterable["TableChunk"], schema: Schema, target_url: str, mod
                 interrupts.check()  # one raised where Python swallowed it (a GC callback) is still seen here
             except BaseException:
                 _rollback(trans)
-                if caps.foreign_key_checks_off and summary.schema_action == "created":
-                    from connectors.mysql_writer import drop_created  # MySQL DDL is not rolled back
-                    drop_created(conn, schema)
+                undo = getattr(writer_class(caps), "drop_created", None)
+                if not caps.transactional_ddl and undo is not None and summary.schema_action == "created":
+                    undo(conn, schema)  # DDL a ROLLBACK cannot undo (MySQL): the writer drops what was created
                 raise
             trans.commit()
     except KeyboardInterrupt:
