@@ -23,7 +23,6 @@ from dbsynth.relational import cardinality as card
 from dbsynth.relational.copies import find_copies
 from dbsynth.relational.dependencies import find_dependencies
 from dbsynth.relational.generator import FitData, GeneratorKind
-from dbsynth.relational.keyshapes import learn_pattern, numeric_text_pattern, time_steps
 from dbsynth.relational.matching import MIN_MATCH_ROWS, best_matching_feature
 from dbsynth.relational.options import FitOptions
 from dbsynth.relational.reference import ROW_POOL_MAX_ROWS, blur_dates, categorical_fks, row_pool
@@ -40,6 +39,7 @@ from dbsynth.schema.model import LogicalType, Schema, Table
 from dbsynth.transform import pgtypes
 from dbsynth.transform.codes import is_code_column, learn_codes
 from dbsynth.transform.columns import NumericTransform, to_python
+from dbsynth.transform.keyshapes import learn_pattern, numeric_text_pattern, time_steps
 from dbsynth.transform.places import case_of, plan_places
 from dbsynth.transform.text import text_spec
 

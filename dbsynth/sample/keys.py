@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dbsynth.relational.keyshapes import (_CLASSES, learn_pattern, numeric_text_pattern,  # noqa: F401
-                                           proportional_counts, time_steps)
+from dbsynth.transform.keyshapes import (_CLASSES, learn_pattern, numeric_text_pattern,  # noqa: F401
+                                          proportional_counts, time_steps)
 
 
 def integer_keys(*, start: int, n: int) -> np.ndarray:

@@ -4,7 +4,8 @@ and the connector registry never imports a concrete connector.
 Every import counts: module level, inside functions and under TYPE_CHECKING (a lazy
 import hides a circle, it does not remove it). Edges are between packages
 (`dbsynth.sample`, `dbsynth.relational`, …; top-level modules such as
-`dbsynth/frames.py` are their own node).
+`dbsynth/frames.py` are their own node). Circles left elsewhere (connectors <-> schema/load,
+transform <-> profile/sample) are not in CORE; see the issue-12 note.
 """
 from __future__ import annotations
 
