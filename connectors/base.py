@@ -38,6 +38,8 @@ class Capabilities:
     max_bind_params: int = 32766
     # the connector's writer ("module:Class", imported when a load starts, so no driver loads before)
     writer: str = "connectors.generic_writer:GenericWriter"
+    # "module:function" opening the load's engine for a URL (None: a plain SQLAlchemy engine)
+    target_engine: str | None = None
 
 
 @runtime_checkable
@@ -209,9 +211,18 @@ def _ensure_builtin() -> None:
 
 def writer_class(caps: Capabilities) -> Any:
     """The writer class a connector declares in its capabilities (imported now)."""
+    return _named(caps.writer)
+
+
+def target_engine_hook(caps: Capabilities) -> Callable[[str], Any] | None:
+    """The function a connector declares to open a load's engine, or None (a plain engine)."""
+    return None if caps.target_engine is None else _named(caps.target_engine)
+
+
+def _named(path: str) -> Any:
     from importlib import import_module
 
-    module, _, name = caps.writer.partition(":")
+    module, _, name = path.partition(":")
     return getattr(import_module(module), name)
 
 

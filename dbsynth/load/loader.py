@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal
 
 import sqlalchemy as sa
 
-from connectors.base import (Capabilities, capabilities_for, connect_timeout, dialect_of, mask_url, missing_driver,
+from connectors.base import (Capabilities, capabilities_for, dialect_of, mask_url, missing_driver, target_engine_hook,
                              writer_class)
 from connectors.generic_writer import Writer, WriterContext
-from connectors.postgresql import psycopg_url
 from dbsynth import interrupts
 from dbsynth.errors import ConfigError, DbsynthError, Interrupted, LoadError
 from dbsynth.load.ddl import add_foreign_key_sql, create_schema, create_triggers, fk_name, use_target_schema
@@ -69,30 +68,15 @@ def target_capabilities(url: str) -> Capabilities:
 
 
 def open_target(url: str) -> "Engine":
-    """Engine whose transactions really are transactions (also for SQLite DDL)."""
-    args: dict[str, Any] = {}
-    if dialect_of(url) == "mysql":  # PyMySQL, LOAD DATA LOCAL, FOREIGN_KEY_CHECKS=0 for the session
-        from connectors.mysql import target_engine
-        return target_engine(url)
-    if dialect_of(url) == "postgresql":  # a server that accepts and stays silent fails like a source does
-        args = {"connect_timeout": connect_timeout(), "application_name": "dbsynth"}
+    """Engine whose transactions really are transactions (also for SQLite DDL): the one the
+    target's connector opens for loads (Capabilities.target_engine), else a plain one."""
+    hook = target_engine_hook(capabilities_for(url))
     try:
-        engine = sa.create_engine(psycopg_url(url), connect_args=args)
+        return hook(url) if hook is not None else sa.create_engine(url)
     except ImportError as exc:
         raise missing_driver(url, exc) from None
     except (ValueError, sa.exc.ArgumentError) as exc:
         raise ConfigError(f"cannot parse the target URL {mask_url(url)!r}: {mask_url(str(exc))}") from None
-    if engine.dialect.name == "sqlite":
-        @sa.event.listens_for(engine, "connect")
-        def _connect(dbapi_conn: Any, _record: Any) -> None:
-            # pysqlite's implicit transactions skip DDL; take control of BEGIN ourselves.
-            dbapi_conn.isolation_level = None
-            dbapi_conn.execute("PRAGMA foreign_keys=ON")
-
-        @sa.event.listens_for(engine, "begin")
-        def _begin(conn: "Connection") -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-    return engine
 
 
 def _writer(caps: Capabilities, ctx: WriterContext) -> Writer:

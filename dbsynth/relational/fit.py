@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from dbsynth import artifacts
-from dbsynth.errors import ModelError  # noqa: F401  (kept for callers that catch fit errors here)
 from dbsynth.profile.reference import is_birth_date, regenerated_columns
 from dbsynth.profile.types import SemanticType, TableProfile
 from dbsynth.relational import cardinality as card

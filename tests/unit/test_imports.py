@@ -88,3 +88,13 @@ def test_loader_takes_writers_from_connector_capabilities() -> None:
     assert writer_class(capabilities_for("sqlite:///x.db")).__name__ == "SqliteWriter"
     assert writer_class(capabilities_for("postgresql://u@h/db")).__name__ == "PgWriter"
     assert writer_class(capabilities_for("mssql://u@h/db")).__name__ == "GenericWriter"
+
+
+def test_connectors_open_their_own_load_engines(tmp_path) -> None:
+    """The loader opens the engine the target's connector declares, not one chosen by dialect name."""
+    from dbsynth.load.loader import open_target
+
+    engine = open_target(f"sqlite:///{tmp_path / 'x.db'}")  # the SQLite connector's: FKs on, real BEGIN
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
