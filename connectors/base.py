@@ -36,6 +36,10 @@ class Capabilities:
     foreign_key_checks_off: bool = False  # MySQL: SET FOREIGN_KEY_CHECKS=0 for the load, FKs verified by query
     max_identifier_length: int = 63
     max_bind_params: int = 32766
+    # the connector's writer ("module:Class", imported when a load starts, so no driver loads before)
+    writer: str = "connectors.generic_writer:GenericWriter"
+    # "module:function" opening the load's engine for a URL (None: a plain SQLAlchemy engine)
+    target_engine: str | None = None
 
 
 @runtime_checkable
@@ -188,12 +192,38 @@ def register(dialect: str) -> Callable[[ConnectorFactory], ConnectorFactory]:
     return deco
 
 
+# Importing a module registers its connector (it imports no driver itself). By name, so this
+# registry never imports a concrete connector while they all import it; other packages add
+# theirs under the `dbsynth.connectors` entry-point group (value: the module to import).
+_BUILTIN = ("connectors.generic", "connectors.mysql", "connectors.postgresql", "connectors.sqlite")
+ENTRY_POINT_GROUP = "dbsynth.connectors"
+
+
 def _ensure_builtin() -> None:
-    # Importing the modules registers them; they import no driver themselves.
-    import connectors.generic  # noqa: F401
-    import connectors.mysql  # noqa: F401
-    import connectors.postgresql  # noqa: F401
-    import connectors.sqlite  # noqa: F401
+    from importlib import import_module, metadata
+
+    for module in _BUILTIN:
+        import_module(module)
+    for point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if point.name not in _REGISTRY:
+            import_module(point.value)
+
+
+def writer_class(caps: Capabilities) -> Any:
+    """The writer class a connector declares in its capabilities (imported now)."""
+    return _named(caps.writer)
+
+
+def target_engine_hook(caps: Capabilities) -> Callable[[str], Any] | None:
+    """The function a connector declares to open a load's engine, or None (a plain engine)."""
+    return None if caps.target_engine is None else _named(caps.target_engine)
+
+
+def _named(path: str) -> Any:
+    from importlib import import_module
+
+    module, _, name = path.partition(":")
+    return getattr(import_module(module), name)
 
 
 def open_connector(url: str, *, read_only: bool = True) -> Connector:

@@ -127,7 +127,9 @@ class MysqlConnector(SqlaConnector):
     # No transactional DDL (CREATE TABLE commits); FK checks are switched off for the load
     # the way mysqldump does it, and every FK is verified by query before COMMIT.
     capabilities: ClassVar[Capabilities] = Capabilities(
-        foreign_key_checks_off=True, max_identifier_length=64, max_bind_params=65535)
+        foreign_key_checks_off=True, max_identifier_length=64, max_bind_params=65535,
+        writer="connectors.mysql_writer:MysqlWriter",
+        target_engine="connectors.mysql:target_engine")
 
     def _create_engine(self) -> "Engine":
         return create_engine(self.url, read_only=self.read_only)

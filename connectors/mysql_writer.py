@@ -143,6 +143,11 @@ class MysqlWriter:
     warnings: list[str] = field(default_factory=list)
     sequences_reset: list[str] = field(default_factory=list)
 
+    @staticmethod
+    def drop_created(conn: Any, schema: Any) -> None:
+        """The loader's undo of created tables when the load fails (MySQL DDL is not rolled back)."""
+        drop_created(conn, schema)
+
     @property
     def _raw(self) -> Any:
         return self.ctx.conn.connection.driver_connection

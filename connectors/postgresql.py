@@ -40,7 +40,9 @@ class PostgresConnector(SqlaConnector):
     capabilities: ClassVar[Capabilities] = Capabilities(
         copy=True, transactional_ddl=True, deferrable_constraints=True, alter_constraints=True,
         returning=True, sequences=True, disable_triggers=True, server_side_cursor=True, schemas=True,
-        max_identifier_length=63, max_bind_params=65535)
+        max_identifier_length=63, max_bind_params=65535,
+        writer="connectors.pg_writer:PgWriter",
+        target_engine="connectors.postgresql:target_engine")
 
     def reflect(self, *, schema: str | None = None, row_counts: bool = True) -> Schema:
         # SQLAlchemy warns 'Did not recognize type' for point, ltree…: the catalog names them
@@ -95,6 +97,14 @@ def _unknown_type(raw: dict[str, Any]) -> bool:
 
 def _declared_types(conn: "Connection", schema: str | None) -> dict[tuple[str, str], str]:
     return {(table, column): typ for table, column, typ in _rows(conn, _TYPES_SQL, schema)}
+
+
+def target_engine(url: str) -> "Engine":
+    """The load's engine: psycopg 3; a server that accepts and stays silent fails like a source does."""
+    from sqlalchemy import create_engine
+
+    return create_engine(psycopg_url(url), connect_args={"connect_timeout": connect_timeout(),
+                                                         "application_name": "dbsynth"})
 
 
 def psycopg_url(url: str) -> str:

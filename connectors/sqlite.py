@@ -25,6 +25,24 @@ _RULES = _COMMON_RULES + (
 )
 
 
+def target_engine(url: str) -> "Engine":
+    """The load's engine, whose transactions really are transactions (DDL included)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        # pysqlite's implicit transactions skip DDL; take control of BEGIN ourselves.
+        dbapi_conn.isolation_level = None
+        dbapi_conn.execute("PRAGMA foreign_keys=ON")
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn: "Connection") -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    return engine
+
+
 @register("sqlite")
 class SqliteConnector(SqlaConnector):
     """SQLite file (sources opened read-only through a `mode=ro` URI, so nothing is created)."""
@@ -32,7 +50,9 @@ class SqliteConnector(SqlaConnector):
     dialect: ClassVar[str] = "sqlite"
     capabilities: ClassVar[Capabilities] = Capabilities(
         transactional_ddl=True, defer_foreign_keys_pragma=True, returning=True,
-        max_identifier_length=1_000_000, max_bind_params=32766)
+        max_identifier_length=1_000_000, max_bind_params=32766,
+        writer="connectors.sqlite_writer:SqliteWriter",
+        target_engine="connectors.sqlite:target_engine")
 
     def _create_engine(self) -> "Engine":
         from sqlalchemy import create_engine

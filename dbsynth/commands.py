@@ -61,8 +61,10 @@ def _print_profiles(url: str, schema: "Schema", config_path: str | None, console
 
 def _print_relations(url: str, schema: "Schema", max_rows: int | None, console: Console) -> None:
     """Exact relations found in the source (kept in the output: dbsynth/relations)."""
-    from dbsynth.relations.detect import source_relations
-    found = source_relations(url, schema, max_rows)
+    from dbsynth.pipeline import read_frames
+    from dbsynth.relations.detect import find_relations
+    frames = read_frames(url, schema, tables=[t.name for t in schema.data_tables], max_rows=max_rows)
+    found = find_relations(schema, frames)
     console.print(f"Exact relations (hold in every source row): {len(found) or 'none'}")
     for rel in found:
         console.print(f"  {rel.text()}", highlight=False)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from dbsynth.engines.base import FittedModel
     from dbsynth.profile.types import TableProfile
-    from dbsynth.sample.types import TableChunk
+    from dbsynth.frames import TableChunk
     from dbsynth.schema.model import Schema
     from dbsynth.validate.runner import Validator
 
@@ -267,8 +267,8 @@ def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mappi
     already in an append target, so new rows never collide with them.
     """
     from dbsynth.engines.base import SampleOptions
-    from dbsynth.engines.copula.reference import already_present
-    from dbsynth.sample.types import TableChunk
+    from dbsynth.relational.reference import already_present
+    from dbsynth.frames import TableChunk
     from dbsynth.validate.runner import Validator
     timer = timer or StageTimer()
     options = SampleOptions(seed=config.seed, scale=config.scale, row_counts=config.row_counts(),

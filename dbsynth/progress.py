@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 if TYPE_CHECKING:
-    from dbsynth.sample.types import TableChunk
+    from dbsynth.frames import TableChunk
 
 
 log = logging.getLogger("dbsynth")  # the -v option shows these lines

@@ -1,39 +1,18 @@
-"""Engine protocols and the options the pipeline passes to them."""
+"""Engine protocols; the options the pipeline passes to them are the relational core's (relational/options.py)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Protocol
+
+from dbsynth.relational.options import FitOptions, SampleOptions  # noqa: F401  (defined with the core)
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from dbsynth.profile.types import TableProfile
-    from dbsynth.sample.types import TableChunk
+    from dbsynth.frames import TableChunk
     from dbsynth.schema.graph import LoadPlan
     from dbsynth.schema.model import Schema
-
-
-@dataclass(frozen=True)
-class FitOptions:
-    seed: int = 0
-    locale: str = "en_US"
-    # table -> referred table name or comma-joined FK columns (config override)
-    context_fks: Mapping[str, str] = field(default_factory=dict)
-    copy_tables: frozenset[str] = frozenset()  # reference tables copied verbatim
-    skip_tables: frozenset[str] = frozenset()
-    max_fit_rows: int | None = 200_000  # per-table subsample for fitting
-    device: str = "auto"  # neural engine: auto | cpu | cuda
-    max_training_time: float | None = None  # neural engine: seconds for all tables together
-
-
-@dataclass(frozen=True)
-class SampleOptions:
-    seed: int = 0
-    scale: float = 1.0
-    row_counts: Mapping[str, int] = field(default_factory=dict)  # explicit counts (children: sample/child_rows.py)
-    batch_rows: int = 50_000  # root rows per batch (memory bound)
-    key_offsets: Mapping[str, int] = field(default_factory=dict)  # append mode: integer PKs start at offset+1
 
 
 class FittedModel(Protocol):

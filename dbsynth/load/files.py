@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Literal
 
 from dbsynth.errors import ConfigError, LoadError
-from dbsynth.sample.types import TableChunk
+from dbsynth.frames import TableChunk
 from dbsynth.schema.model import Column, LogicalType, Schema
 from dbsynth.schema.serde import schema_from_dict, to_dict
 

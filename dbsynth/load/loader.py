@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal
 
 import sqlalchemy as sa
 
-from connectors.base import Capabilities, capabilities_for, connect_timeout, dialect_of, mask_url, missing_driver
-from connectors.generic_writer import GenericWriter, Writer, WriterContext
-from connectors.postgresql import psycopg_url
+from connectors.base import (Capabilities, capabilities_for, dialect_of, mask_url, missing_driver, target_engine_hook,
+                             writer_class)
+from connectors.generic_writer import Writer, WriterContext
 from dbsynth import interrupts
 from dbsynth.errors import ConfigError, DbsynthError, Interrupted, LoadError
 from dbsynth.load.ddl import add_foreign_key_sql, create_schema, create_triggers, fk_name, use_target_schema
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from sqlalchemy.engine import Connection, Engine
 
-    from dbsynth.sample.types import TableChunk
+    from dbsynth.frames import TableChunk
 
 Mode = Literal["append", "replace", "fail"]
 
@@ -68,43 +68,21 @@ def target_capabilities(url: str) -> Capabilities:
 
 
 def open_target(url: str) -> "Engine":
-    """Engine whose transactions really are transactions (also for SQLite DDL)."""
-    args: dict[str, Any] = {}
-    if dialect_of(url) == "mysql":  # PyMySQL, LOAD DATA LOCAL, FOREIGN_KEY_CHECKS=0 for the session
-        from connectors.mysql import target_engine
-        return target_engine(url)
-    if dialect_of(url) == "postgresql":  # a server that accepts and stays silent fails like a source does
-        args = {"connect_timeout": connect_timeout(), "application_name": "dbsynth"}
+    """Engine whose transactions really are transactions (also for SQLite DDL): the one the
+    target's connector opens for loads (Capabilities.target_engine), else a plain one."""
+    hook = target_engine_hook(capabilities_for(url))
     try:
-        engine = sa.create_engine(psycopg_url(url), connect_args=args)
+        return hook(url) if hook is not None else sa.create_engine(url)
     except ImportError as exc:
         raise missing_driver(url, exc) from None
     except (ValueError, sa.exc.ArgumentError) as exc:
         raise ConfigError(f"cannot parse the target URL {mask_url(url)!r}: {mask_url(str(exc))}") from None
-    if engine.dialect.name == "sqlite":
-        @sa.event.listens_for(engine, "connect")
-        def _connect(dbapi_conn: Any, _record: Any) -> None:
-            # pysqlite's implicit transactions skip DDL; take control of BEGIN ourselves.
-            dbapi_conn.isolation_level = None
-            dbapi_conn.execute("PRAGMA foreign_keys=ON")
-
-        @sa.event.listens_for(engine, "begin")
-        def _begin(conn: "Connection") -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-    return engine
 
 
 def _writer(caps: Capabilities, ctx: WriterContext) -> Writer:
-    if caps.copy:
-        from connectors.pg_writer import PgWriter
-        return PgWriter(ctx)
-    if caps.foreign_key_checks_off:
-        from connectors.mysql_writer import MysqlWriter
-        return MysqlWriter(ctx)
-    if caps.defer_foreign_keys_pragma:
-        from connectors.sqlite_writer import SqliteWriter
-        return SqliteWriter(ctx)
-    return GenericWriter(ctx)
+    """The writer the target's connector declares (connectors own their writers)."""
+    writer: Writer = writer_class(caps)(ctx)
+    return writer
 
 
 def _is_db_error(exc: BaseException) -> bool:
@@ -180,9 +158,9 @@ def load(*, chunks: Iterable["TableChunk"], schema: Schema, target_url: str, mod
                 interrupts.check()  # one raised where Python swallowed it (a GC callback) is still seen here
             except BaseException:
                 _rollback(trans)
-                if caps.foreign_key_checks_off and summary.schema_action == "created":
-                    from connectors.mysql_writer import drop_created  # MySQL DDL is not rolled back
-                    drop_created(conn, schema)
+                undo = getattr(writer_class(caps), "drop_created", None)
+                if not caps.transactional_ddl and undo is not None and summary.schema_action == "created":
+                    undo(conn, schema)  # DDL a ROLLBACK cannot undo (MySQL): the writer drops what was created
                 raise
             trans.commit()
     except KeyboardInterrupt:

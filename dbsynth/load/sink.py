@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 if TYPE_CHECKING:
-    from dbsynth.sample.types import TableChunk
+    from dbsynth.frames import TableChunk
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from dbsynth.relations.detect import aggregate, find_relations, row_expression
 from dbsynth.relations.model import Relation
-from dbsynth.sample.values import numbered
+from dbsynth.relations.numbering import numbered
 from dbsynth.schema.model import Column, LogicalType, Schema
 
 

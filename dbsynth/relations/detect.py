@@ -323,11 +323,3 @@ def sorted_groups(pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(p, kind="stable")
     ps = p[order]
     return order, np.flatnonzero(np.r_[True, ps[1:] != ps[:-1]]) if len(ps) else np.zeros(0, dtype=int)
-
-
-def source_relations(url: str, schema: Schema, max_rows: int | None) -> list[Relation]:
-    """The exact relations of a source database (`dbsynth inspect --profile`)."""
-    from dbsynth.pipeline import read_frames
-
-    frames = read_frames(url, schema, tables=[t.name for t in schema.data_tables], max_rows=max_rows)
-    return find_relations(schema, frames)

@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING, Callable, Mapping
 import numpy as np
 
 if TYPE_CHECKING:
-    from dbsynth.engines.copula.engine import CopulaModel
+    from dbsynth.relational.model import RelationalModel
 
 RESIDENT_SHARE = 10  # a table expected below batch_rows / 10 rows may be held whole
 
 
-def parent_of(model: "CopulaModel", table: str) -> str | None:
+def parent_of(model: "RelationalModel", table: str) -> str | None:
     ctx = model.tables[table].context
     return None if ctx is None else ctx.referred_table
 
 
-def expected_rows(model: "CopulaModel", order: list[str], root_total: Callable[[str], int],
+def expected_rows(model: "RelationalModel", order: list[str], root_total: Callable[[str], int],
                   factors: Mapping[str, float] | None = None) -> dict[str, float]:
     """Rows each generated table should get, top-down from the roots' totals and the count ratios.
 
@@ -43,7 +43,7 @@ def expected_rows(model: "CopulaModel", order: list[str], root_total: Callable[[
     return out
 
 
-def resident_tables(model: "CopulaModel", expected: dict[str, float], *, batch_rows: int) -> set[str]:
+def resident_tables(model: "RelationalModel", expected: dict[str, float], *, batch_rows: int) -> set[str]:
     """Small tables whose context ancestors are all small: drawn whole in the first batch and kept.
 
     Tables filled at the end of a batch (a cycle FK) stay out: they follow the batches.

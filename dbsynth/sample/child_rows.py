@@ -16,10 +16,10 @@ from dbsynth.errors import ConfigError
 from dbsynth.sample.batching import expected_rows, parent_of
 
 if TYPE_CHECKING:
-    from dbsynth.engines.copula.engine import CopulaModel
+    from dbsynth.relational.model import RelationalModel
 
 
-def child_factors(model: "CopulaModel", order: list[str], row_counts: Mapping[str, int],
+def child_factors(model: "RelationalModel", order: list[str], row_counts: Mapping[str, int],
                   root_total: Callable[[str], int]) -> dict[str, float]:
     """Per child table with `rows`: the factor on its children-per-parent counts."""
     factors: dict[str, float] = {}

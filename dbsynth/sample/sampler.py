@@ -1,4 +1,4 @@
-"""Topological streaming sampler for the copula model.
+"""Topological streaming sampler for a fitted relational model (any table generator).
 
 Each batch holds a 1/B share of every root table plus all their context
 descendants, so memory is bounded by the batch. Between batches only keys and
@@ -14,28 +14,29 @@ from typing import TYPE_CHECKING, Any, Iterator
 import numpy as np
 import pandas as pd
 
-from dbsynth.engines.base import SampleOptions
-from dbsynth.engines.copula.cardinality import draw_quotas, rescale_counts
-from dbsynth.engines.copula.reference import dealt_keys, deal_rows, exact_shares, remap_pooled
-from dbsynth.engines.copula.copies import copy_from_parent
-from dbsynth.engines.copula.traits import assign_donors, value_keys
+from dbsynth.relational.cardinality import draw_quotas, rescale_counts
+from dbsynth.relational.reference import dealt_keys, deal_rows, exact_shares, remap_pooled
+from dbsynth.relational.copies import copy_from_parent
+from dbsynth.relational.options import SampleOptions
+from dbsynth.relational.traits import assign_donors, value_keys
 from dbsynth.relations.apply import relations_of, set_aggregates, set_row_values, unresident
 from dbsynth.sample import keys as K
 from dbsynth.sample import values as V
 from dbsynth.sample.batching import batch_share, expected_rows, parent_of, resident_tables
 from dbsynth.sample.child_rows import child_factors, scaled_cap
-from dbsynth.sample.types import TableChunk
+from dbsynth.frames import TableChunk
 from dbsynth.schema.model import LogicalType
 from dbsynth.transform import pgtypes
 from dbsynth.transform.columns import DatetimeTransform
 from dbsynth.transform.pgranges import place_ranges
 
 if TYPE_CHECKING:
-    from dbsynth.engines.copula.engine import CopulaModel, KeySpec, TablePlan
+    from dbsynth.relational.model import RelationalModel
+    from dbsynth.relational.specs import KeySpec, TablePlan
 
 
 class Sampler:
-    def __init__(self, *, model: "CopulaModel", options: SampleOptions) -> None:
+    def __init__(self, *, model: "RelationalModel", options: SampleOptions) -> None:
         self.m, self.o = model, options
         self.order = list(model.tables)
         self.index = {t: i for i, t in enumerate(self.order)}
@@ -264,8 +265,8 @@ class Sampler:
         fixed = None
         if tp.model.donors is not None and pscores is not None and pidx is not None:
             fixed = self._trait_codes(tp, pidx)
-        values, own, counts = tp.model.sample(n=n, parent_scores=pscores, rng=rng, parent_values=pvalues,
-                                              fixed=fixed)
+        values, own, counts = tp.generator.sample(tp.model, n=n, parent_scores=pscores, rng=rng,
+                                                  parent_values=pvalues, fixed=fixed)
         cols: dict[str, Any] = dict(values)
         if tp.context is not None and pidx is not None:
             parent = frames[tp.context.referred_table]
@@ -561,7 +562,7 @@ class Sampler:
 
     def _spread_keys(self, tp: "TablePlan", frame: pd.DataFrame, cols: list[str],
                      rng: np.random.Generator) -> np.ndarray:
-        from dbsynth.validate.checks import KeySet
+        from dbsynth.frames import KeySet
 
         domains = {c: V.domain_of(tp.model.transforms, c) for c in cols}
         seen = self.key_sets.get((tp.name, ",".join(cols)), KeySet())
@@ -598,7 +599,7 @@ class Sampler:
         A KeySet packs two-integer keys (lineitem's order and line number)
         into one int64: 8 bytes a key where a set of tuples takes ~100.
         """
-        from dbsynth.validate.checks import Keys, KeySet
+        from dbsynth.frames import Keys, KeySet
 
         seen = self.key_sets.setdefault((table, ",".join(cols)), KeySet())
         keys = Keys(frame, cols)
@@ -706,7 +707,7 @@ class Sampler:
 
     # -- repair --------------------------------------------------------------
     def resample(self, *, table: str, n: int, seed: int) -> pd.DataFrame:
-        """Fresh rows for repair: unconditional copula draw, FKs from the last keys seen."""
+        """Fresh rows for repair: a draw without parent scores, FKs from the last keys seen."""
         tp = self.m.tables[table]
         rng = np.random.default_rng([seed, 10**6, self.index[table]])
         pidx, frames = None, dict(self.last)

@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 import pandas as pd
 
+from dbsynth.relations.numbering import numbered  # noqa: F401  (line numbers within a parent)
+
 from dbsynth.transform.columns import CategoricalTransform, ColumnTransform, DatetimeTransform, NumericTransform
 
 if TYPE_CHECKING:
-    from dbsynth.engines.copula.engine import KeySpec
+    from dbsynth.relational.specs import KeySpec
     from dbsynth.schema.model import Column, ExclusionConstraint, Table
-    from dbsynth.validate.checks import KeySet
+    from dbsynth.frames import KeySet
 
 SPREAD_MAX_ROWS = 2_000  # beyond this, repeats are dropped (and counted) as before
 SPREAD_TRIES = 30
@@ -54,7 +56,7 @@ def spread_keys(frame: pd.DataFrame, cols: list[str], *, domains: dict[str, list
     Returns the rows still repeating because every combination is taken: the
     grid cannot hold the rows, which the caller must say rather than drop.
     """
-    from dbsynth.validate.checks import Keys
+    from dbsynth.frames import Keys
 
     stuck = np.zeros(len(frame), dtype=bool)
     free = [c for c in cols if domains.get(c) is not None and len(domains[c] or ()) > 1]
@@ -98,7 +100,7 @@ def _free_grid(frame: pd.DataFrame, cols: list[str], free: list[str], domains: d
     """Free keys per group of the fixed columns' values (a context FK, a column without a small
     domain): the free columns' grid, in a weighted random order (common values first), and as one
     set; None when the grids are too large to list."""
-    from dbsynth.validate.checks import Keys
+    from dbsynth.frames import Keys
 
     values = [list(domains[c] or []) for c in free]
     size = len(groups) * math.prod(len(v) for v in values)
@@ -151,7 +153,7 @@ def _neighbours(row: tuple[Any, ...], cols: list[str], free: list[str],
 
 def _spread_by_tries(frame: pd.DataFrame, cols: list[str], free: list[str], domains: dict[str, list[Any] | None],
                      dup: np.ndarray, taken: set[Any], seen: "KeySet", rng: np.random.Generator) -> None:
-    from dbsynth.validate.checks import Keys
+    from dbsynth.frames import Keys
 
     for i in np.flatnonzero(dup)[:SPREAD_MAX_ROWS]:
         row = list(frame.loc[i, cols])
@@ -196,28 +198,8 @@ def shared_rows(pool: pd.DataFrame, columns: list[str], others: list[tuple[pd.Da
     return np.flatnonzero(ok)
 
 
-def numbered(cols: dict[str, Any], group: list[str], first: int, n: int,
-             used: dict[Any, int] | None = None) -> np.ndarray:
-    """first, first+1, … within each group of equal parent keys (line numbers of one order).
-
-    `used` carries each group's count over from earlier chunks (a parent whose
-    children come in several batches), and is updated.
-    """
-    out = np.empty(n, dtype=object)
-    if not n:
-        return out
-    keys = pd.Series(list(zip(*(np.asarray(cols[g], dtype=object) for g in group))), dtype=object)
-    rank = keys.groupby(keys, sort=False).cumcount().to_numpy()
-    if used is not None:
-        rank = rank + keys.map(lambda k: used.get(k, 0)).to_numpy(dtype=int)
-        for k, c in keys.value_counts(sort=False).items():
-            used[k] = used.get(k, 0) + int(c)
-    out[:] = (rank + first).tolist()
-    return out
-
-
 def also_spec(spec: "KeySpec", table: str, columns: list[str]) -> "KeySpec":
     """A pseudo spec that keeps `table`'s keys in a pool (to intersect with), without quotas."""
-    from dbsynth.engines.copula.engine import KeySpec
+    from dbsynth.relational.specs import KeyKind, KeySpec
 
-    return KeySpec(kind="also", columns=list(spec.columns), referred_table=table, referred_columns=list(columns))
+    return KeySpec(kind=KeyKind.ALSO, columns=list(spec.columns), referred_table=table, referred_columns=list(columns))

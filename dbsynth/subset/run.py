@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from dbsynth.config import Config
     from dbsynth.load.loader import LoadSummary
     from dbsynth.profile.types import TableProfile
-    from dbsynth.sample.types import TableChunk
+    from dbsynth.frames import TableChunk
     from dbsynth.schema.model import Schema
     from dbsynth.subset.mask import MaskedColumn
     from dbsynth.subset.source import SourceReader
@@ -219,7 +219,7 @@ def _load(frames: dict[str, "pd.DataFrame"], schema: "Schema", *, target: str, m
     plan = build_plan(schema, capabilities=capabilities_for(target), target_dialect=dialect_of(target))
 
     def chunks() -> Iterator["TableChunk"]:
-        from dbsynth.sample.types import TableChunk
+        from dbsynth.frames import TableChunk
         for name in plan.order:
             frame = frames.get(name)
             if frame is not None and len(frame):

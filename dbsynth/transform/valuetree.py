@@ -94,7 +94,7 @@ def learn_strings(texts: list[str]) -> dict[str, Any]:
     cats = learn_categories(texts)
     if cats and cats["coverage"] >= 0.5:
         return {"cats": cats}
-    from dbsynth.sample.keys import learn_pattern
+    from dbsynth.transform.keyshapes import learn_pattern
     return {"pattern": learn_pattern(texts[:2000])}
 
 
@@ -106,7 +106,7 @@ def draw_strings(spec: dict[str, Any], n: int, rng: np.random.Generator) -> list
 
 def shaped_strings(pattern: dict[str, Any], n: int, rng: np.random.Generator) -> list[str]:
     """`n` strings of a learned shape (sample/keys.learn_pattern), drawn a position at a time."""
-    from dbsynth.sample.keys import _CLASSES
+    from dbsynth.transform.keyshapes import _CLASSES
     lengths = rng.choice(pattern["lengths"], size=n, p=np.asarray(pattern["length_p"]) / np.sum(pattern["length_p"]))
     columns = []
     for cls in pattern["classes"][:int(lengths.max()) if n else 0]:

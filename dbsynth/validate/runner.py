@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from dbsynth.errors import ConstraintError, SchemaError
-from dbsynth.sample.types import TableChunk
+from dbsynth.frames import TableChunk
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import ForeignKey, Schema, Table
 from dbsynth.validate.checks import (KINDS, Keys, KeySet, RuleResult, Violation, check_constraints, check_domain,

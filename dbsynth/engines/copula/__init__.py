@@ -1,1 +1,1 @@
-"""HMA-style Gaussian-copula engine (`copula`, the default)."""
+"""HMA-style Gaussian-copula table generator (`copula`, the default): generator.py, model.py, conditional.py."""

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from dbsynth.engines.base import FitOptions, SampleOptions
-from dbsynth.engines.copula.copies import find_copies
+from dbsynth.relational.copies import find_copies
 from dbsynth.engines.registry import get_engine
 from dbsynth.profile.detect import profile_schema
 from dbsynth.schema.graph import build_plan

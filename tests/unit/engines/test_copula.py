@@ -255,7 +255,7 @@ def test_chinook_city_country_trend(chinook) -> None:
     with_trees = np.mean([_similarity(frames["Invoice"], _collect(model, seed=s)["Invoice"], "BillingCity",
                                       "BillingCountry") for s in seeds])
     plain = copy.deepcopy(model)
-    plain.tables["Invoice"].model.trees = []
+    plain.tables["Invoice"].generator.trees = []
     plain.tables["Invoice"].model.dependencies = []
     # places (transform/places.py) redraw a city never seen with the row's country: off here, tested below
     places = plain.tables["Invoice"].model.places

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from dbsynth.engines.base import FitOptions, SampleOptions
-from dbsynth.engines.copula import cardinality as card
+from dbsynth.relational import cardinality as card
 from dbsynth.engines.registry import get_engine
 from dbsynth.profile import SemanticType, profile_schema, profile_table
 from dbsynth.schema.graph import build_plan

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dbsynth.engines.copula.table import TableModel, find_orderings, keep_orderings
+from dbsynth.relational.table import TableModel, find_orderings, keep_orderings
 from dbsynth.transform.columns import DatetimeTransform, NumericTransform
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from connectors.generic_writer import writable
-from dbsynth.engines.copula.engine import poolable
+from dbsynth.relational.sources import poolable
 from dbsynth.schema.model import Column, LogicalType, Table
 from dbsynth.transform.columns import CategoricalTransform, NumericTransform
 

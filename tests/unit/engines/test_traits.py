@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from dbsynth.engines.base import FitOptions, SampleOptions
-from dbsynth.engines.copula.traits import Donors, assign_donors, find_donors, value_keys
+from dbsynth.relational.traits import Donors, assign_donors, find_donors, value_keys
 from dbsynth.engines.registry import get_engine, load_model
 from dbsynth.profile.detect import profile_schema
 from dbsynth.schema.graph import build_plan

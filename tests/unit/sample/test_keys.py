@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import spearmanr
 
-from dbsynth.engines.copula.cardinality import degree_grid, draw_quotas, rescale_counts
+from dbsynth.relational.cardinality import degree_grid, draw_quotas, rescale_counts
 from dbsynth.sample import keys as K
 
 

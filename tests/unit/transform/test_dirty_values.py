@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dbsynth.engines.copula.table import dirty_note, dirty_policy
+from dbsynth.relational.table import dirty_note, dirty_policy
 from dbsynth.schema.model import Column, LogicalType
 from dbsynth.transform.columns import DatetimeTransform, NumericTransform, transform_from_dict
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dbsynth.engines.copula.table import TableModel
+from dbsynth.relational.table import TableModel
 from dbsynth.profile.types import PiiKind, SemanticType
 from dbsynth.transform.fake import source_hashes
 from dbsynth.transform.places import fill_places, learn_places, locale_for

@@ -17,7 +17,8 @@ from dbsynth.config import Config  # noqa: E402
 from dbsynth.engines.base import FitOptions, SampleOptions  # noqa: E402
 from dbsynth.engines.neural.device import resolve_device  # noqa: E402
 from dbsynth.engines.neural.engine import NeuralEngine  # noqa: E402
-from dbsynth.engines.neural.model import NeuralModel, NeuralTableModel  # noqa: E402
+from dbsynth.engines.fitted import FittedRelationalModel as NeuralModel  # noqa: E402
+from dbsynth.engines.neural.generator import NeuralGenerator  # noqa: E402
 from dbsynth.engines.neural.training import TrainSettings  # noqa: E402
 from dbsynth.engines.registry import available, get_engine, load_model  # noqa: E402
 from dbsynth.errors import ConfigError  # noqa: E402
@@ -63,8 +64,9 @@ def test_every_fk_shape_loads_clean(fixture: str, tmp_path: Path) -> None:
     src = sqlite_fixture(fixture, tmp_path)
     model = _fit_url(f"sqlite:///{src}", seed=2)
     for name, tp in model.tables.items():  # every table with modelled columns got a network
-        if isinstance(tp.model, NeuralTableModel) and tp.model.tokens and tp.model.rows >= FAST.min_rows:
-            assert tp.model.net is not None, name
+        gen = tp.generator
+        if isinstance(gen, NeuralGenerator) and gen.tokens and tp.model.rows >= FAST.min_rows:
+            assert gen.net is not None, name
     dst = tmp_path / "out.sqlite"
     _seed_sqlite(model, dst)
     with sqlite3.connect(dst) as con:
@@ -80,7 +82,7 @@ def test_same_seed_same_model_and_rows_on_cpu(tmp_path: Path) -> None:
     url = f"sqlite:///{sqlite_fixture('composite', tmp_path)}"
     a, b = _fit_url(url, seed=5), _fit_url(url, seed=5)
     for name, tp in a.tables.items():
-        net_a, net_b = tp.model.net, b.tables[name].model.net  # type: ignore[attr-defined]
+        net_a, net_b = getattr(tp.generator, "net", None), getattr(b.tables[name].generator, "net", None)
         if net_a is not None:
             for (k, va), vb in zip(net_a.state_dict().items(), net_b.state_dict().values()):
                 assert torch.equal(va, vb), (name, k)

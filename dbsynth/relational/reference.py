@@ -14,7 +14,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from dbsynth.engines.copula import cardinality as card
+from dbsynth.relational import cardinality as card
 from dbsynth.schema.model import LogicalType, Schema, Table
 
 #: birth dates of a small people table move by this many days at least (and at most BLUR_MAX_DAYS)

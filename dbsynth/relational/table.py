@@ -1,8 +1,10 @@
-"""One table's statistical model: transforms, copula, category trees, fake-column specs.
+"""One table's column layout and relational facts, shared by every table generator.
 
-The joint score vector is ``[own columns..., child counts..., parent features...]``;
-parent features are the context parent's own scores, so children are drawn by
-Gaussian conditioning on the synthetic parent row.
+Transforms (each column as normal scores), child counts per context child, what a
+row inherits or copies from its parent, family-trait donors, orderings,
+functional dependencies, fake/natural-key specs. A table generator (copula,
+neural, a plug-in) draws the modelled columns' scores on top of this layout;
+everything else the sampler fills from it.
 """
 from __future__ import annotations
 
@@ -13,20 +15,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dbsynth.engines.copula.conditional import CategoryTree, fit_tree
-from dbsynth.engines.copula.model import fit_correlation, sample_conditional, stratify_marginals
-from dbsynth.engines.copula.dependencies import (ANY, Dependency, close_forced, coarse_first, compatible,
-                                                 find_dependencies)
-from dbsynth.engines.copula.traits import Donors
 from dbsynth.profile.types import ColumnProfile, SemanticType, TableProfile
+from dbsynth.relational.dependencies import Dependency, close_forced
+from dbsynth.relational.traits import Donors
 from dbsynth.schema.model import Column, LogicalType
 from dbsynth.transform.columns import (CategoricalTransform, ColumnTransform, ConstantTransform,
                                        DatetimeTransform, NumericTransform, codes_from_scores,
-                                       interval_mid_scores, interval_scores, transform_from_dict)
+                                       interval_mid_scores, transform_from_dict)
 
-MAX_PARENT_FEATURES = 12
-MAX_TREE_CATEGORIES = 1000  # beyond this the copula's frequency intervals carry the column alone
-MAX_TREE_ROWS = 50_000
 _NUMERIC = {LogicalType.INTEGER, LogicalType.FLOAT, LogicalType.DECIMAL}
 _TIMES = {LogicalType.DATE: "date", LogicalType.DATETIME: "datetime", LogicalType.TIME: "time"}
 _PLACEHOLDER = {LogicalType.JSON: "{}", LogicalType.BINARY: b"", LogicalType.ARRAY: "{}",
@@ -49,9 +45,6 @@ class TableModel:
     transforms: list[ColumnTransform] = field(default_factory=list)
     counts: list[CountSpec] = field(default_factory=list)
     parent: str | None = None
-    parent_features: list[int] = field(default_factory=list)
-    corr: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    trees: list[CategoryTree] = field(default_factory=list)
     # (fine column, coarse column, coarse code per fine code or ANY, coarse codes seen with a NULL
     # fine value): city → country holds exactly
     dependencies: list[Dependency] = field(default_factory=list)
@@ -90,33 +83,6 @@ class TableModel:
             pos += t.width
         return out
 
-    # -- sampling -----------------------------------------------------------
-    def sample(self, *, n: int, parent_scores: np.ndarray | None, rng: np.random.Generator,
-               parent_values: dict[str, np.ndarray] | None = None,
-               fixed: dict[str, np.ndarray] | None = None,
-               ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-        """Values of the modelled columns, own scores (for children) and raw child counts.
-
-        parent_values: the context parent's values (one per row) of the columns in `inherit`;
-        fixed: category codes of own columns decided by the sampler (family traits).
-        """
-        given = np.zeros((n, len(self.parent_features)))  # no parent row (repair draws): the average one
-        if self.parent_features and parent_scores is not None:
-            given = parent_scores[:, self.parent_features]
-        n_target = self.corr.shape[0] - given.shape[1]
-        joint = stratify_marginals(sample_conditional(self.corr, given=given, n_target=n_target, rng=rng), rng)
-        own = joint[:, :self.own_width]
-        values = self._apply_trees(own, given, rng, self.forced_codes(parent_values or {}, fixed or {}))
-        for t, sl in zip(self.transforms, self.slices().values()):
-            if t.column not in values:
-                values[t.column] = t.reverse_transform(own[:, sl], rng=rng)
-        keep_orderings(values, self.orderings)
-        counts = np.zeros((n, len(self.counts)))
-        for j, spec in enumerate(self.counts):
-            raw = spec.transform.reverse_transform(joint[:, self.own_width + j:self.own_width + j + 1], rng=rng)
-            counts[:, j] = np.asarray(raw, dtype=float)
-        return values, own, counts
-
     def forced_codes(self, parent_values: dict[str, np.ndarray],
                      fixed: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Category codes of own columns not drawn here: copied from the parent row or fixed per family."""
@@ -128,71 +94,12 @@ class TableModel:
                 out[col] = tr.codes(pd.Series(parent_values[source], dtype=object))
         return close_forced(out, self.dependencies)
 
-    def _apply_trees(self, own: np.ndarray, given: np.ndarray, rng: np.random.Generator,
-                     forced: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Categories coarse → fine; a fine column that determines a coarse one (city → country)
-        only draws categories that agree with the coarse value already drawn."""
-        values: dict[str, np.ndarray] = {}
-        by_name = {t.column: t for t in self.transforms}
-        sl = self.slices()
-        fine_of: dict[str, list[tuple[str, np.ndarray]]] = {}
-        for fine, coarse, mapping, nulls in self.dependencies:
-            n_coarse = len(by_name[coarse].categories)  # type: ignore[attr-defined]
-            fine_of.setdefault(fine, []).append((coarse, compatible(mapping, nulls, n_coarse)))
-        for tree in self.trees:
-            x = np.hstack([own, given])[:, tree.features]
-            tr = by_name[tree.column]
-            assert isinstance(tr, CategoricalTransform)
-            allowed = []
-            for coarse, compat in fine_of.get(tree.column, []):
-                c_tr = by_name[coarse]
-                assert isinstance(c_tr, CategoricalTransform)
-                allowed.append((compat, codes_from_scores(own[:, sl[coarse].start], c_tr.cdf)))
-            prior = np.diff(np.concatenate([[0.0], tr.cdf]))
-            if tree.column in forced:  # an invoice's billing country is its customer's
-                codes = np.asarray(forced[tree.column], dtype=int).copy()
-                free = np.flatnonzero(codes < 0)  # rows the forcing leaves open
-                if len(free):
-                    codes[free] = tree.sample(x[free], rng, allowed=[(c, k[free]) for c, k in allowed], prior=prior)
-            else:
-                codes = tree.sample(x, rng, allowed=allowed, prior=prior)
-            values[tree.column] = tr.values_of(codes)
-            # jittered like the fitting scores, so later trees (and children) see the same spread
-            own[:, sl[tree.column].start] = interval_scores(codes, tr.cdf, rng)
-        for col, forced_codes in forced.items():  # a forced column without a tree (a single category)
-            tr = by_name.get(col)
-            if col not in values and isinstance(tr, CategoricalTransform) and sl[col].stop > sl[col].start:
-                drawn = codes_from_scores(own[:, sl[col].start], tr.cdf)
-                codes = np.where(np.asarray(forced_codes) >= 0, forced_codes, drawn).astype(int)
-                values[col] = tr.values_of(codes)
-                own[:, sl[col].start] = interval_scores(codes, tr.cdf, rng)
-        self._apply_dependencies(own, values, rng, skip={t.column for t in self.trees})
-        return values
-
-    def _apply_dependencies(self, own: np.ndarray, values: dict[str, np.ndarray],
-                            rng: np.random.Generator, skip: set[str]) -> None:
-        """Derive a coarse column from its fine column when the fine one had no tree."""
-        by_name = {t.column: t for t in self.transforms}
-        sl = self.slices()
-        for fine, coarse, mapping, _ in self.dependencies:
-            if fine in skip:
-                continue
-            f_tr, c_tr = by_name[fine], by_name[coarse]
-            assert isinstance(f_tr, CategoricalTransform) and isinstance(c_tr, CategoricalTransform)
-            fine_codes = codes_from_scores(own[:, sl[fine].start], f_tr.cdf)
-            drawn = codes_from_scores(own[:, sl[coarse].start], c_tr.cdf)
-            codes = np.asarray(mapping, dtype=int)[fine_codes]
-            codes = np.where(codes == ANY, drawn, codes)  # a NULL fine value keeps the coarse draw
-            values[coarse] = c_tr.values_of(codes)
-            own[:, sl[coarse].start] = interval_scores(codes, c_tr.cdf, rng)
-
     # -- persistence --------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "rows": self.rows, "transforms": [t.to_dict() for t in self.transforms],
                 "counts": [{"child": c.child, "fk": c.fk, "ratio": c.ratio, "cap": c.cap,
                             "transform": c.transform.to_dict()} for c in self.counts],
-                "parent": self.parent, "parent_features": self.parent_features,
-                "trees": [t.to_dict() for t in self.trees],
+                "parent": self.parent,
                 "dependencies": [list(d) for d in self.dependencies],
                 "inherit": self.inherit, "copies": self.copies,
                 "donors": None if self.donors is None else self.donors.to_dict(),
@@ -201,7 +108,7 @@ class TableModel:
                 "others": self.others, "places": self.places}
 
     def arrays(self) -> dict[str, np.ndarray]:
-        out = {"corr": self.corr}
+        out: dict[str, np.ndarray] = {}
         for i, f in enumerate(self.fakes):
             out[f"avoid_{i}"] = np.asarray(sorted(f.get("avoid", ())), dtype=str)
         return out
@@ -215,9 +122,7 @@ class TableModel:
                             transform=transform_from_dict(c["transform"])) for c in data["counts"]]
         return cls(name=data["name"], rows=data["rows"],
                    transforms=[transform_from_dict(t) for t in data["transforms"]], counts=counts,
-                   parent=data["parent"], parent_features=list(data["parent_features"]),
-                   corr=np.asarray(arrays["corr"], dtype=float),
-                   trees=[CategoryTree.from_dict(t) for t in data["trees"]], fakes=fakes,
+                   parent=data["parent"], fakes=fakes,
                    dependencies=[(d[0], d[1], list(d[2]), list(d[3]) if len(d) > 3 else [])
                                  for d in data.get("dependencies", [])],
                    inherit=dict(data.get("inherit", {})), copies=dict(data.get("copies", {})),
@@ -313,19 +218,6 @@ def profile_of(profile: TableProfile | None, name: str) -> ColumnProfile | None:
 
 
 # -- fitting -----------------------------------------------------------------
-def fit_joint(model: TableModel, *, own: np.ndarray, counts: np.ndarray,
-              parent: np.ndarray | None, seed: int) -> None:
-    """Copula over [own, counts, chosen parent features] plus the category trees."""
-    feats: list[int] = []
-    if parent is not None and parent.shape[1]:
-        feats = _pick_parent_features(np.hstack([own, counts]), parent)
-    model.parent_features = feats
-    given = parent[:, feats] if parent is not None and feats else np.zeros((len(own), 0))
-    model.corr = fit_correlation(np.hstack([own, counts, given]))
-    model.dependencies = find_dependencies(model.transforms, own, model.slices())
-    model.trees = _fit_trees(model, own, given, seed)
-
-
 INHERIT_MIN_AGREEMENT = 0.95
 ORDERING_MIN_ROWS = 20
 
@@ -417,52 +309,3 @@ def inherited_columns(model: TableModel, frame: pd.DataFrame, parent_model: Tabl
                 out[t.column] = col
                 break
     return out
-
-
-def _pick_parent_features(child: np.ndarray, parent: np.ndarray) -> list[int]:
-    if child.shape[1] == 0 or len(child) < 3:
-        return list(range(min(parent.shape[1], MAX_PARENT_FEATURES)))
-    corr = fit_correlation(np.hstack([child, parent]))[child.shape[1]:, :child.shape[1]]
-    strength = np.abs(corr).max(axis=1)
-    return sorted(np.argsort(-strength, kind="stable")[:MAX_PARENT_FEATURES].tolist())
-
-
-def _fit_trees(model: TableModel, own: np.ndarray, given: np.ndarray, seed: int) -> list[CategoryTree]:
-    """One tree per categorical column, coarse → fine (country before city).
-
-    Each tree sees the copula's non-categorical columns, the categories drawn
-    before it and the context parent's features: the country follows the
-    parent (an invoice's country, its customer's), then the city follows the
-    country (and, through the dependency, can only be one of its cities).
-    """
-    sl = model.slices()
-    cats = [t for t in model.transforms
-            if isinstance(t, CategoricalTransform) and 1 < len(t.categories) <= MAX_TREE_CATEGORIES]
-    cats = coarse_first(cats, model.dependencies)
-    cat_cols = {sl[t.column].start for t in cats}
-    base = [i for i in range(own.shape[1]) if i not in cat_cols]
-    parent_cols = list(range(own.shape[1], own.shape[1] + given.shape[1]))
-    x_all = np.hstack([own, given])
-    rows = _tree_rows(len(own), seed)
-    trees, earlier = [], []
-    for t in cats:
-        features = base + earlier + parent_cols
-        y = _codes(t, own[:, sl[t.column].start])
-        tree = fit_tree(column=t.column, x=x_all[rows][:, features], y=y[rows], features=features, seed=seed)
-        if tree is not None:
-            trees.append(tree)
-        earlier.append(sl[t.column].start)
-    return trees
-
-
-def _tree_rows(n: int, seed: int) -> np.ndarray:
-    """Fit trees on at most MAX_TREE_ROWS rows: CART cost grows with rows × classes."""
-    if n <= MAX_TREE_ROWS:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, size=MAX_TREE_ROWS, replace=False))
-
-
-def _codes(t: CategoricalTransform, z: np.ndarray) -> np.ndarray:
-    from dbsynth.transform.columns import codes_from_scores
-
-    return codes_from_scores(z, t.cdf)

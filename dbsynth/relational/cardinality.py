@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 
 from dbsynth.errors import ConfigError
-from dbsynth.sample.keys import proportional_counts
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import ForeignKey, Schema, Table
+from dbsynth.transform.keyshapes import proportional_counts
 
 TINY_PARENT = 10  # a parent with fewer rows is a poor context (staff, store) when a better one exists
 MAX_DEGREE_KNOTS = 200

@@ -1,199 +1,80 @@
-"""The `copula` engine: fit every table in plan order, save/load, sample via the streaming sampler."""
+"""The relational core's fitter: everything relational, once, for every table generator.
+
+Per table in load order: the context parent (cardinality.choose_context), key specs
+(primary keys, FK in-degree quotas, self-reference forests, cycle FKs), the column
+layout (transforms, fakes, natural keys, places), children-per-parent counts,
+attribute matching of non-context FKs, what a row inherits or copies from its parent,
+family-trait donors, orderings and functional dependencies, tiny tables' row pools.
+Then the table's generator learns the modelled columns (`GeneratorKind.new(...).fit`).
+"""
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from dbsynth import artifacts
-from dbsynth.engines.base import FitOptions, SampleOptions
-from dbsynth.engines.copula import cardinality as card
-from dbsynth.engines.copula.table import (CountSpec, TableModel, column_role, dirty_note, find_orderings,
-                                          fit_joint, inherited_columns,
-                                          make_transform, placeholder, profile_of)
-from dbsynth.engines.copula.sources import (clean_numbers, clean_times, number_within_family, numbers_for_text,
-                                            numeric_type, poolable, referred_by_integer, typed_categories,
-                                            whole_numbers, within_length)
-from dbsynth.engines.copula.copies import find_copies
-from dbsynth.engines.copula.traits import find_donors
-from dbsynth.errors import ModelError
-from dbsynth.engines.copula.reference import ROW_POOL_MAX_ROWS, blur_dates, categorical_fks, row_pool
 from dbsynth.profile.reference import is_birth_date, regenerated_columns
 from dbsynth.profile.types import SemanticType, TableProfile
-from dbsynth.relations import Relation
-from dbsynth.relations.apply import kept_relations, relations_of
-from dbsynth.sample.keys import learn_pattern, numeric_text_pattern, time_steps
-from dbsynth.sample.types import TableChunk
+from dbsynth.relational import cardinality as card
+from dbsynth.relational.copies import find_copies
+from dbsynth.relational.dependencies import find_dependencies
+from dbsynth.relational.generator import FitData, GeneratorKind
+from dbsynth.relational.matching import MIN_MATCH_ROWS, best_matching_feature
+from dbsynth.relational.options import FitOptions
+from dbsynth.relational.reference import ROW_POOL_MAX_ROWS, blur_dates, categorical_fks, row_pool
+from dbsynth.relational.sources import (clean_numbers, clean_times, number_within_family, numbers_for_text,
+                                        numeric_type, poolable, referred_by_integer, typed_categories,
+                                        whole_numbers, within_length)
+from dbsynth.relational.specs import KeyKind, KeySpec, TablePlan
+from dbsynth.relational.table import (CountSpec, TableModel, column_role, dirty_note, find_orderings,
+                                      inherited_columns, make_transform, placeholder, profile_of)
+from dbsynth.relational.traits import find_donors
+from dbsynth.relations.apply import kept_relations
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import LogicalType, Schema, Table
 from dbsynth.transform import pgtypes
 from dbsynth.transform.codes import is_code_column, learn_codes
+from dbsynth.transform.columns import NumericTransform, to_python
+from dbsynth.transform.keyshapes import learn_pattern, numeric_text_pattern, time_steps
 from dbsynth.transform.places import case_of, plan_places
 from dbsynth.transform.text import text_spec
-from dbsynth.transform.columns import NumericTransform, to_python
 
-NAME = "copula"
 TEXT_MODEL_KINDS = (None, "url", "company", "street_address")
 COINCIDENTALLY_UNIQUE = ("first_name", "last_name", "full_name", "city", "state", "country", "company")
 
 
-@dataclass
-class KeySpec:
-    """How the sampler fills a key column set of one table."""
-
-    kind: str  # pk_int | pattern | uuid | context | fk | self | deferred
-    columns: list[str]
-    referred_table: str | None = None
-    referred_columns: list[str] = field(default_factory=list)
-    null_rate: float = 0.0
-    grid: list[float] = field(default_factory=list)  # in-degree quantiles (fk) / fan-out (self)
-    depth_p: list[float] = field(default_factory=list)
-    unique: bool = False  # each referred row used at most once
-    grouped_unique: bool = False  # distinct within each context parent (link tables)
-    pattern: dict[str, Any] = field(default_factory=dict)
-    max_length: int | None = None
-    # attribute-aware matching of a non-context FK: the parent score feature it follows and
-    # the regression of that feature on the child's own scores (R² of it)
-    match_feature: int | None = None
-    match_beta: list[float] = field(default_factory=list)
-    match_r2: float = 0.0
-    # other parents the same columns refer to ([table, [columns]]): keys are drawn from those all hold
-    also: list[list[Any]] = field(default_factory=list)
+def fit_tables(*, schema: Schema, plan: LoadPlan, frames: Mapping[str, pd.DataFrame],
+               profiles: Mapping[str, TableProfile], options: FitOptions, kind: GeneratorKind,
+               progress: Callable[[str], None] | None = None) -> tuple[dict[str, TablePlan], dict[str, Any]]:
+    """Every table's plan (with its fitted generator) and the model's metadata (for the manifest)."""
+    note = progress or (lambda _msg: None)
+    start = time.perf_counter()
+    fitter = RelationalFitter(schema=schema, plan=plan, frames=frames, profiles=profiles, options=options,
+                              kind=kind)
+    tables: dict[str, TablePlan] = {}
+    for name in fitter.order:
+        note(f"fitting {name}")
+        tables[name] = fitter.fit_table(schema.table(name))
+    generators = {t: tp.generator for t, tp in tables.items() if tp.generator is not None}
+    extra = kind.finish(generators, options=options, progress=note)
+    rows = {t: len(frames.get(t, ())) for t in fitter.order}
+    meta: dict[str, Any] = {"fit_seconds": round(time.perf_counter() - start, 3), "row_counts": rows,
+                            "fingerprint": artifacts.source_fingerprint(schema=schema, row_counts=rows),
+                            "warnings": fitter.warnings, **extra}
+    meta["relations"] = kept_relations(schema, frames, tables, fitter.warnings)  # dbsynth/relations
+    return tables, meta
 
 
-@dataclass
-class TablePlan:
-    name: str
-    model: TableModel
-    context: KeySpec | None
-    keys: list[KeySpec]
-    unique_sets: list[list[str]]
-    copy_rows: list[dict[str, Any]] | None = None
-    row_pool: dict[str, Any] | None = None  # tiny tables: whole source rows of the non-personal columns
-    category_fks: list[str] = field(default_factory=list)  # FK columns into copied tables, drawn as categories
-    pooled_fks: dict[str, str] = field(default_factory=dict)  # of those, into tiny dealt tables: {column: parent}
+class RelationalFitter:
+    """Fits the relational side of every table once, in load order, and hands each table's
+    own columns to a table generator (`kind`): the copula, the neural network, a plug-in."""
 
-
-class CopulaModel:
-    """A fitted copula model: table plans in generation order plus warnings."""
-
-    engine = NAME
-
-    def __init__(self, *, schema: Schema, plan: LoadPlan, tables: dict[str, TablePlan],
-                 options: FitOptions, meta: dict[str, Any]) -> None:
-        self.schema = schema
-        self.plan = plan
-        self.tables = tables
-        self.options = options
-        self.meta = meta
-        self.warnings: list[str] = list(meta.get("warnings", []))
-        self._state: Any = None  # last sampler state (keys), for resample()
-
-    @property
-    def relations(self) -> list[Relation]:
-        """Exact arithmetic relations of the source the output keeps (dbsynth/relations)."""
-        return relations_of(self)
-
-    def sample(self, *, options: SampleOptions) -> Iterator[TableChunk]:
-        from dbsynth.sample.sampler import Sampler
-
-        sampler = Sampler(model=self, options=options)
-        self._state = sampler
-        yield from sampler.run()
-
-    def resample(self, *, table: str, n: int, seed: int) -> pd.DataFrame:
-        from dbsynth.sample.sampler import Sampler
-
-        sampler = self._state or Sampler(model=self, options=SampleOptions(seed=seed))
-        return sampler.resample(table=table, n=n, seed=seed)
-
-    # -- persistence --------------------------------------------------------
-    def save(self, directory: Path) -> None:
-        directory = Path(directory)
-        names = {}
-        for i, (name, tp) in enumerate(self.tables.items()):
-            stem = f"t{i:04d}"
-            names[name] = stem
-            artifacts.write_json(directory / "tables" / f"{stem}.json", {
-                "model": tp.model.to_dict(), "context": None if tp.context is None else asdict(tp.context),
-                "keys": [asdict(k) for k in tp.keys], "unique_sets": tp.unique_sets, "copy_rows": tp.copy_rows,
-                "row_pool": tp.row_pool, "category_fks": tp.category_fks, "pooled_fks": tp.pooled_fks})
-            artifacts.write_arrays(directory / "tables" / f"{stem}.npz", tp.model.arrays())
-        extra = {**self.meta, "tables": names, "warnings": self.warnings, "plan": _plan_dict(self.plan),
-                 "fit_options": _options_dict(self.options), "seed": self.options.seed}
-        artifacts.write_manifest(directory, engine=NAME, schema=self.schema, extra=extra)
-
-    @classmethod
-    def load(cls, directory: Path) -> "CopulaModel":
-        directory = Path(directory)
-        doc = artifacts.read_manifest(directory)
-        schema = artifacts.manifest_schema(doc)
-        tables: dict[str, TablePlan] = {}
-        try:
-            for name, stem in doc["tables"].items():
-                data = artifacts.read_json(directory / "tables" / f"{stem}.json")
-                arrays = artifacts.read_arrays(directory / "tables" / f"{stem}.npz")
-                tables[name] = TablePlan(
-                    name=name, model=TableModel.from_dict(data["model"], arrays),
-                    context=None if data["context"] is None else KeySpec(**data["context"]),
-                    keys=[KeySpec(**k) for k in data["keys"]], unique_sets=data["unique_sets"],
-                    copy_rows=data["copy_rows"], row_pool=data.get("row_pool"),
-                    category_fks=list(data.get("category_fks", [])), pooled_fks=dict(data.get("pooled_fks", {})))
-            opts = doc["fit_options"]
-            options = FitOptions(seed=opts["seed"], locale=opts["locale"], context_fks=opts["context_fks"],
-                                 copy_tables=frozenset(opts["copy_tables"]),
-                                 skip_tables=frozenset(opts["skip_tables"]), max_fit_rows=opts["max_fit_rows"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ModelError(f"model in {directory} is corrupt: {exc}",
-                             hint="re-run `dbsynth fit` to write it again") from exc
-        from dbsynth.schema.graph import build_plan
-
-        meta = {k: doc[k] for k in ("fit_seconds", "fingerprint", "row_counts", "warnings", "relations", "reference")
-                if k in doc}
-        return cls(schema=schema, plan=build_plan(schema), tables=tables, options=options, meta=meta)
-
-
-def _plan_dict(plan: LoadPlan) -> dict[str, Any]:
-    return {"order": list(plan.order), "cycles": [list(c) for c in plan.cycles],
-            "deferred": [f"{e.table}({', '.join(e.columns)}) -> {e.referred_table}" for e in plan.deferred]}
-
-
-def _options_dict(options: FitOptions) -> dict[str, Any]:
-    return {"seed": options.seed, "locale": options.locale, "context_fks": dict(options.context_fks),
-            "copy_tables": sorted(options.copy_tables), "skip_tables": sorted(options.skip_tables),
-            "max_fit_rows": options.max_fit_rows}
-
-
-class CopulaEngine:
-    """HMA-style Gaussian-copula engine (CPU, default)."""
-
-    name = NAME
-
-    def fit(self, *, schema: Schema, plan: LoadPlan, frames: Mapping[str, pd.DataFrame],
-            profiles: Mapping[str, TableProfile], options: FitOptions,
-            progress: Callable[[str], None] | None = None) -> CopulaModel:
-        start = time.perf_counter()
-        fitter = _Fitter(schema=schema, plan=plan, frames=frames, profiles=profiles, options=options)
-        tables = {}
-        for name in fitter.order:
-            if progress:
-                progress(f"fitting {name}")
-            tables[name] = fitter.fit_table(schema.table(name))
-        rows = {t: len(frames.get(t, ())) for t in fitter.order}
-        meta = {"fit_seconds": round(time.perf_counter() - start, 3), "row_counts": rows,
-                "fingerprint": artifacts.source_fingerprint(schema=schema, row_counts=rows),
-                "warnings": fitter.warnings}
-        meta["relations"] = kept_relations(schema, frames, tables, fitter.warnings)  # dbsynth/relations
-        return CopulaModel(schema=schema, plan=plan, tables=tables, options=options, meta=meta)
-
-
-class _Fitter:
     def __init__(self, *, schema: Schema, plan: LoadPlan, frames: Mapping[str, pd.DataFrame],
-                 profiles: Mapping[str, TableProfile], options: FitOptions) -> None:
+                 profiles: Mapping[str, TableProfile], options: FitOptions, kind: GeneratorKind) -> None:
+        self.kind = kind
         self.schema, self.plan, self.options, self.profiles = schema, plan, options, profiles
         self.frames = {t: frames.get(t, pd.DataFrame(columns=list(schema.table(t).column_names)))
                        for t in plan.order if schema.has_table(t)}
@@ -230,8 +111,8 @@ class _Fitter:
             self._fit_matching(table, frame, spec, own)
         counts = self._count_columns(table, frame, model)
         parent = self._parent_scores(frame, ctx)
-        fit_joint(model, own=own[sub], counts=counts[sub], parent=None if parent is None else parent[sub],
-                  seed=self.options.seed)
+        # city -> country holds exactly: a fact of the data every generator keeps (dependencies.py)
+        model.dependencies = find_dependencies(model.transforms, own[sub], model.slices())
         if ctx is not None and len(frame) and ctx.referred_table in self.models:
             idx = card.parent_index(frame, self.frames[ctx.referred_table], ctx)
             joined = self.frames[ctx.referred_table].iloc[np.clip(idx, 0, None)].reset_index(drop=True)
@@ -249,7 +130,10 @@ class _Fitter:
         model.parent = ctx.referred_table if ctx else None
         if len(frame) == 0:
             self.warnings.append(f"table {table.name!r} is empty in the source: it gets 0 rows")
-        context = None if ctx is None else KeySpec(kind="context", columns=list(ctx.columns),
+        generator = self.kind.new(self.options)
+        generator.fit(FitData(table=table, frame=frame, model=model, own=own, counts=counts, parent=parent,
+                              rows=sub, seed=self.options.seed))
+        context = None if ctx is None else KeySpec(kind=KeyKind.CONTEXT, columns=list(ctx.columns),
                                                     referred_table=ctx.referred_table,
                                                     referred_columns=list(ctx.referred_columns))
         pool = row_pool(table, clean_numbers(table, frame), poolable(table, frame, model.transforms), self.rng,
@@ -258,7 +142,7 @@ class _Fitter:
                          unique_sets=[list(s) for s in table.unique_column_sets()], row_pool=pool,
                          category_fks=sorted(self.cat_fks.get(table.name, {})),
                          pooled_fks={c: fk.referred_table for c, fk in self.cat_fks.get(table.name, {}).items()
-                                     if fk.referred_table in self.pooled})
+                                     if fk.referred_table in self.pooled}, generator=generator)
 
     def _source_rows(self, name: str) -> int:
         """Rows in the source table (reflected count), not just the rows read for fitting."""
@@ -281,7 +165,7 @@ class _Fitter:
         frame = frame.assign(**{c.name: whole_numbers(c, frame[c.name]) for c in table.columns if c.name in frame})
         frame = clean_times(table, clean_numbers(table, frame), self.warnings)
         rows = [{c: _jsonable(to_python(v)) for c, v in rec.items()} for rec in frame.to_dict("records")]
-        keys = [KeySpec(kind="copy", columns=list(table.pk_columns))]
+        keys = [KeySpec(kind=KeyKind.COPY, columns=list(table.pk_columns))]
         return TablePlan(name=table.name, model=model, context=None, keys=keys, unique_sets=[], copy_rows=rows)
 
     def _table_model(self, table: Table, frame: pd.DataFrame, key_cols: set[str]) -> TableModel:
@@ -393,26 +277,26 @@ class _Fitter:
     def _pk_spec(self, table: Table, frame: pd.DataFrame, name: str) -> KeySpec:
         col = table.column(name)
         if col.logical_type == LogicalType.INTEGER or col.autoincrement:
-            return KeySpec(kind="pk_int", columns=[name])
+            return KeySpec(kind=KeyKind.PK_INT, columns=[name])
         if col.logical_type == LogicalType.UUID:
-            return KeySpec(kind="uuid", columns=[name])
+            return KeySpec(kind=KeyKind.UUID, columns=[name])
         if col.logical_type in (LogicalType.DATE, LogicalType.DATETIME) and name in frame and len(frame):
             steps = time_steps(frame[name].dropna(), unit=col.logical_type.value)
             if steps is not None:  # a date key stays a date: a sequence with the source's step
-                return KeySpec(kind="pattern", columns=[name], pattern={"time": steps})
+                return KeySpec(kind=KeyKind.PATTERN, columns=[name], pattern={"time": steps})
         pattern = learn_pattern(frame[name].tolist()) if name in frame else learn_pattern([])
         if name in frame and is_code_column(frame[name].dropna()):
             pattern["code"] = learn_codes(frame[name], max_length=col.length)  # short codes: the code space
         if referred_by_integer(self.schema, table, name):
             # an INTEGER FK refers to this text key: keys must read the same as text and as numbers
             pattern = numeric_text_pattern(pattern)
-        return KeySpec(kind="pattern", columns=[name], pattern=pattern, max_length=col.length)
+        return KeySpec(kind=KeyKind.PATTERN, columns=[name], pattern=pattern, max_length=col.length)
 
     def _fk_spec(self, table: Table, frame: pd.DataFrame, fk: Any, ctx: Any, deferred: set) -> KeySpec | None:
         if fk.referred_table not in self.frames or fk.referred_table in self.options.skip_tables:
             self.warnings.append(f"{table.name}: FK {fk.label} points at a table that is not generated; "
                                  "it gets NULL (or the rows are dropped when NOT NULL)")
-            return KeySpec(kind="fk", columns=list(fk.columns), referred_table=fk.referred_table,
+            return KeySpec(kind=KeyKind.FK, columns=list(fk.columns), referred_table=fk.referred_table,
                            referred_columns=list(fk.referred_columns), null_rate=1.0)
         parent = self.frames[fk.referred_table]
         null_rate = 1.0 - card.fill_rate(frame, fk)
@@ -420,7 +304,7 @@ class _Fitter:
                       referred_columns=list(fk.referred_columns), null_rate=null_rate)
         if fk.referred_table == table.name:
             stats = card.forest_stats(frame, table, fk)
-            return KeySpec(kind="self", grid=stats["fanout"], depth_p=stats["depth_p"], **common)
+            return KeySpec(kind=KeyKind.SELF, grid=stats["fanout"], depth_p=stats["depth_p"], **common)
         sets = [set(s) for s in table.unique_column_sets()]
         unique = set(fk.columns) in sets
         grouped = ctx is not None and set(fk.columns) | set(ctx.columns) in sets
@@ -432,7 +316,7 @@ class _Fitter:
                                  f"their {fk.referred_table} row (dirty keys); synthetic rows refer to "
                                  "existing parents, spread evenly")
             grid = [1.0]
-        kind = "deferred" if (table.name, fk.columns) in deferred else "fk"
+        kind = KeyKind.DEFERRED if (table.name, fk.columns) in deferred else KeyKind.FK
         return KeySpec(kind=kind, grid=grid, unique=unique, grouped_unique=grouped, **common)
 
     def _fit_matching(self, table: Table, frame: pd.DataFrame, spec: KeySpec, own: np.ndarray) -> None:
@@ -479,25 +363,6 @@ class _Fitter:
         parent_scores = self.scores[ctx.referred_table]
         idx = card.parent_index(frame, self.frames[ctx.referred_table], ctx)
         return parent_scores[np.clip(idx, 0, None)] if len(parent_scores) else np.zeros((len(frame), 0))
-
-
-MIN_MATCH_ROWS = 20
-MIN_MATCH_R2 = 0.05
-
-
-def best_matching_feature(child: np.ndarray, parent: np.ndarray) -> tuple[int, list[float], float] | None:
-    """The parent feature best predicted by the child's scores: (index, regression weights, R²)."""
-    from dbsynth.engines.copula.model import fit_correlation
-
-    corr = fit_correlation(np.hstack([child, parent]))
-    c = child.shape[1]
-    s_cc, s_cp = corr[:c, :c], corr[:c, c:]
-    weights = np.linalg.lstsq(s_cc + 1e-6 * np.eye(c), s_cp, rcond=None)[0]  # (c, p)
-    r2 = np.einsum("cp,cp->p", s_cp, weights)
-    f = int(np.argmax(r2))
-    if not np.isfinite(r2[f]) or r2[f] < MIN_MATCH_R2:
-        return None
-    return f, weights[:, f].tolist(), float(min(r2[f], 0.999))
 
 
 def _jsonable(value: Any) -> Any:
