@@ -83,7 +83,11 @@ def batched_chunks(model: "FittedModel", *, config: "Config", options: "SampleOp
     job = BatchJob(model=shipped, options=options, allow_drops=allow_drops, existing=dict(existing or {}),
                    sink=sink, token=uuid.uuid4().hex)
     merged = Merged()
-    executor = get_executor(config.executor, workers=config.workers, address=config.ray_address)
+    workers = config.workers
+    if config.executor == "local":  # one process per batch at most: a one-batch run stays in this process
+        from dbsynth.execute.executors import default_workers
+        workers = min(workers or default_workers(), plan.batches)
+    executor = get_executor(config.executor, workers=workers, address=config.ray_address)
 
     def stream() -> Iterator["TableChunk"]:
         from dbsynth.execute.worker import BatchFailed

@@ -20,7 +20,7 @@ from dbsynth.engines.copula.cardinality import draw_quotas, rescale_counts
 from dbsynth.engines.copula.reference import dealt_keys, deal_rows, exact_shares, remap_pooled
 from dbsynth.engines.copula.copies import copy_from_parent
 from dbsynth.engines.copula.traits import assign_donors, value_keys
-from dbsynth.execute.plan import BatchPlan, batch_count, build_plan, family_share, stay_resident
+from dbsynth.execute.plan import BatchPlan, batch_count, build_plan, family_share, referred_rows, stay_resident
 from dbsynth.relations.apply import relations_of, set_aggregates, set_row_values, unresident
 from dbsynth.sample import keys as K
 from dbsynth.sample import values as V
@@ -98,7 +98,7 @@ class Sampler:
             tops = [n for t, n in self.expected.items()
                     if t not in self.resident and self._parent_of(t) in self.resident]
             tops += [n for t, n in totals.items() if t not in self.resident]
-            batches = batch_count(tops, self.o.batch_rows)
+            batches = batch_count(tops, self.o.batch_rows, referred_rows(self))
             self._prepare(batches, totals)
             self.batch_plan = build_plan(self, batches, totals)
         return self.batch_plan

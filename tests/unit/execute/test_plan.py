@@ -104,3 +104,10 @@ def test_a_table_referring_to_batched_rows_is_not_resident(model) -> None:
     sampler = Sampler(model=model, options=_options())
     # item refers to part (batched) besides its customer: never drawn once for all batches
     assert "item" not in sampler.resident and "part" not in sampler.resident
+
+
+def test_fk_targets_keep_rows_in_every_batch() -> None:
+    from dbsynth.execute.plan import MIN_PARENTS, batch_count
+    assert batch_count([1000.0], 100) == 10
+    assert batch_count([1000.0], 100, {"staff": 2.0}) == 1  # Sakila: 2 staff rows are every payment's parents
+    assert batch_count([1000.0], 100, {"part": 5 * MIN_PARENTS}) == 5
