@@ -89,13 +89,23 @@ class LocalPool:
         self._pool = ProcessPoolExecutor(max_workers=min(self.workers, max(len(todo), 1)),
                                          mp_context=multiprocessing.get_context("spawn"),
                                          initializer=_init_worker, initargs=(pickle.dumps(job),))
-        yield from _ordered(lambda b: self._pool.submit(_pool_batch, b), lambda f: f.result(), todo,
-                            self.workers * AHEAD)
+        yield from _ordered(lambda b: self._pool.submit(_pool_batch, b), _pool_result, todo, self.workers * AHEAD)
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def _pool_result(future: Any) -> "BatchResult":
+    from concurrent.futures.process import BrokenProcessPool
+
+    from dbsynth.errors import DbsynthError
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise DbsynthError("a worker process died (killed, or out of memory) while sampling; nothing was written",
+                           hint="set batch_rows lower in the config, or run fewer --workers") from None
 
 
 class RayExecutor:
