@@ -80,6 +80,21 @@ def batch_count(tops: Iterable[float], batch_rows: int, referred: Mapping[str, f
     return batches
 
 
+def subtree_rows(sampler: "Sampler", top: str) -> float:
+    """Expected rows of `top` and everything drawn per its rows (its context descendants): one batch's load."""
+    below: dict[str, list[str]] = {}
+    for t in sampler.order:
+        parent = sampler._parent_of(t)
+        if parent is not None:
+            below.setdefault(parent, []).append(t)
+    total, todo = 0.0, [top]
+    while todo:
+        t = todo.pop()
+        total += sampler.expected.get(t, 0.0)
+        todo += below.get(t, [])
+    return total
+
+
 def referred_rows(sampler: "Sampler") -> dict[str, float]:
     """Expected rows of the batched tables that some non-context FK takes its parents from."""
     out: dict[str, float] = {}

@@ -20,7 +20,8 @@ from dbsynth.engines.copula.cardinality import draw_quotas, rescale_counts
 from dbsynth.engines.copula.reference import dealt_keys, deal_rows, exact_shares, remap_pooled
 from dbsynth.engines.copula.copies import copy_from_parent
 from dbsynth.engines.copula.traits import assign_donors, value_keys
-from dbsynth.execute.plan import BatchPlan, batch_count, build_plan, family_share, referred_rows, stay_resident
+from dbsynth.execute.plan import (BatchPlan, batch_count, build_plan, family_share, referred_rows, stay_resident,
+                                  subtree_rows)
 from dbsynth.relations.apply import relations_of, set_aggregates, set_row_values, unresident
 from dbsynth.sample import keys as K
 from dbsynth.sample import values as V
@@ -94,10 +95,11 @@ class Sampler:
         if self.batch_plan is None:
             totals = {t: self._root_total(t) for t, tp in self.m.tables.items()
                       if tp.context is None and tp.copy_rows is None}
-            # batch roots: the biggest tables not held whole; each batch takes a 1/B share of them
-            tops = [n for t, n in self.expected.items()
+            # batch roots: the tables not held whole at the top; each batch takes a 1/B share of them,
+            # and of everything below them (so batch_rows bounds a batch's rows, all tables together)
+            tops = [subtree_rows(self, t) for t in self.expected
                     if t not in self.resident and self._parent_of(t) in self.resident]
-            tops += [n for t, n in totals.items() if t not in self.resident]
+            tops += [subtree_rows(self, t) for t in totals if t not in self.resident]
             batches = batch_count(tops, self.o.batch_rows, referred_rows(self))
             self._prepare(batches, totals)
             self.batch_plan = build_plan(self, batches, totals)

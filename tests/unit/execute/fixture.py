@@ -3,7 +3,7 @@
 region (3) → nation (12) → customer (600) → item (customer_id, line) unique;
 supplier (6) → partsupp (supplier_id, part_id) unique, part_id → part (300);
 item.part_id → part (a non-context FK into batched rows).
-At batch_rows = 200: region, nation and supplier are resident, customer and
+At batch_rows = 700: region, nation and supplier are resident, customer and
 part are split over 3 batches, partsupp is dealt out supplier by supplier.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pandas as pd
 from dbsynth.config import Config, TableConfig
 from dbsynth.sample.types import TableChunk
 
-BATCH_ROWS = 200
+BATCH_ROWS = 700
 
 DDL = """
 CREATE TABLE region (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
@@ -44,7 +44,7 @@ def fixture_config(**kw: Any) -> Config:
     return Config(tables=tables, **{"seed": 0, "batch_rows": BATCH_ROWS, **kw})
 
 
-TOML = """batch_rows = 200
+TOML = """batch_rows = 700
 [tables.region]
 copy = false
 [tables.nation]
