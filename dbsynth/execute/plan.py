@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import numpy as np
+import pandas as pd
 
 if TYPE_CHECKING:
     from dbsynth.sample.sampler import Sampler
@@ -210,3 +211,32 @@ def _children_bound(sampler: "Sampler", table: str, parents: int) -> int:
         return 0
     factor = sampler.child_factor.get(table, 1.0)
     return int(np.floor(spec.ratio * factor * parents + 1.0))
+
+
+def donor_turns(donors: Any, parents: tuple[int, ...], b: int) -> np.ndarray:
+    """Starting usage of each family donor in batch b: donors are taken in turn across batches.
+
+    Were all parents one sequence, the parents of one kind (a country: the
+    donors' hard-match columns) would take that kind's donors in turn; batch b
+    holds parents cum_b .. cum_b + n_b of the sequence, so each kind's donors
+    rank by the batch whose share they fall in (0: this one). A usage count
+    carried from batch to batch did the same, but tied the batches together.
+    """
+    size = len(donors.counts)
+    out = np.zeros(size)
+    if size == 0:
+        return out
+    start, n = sum(parents[:b]), parents[b]
+    hard = np.flatnonzero(np.asarray(donors.hard, dtype=bool))
+    if len(hard):
+        keys = [tuple(row) for row in np.asarray(donors.keys, dtype=object)[:, hard].tolist()]
+        groups = pd.factorize(pd.Series(keys, dtype=object))[0]
+    else:
+        groups = np.zeros(size, dtype=int)
+    for g in np.unique(groups):
+        members = np.flatnonzero(groups == g)
+        k = len(members)
+        rate = k / size  # the kind's share of the parents, as of the donors
+        pos = (np.arange(k) - start * rate) % k
+        out[members] = np.floor(pos / max(n * rate, 1.0))
+    return out

@@ -20,8 +20,8 @@ from dbsynth.engines.copula.cardinality import draw_quotas, rescale_counts
 from dbsynth.engines.copula.reference import dealt_keys, deal_rows, exact_shares, remap_pooled
 from dbsynth.engines.copula.copies import copy_from_parent
 from dbsynth.engines.copula.traits import assign_donors, value_keys
-from dbsynth.execute.plan import (BatchPlan, batch_count, build_plan, family_share, referred_rows, stay_resident,
-                                  subtree_rows)
+from dbsynth.execute.plan import (BatchPlan, batch_count, build_plan, donor_turns, family_share, referred_rows,
+                                  stay_resident, subtree_rows)
 from dbsynth.relations.apply import relations_of, set_aggregates, set_row_values, unresident
 from dbsynth.sample import keys as K
 from dbsynth.sample import values as V
@@ -162,6 +162,10 @@ class Sampler:
                 kr = plan.key_range(t, b, base=offset if key == t else 0)
                 self.counters[key] = kr.start
                 self.ranges[key] = (kr.end, kr.spill)
+        for t, tp in self.m.tables.items():
+            parent = self._parent_of(t)
+            if tp.model.donors is not None and parent in plan.bounds and plan.batches > 1:
+                self.donor_use[t] = donor_turns(tp.model.donors, plan.bounds[parent], b)
         for ref, inbound in self.inbound.items():
             if ref not in self.kept and ref not in self.copied:
                 continue
