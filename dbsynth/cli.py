@@ -217,8 +217,13 @@ ENGINES = ("copula", "neural")  # the built-in ones; checked (with a "did you me
 _ENGINE = typer.Option(None, "--engine", metavar="[" + "|".join(ENGINES) + "]",
                        help="Model engine (default copula; neural needs torch).")
 _WORKERS = typer.Option(None, "--workers", metavar="N", min=1,
-                        help="Worker processes (default 1). A PostgreSQL target with N > 1 is loaded by N "
-                             "parallel COPY connections through a shadow schema, still all-or-nothing.")
+                        help="Processes sampling and validating batches (default: the machine's cores; 1 runs them "
+                             "in this process). A PostgreSQL target of a run of several batches is loaded through "
+                             "N parallel COPY connections into a shadow schema, still all-or-nothing.")
+_EXECUTOR = typer.Option(None, "--executor", metavar="[local|ray]",
+                         help="Where batches run: local processes (default) or Ray tasks (pip install 'dbsynth[ray]').")
+_RAY_ADDRESS = typer.Option(None, "--ray-address", metavar="ADDR", help="Ray cluster for --executor ray "
+                            "(default: start a local Ray).")
 _ALLOW_DROPS = typer.Option(False, "--allow-drops", help="Accept tables that lost more than 1% of their rows "
                             "to constraint checks (or ended short of their planned count); named either way.")
 
@@ -242,11 +247,14 @@ def sample(model_dir: str = typer.Argument(..., metavar="MODEL_DIR", help="Model
            fmt: SampleFormat = typer.Option(SampleFormat.parquet, "--format", metavar="[parquet|csv]",
                                              show_default=False, help="File format (default parquet)."),
            scale: Optional[float] = _SCALE, seed: Optional[int] = _SEED,
-           config: Optional[str] = _CONFIG, allow_drops: bool = _ALLOW_DROPS) -> None:
+           config: Optional[str] = _CONFIG, allow_drops: bool = _ALLOW_DROPS,
+           workers: Optional[int] = _WORKERS, executor: Optional[str] = _EXECUTOR,
+           ray_address: Optional[str] = _RAY_ADDRESS) -> None:
     """Sample and validate synthetic rows into a folder."""
     from dbsynth import commands
     run_guarded(lambda: commands.sample(model_dir=model_dir, out=out, fmt=fmt.value, config_path=config,
-                                        console=console, scale=scale, seed=seed, allow_drops=allow_drops))
+                                        console=console, scale=scale, seed=seed, allow_drops=allow_drops,
+                                        workers=workers, executor=executor, ray_address=ray_address))
 
 
 @app.command(cls=_Command)
@@ -274,14 +282,17 @@ def seed(source: str = typer.Argument(..., metavar="SOURCE", help="Source databa
          device: Optional[str] = _DEVICE, max_training_time: Optional[float] = _MAX_TRAIN,
          report: Optional[str] = typer.Option(None, "--report", metavar="PREFIX", help="After the load, write PREFIX.json and "
                                               "PREFIX.html (see `dbsynth report`)."),
-         strict: bool = _STRICT, allow_drops: bool = _ALLOW_DROPS, workers: Optional[int] = _WORKERS) -> None:
+         strict: bool = _STRICT, allow_drops: bool = _ALLOW_DROPS,
+         workers: Optional[int] = _WORKERS, executor: Optional[str] = _EXECUTOR,
+         ray_address: Optional[str] = _RAY_ADDRESS) -> None:
     """Fit, sample, validate and load in one go."""
     from dbsynth import commands
     run_guarded(lambda: commands.seed(source=source, target=target, mode=mode.value, keep_triggers=keep_triggers,
                                       alembic_config=alembic_config, config_path=config, schema=schema,
                                       model_dir=model_dir, console=console, scale=scale, seed=seed, engine=engine,
                                       device=device, max_training_time=max_training_time, report_prefix=report,
-                                      strict=strict, allow_drops=allow_drops, workers=workers))
+                                      strict=strict, allow_drops=allow_drops, workers=workers, executor=executor,
+                                      ray_address=ray_address))
 
 
 @app.command(cls=_Command, short_help="Copy a referentially complete, masked slice of real rows.")

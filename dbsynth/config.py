@@ -58,6 +58,9 @@ class Config:
     max_fit_rows: int = 200_000
     device: str = "auto"  # neural engine: auto | cpu | cuda
     max_training_time: float | None = None  # neural engine: seconds for all tables together
+    workers: int | None = None  # processes sampling batches (None: the machine's cores; 1: in this process)
+    executor: str = "local"  # local (process pool) | ray (dbsynth/execute)
+    ray_address: str | None = None  # the Ray cluster for executor = "ray" (None: a local Ray)
     tables: Mapping[str, TableConfig] = field(default_factory=dict)
 
     def row_counts(self) -> dict[str, int]:
@@ -133,7 +136,11 @@ _TYPES: dict[str, tuple[str, Any]] = {
     "max_fit_rows": ("a positive whole number of rows", _is_int),
     "device": ("a text", lambda v: isinstance(v, str)),
     "max_training_time": ("a number of seconds", _is_number),
+    "workers": ("a positive whole number of processes", _is_int),
+    "executor": ("a text", lambda v: isinstance(v, str)),
+    "ray_address": ("a text", lambda v: isinstance(v, str)),
 }
+_OPTIONAL = ("max_training_time", "workers", "ray_address")  # None: not set
 
 
 def _from_mapping(raw: Mapping[str, Any], source: str) -> Config:
@@ -158,6 +165,8 @@ def _from_mapping(raw: Mapping[str, Any], source: str) -> Config:
 
 def _example(key: str) -> str:
     default = Config.__dataclass_fields__[key].default
+    if key in ("workers", "ray_address"):
+        return {"workers": "4", "ray_address": '"ray://head:10001"'}[key]
     return f'"{default}"' if isinstance(default, str) else ("60" if default is None else str(default))
 
 
@@ -194,7 +203,7 @@ def validate(config: Config) -> Config:
     """Range checks that the types alone do not make."""
     for key, (label, ok) in _TYPES.items():  # CLI and library callers too, not only the file
         value = getattr(config, key)
-        if not (value is None and key == "max_training_time") and not ok(value):
+        if not (value is None and key in _OPTIONAL) and not ok(value):
             raise ConfigError(f"{key} must be {label}, got {value!r}")
     if config.seed < 0:
         raise ConfigError(f"--seed must be zero or a positive whole number, got {config.seed}", hint="e.g. --seed 42")
@@ -214,6 +223,10 @@ def validate(config: Config) -> Config:
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise ConfigError(f"{key} must be a positive whole number of rows, got {value!r}",
                               hint=f"e.g. {key} = {Config.__dataclass_fields__[key].default} in the config file")
+    if config.workers is not None and config.workers <= 0:
+        raise ConfigError(f"--workers must be a positive whole number, got {config.workers}", hint="e.g. --workers 4")
+    if config.executor not in ("local", "ray"):
+        raise ConfigError(f"unknown executor {config.executor!r}", hint="use --executor local or --executor ray")
     if config.device not in ("auto", "cpu", "cuda") and not config.device.startswith("cuda:"):
         raise ConfigError(f"unknown device {config.device!r}", hint="use --device auto, cpu or cuda")
     return config

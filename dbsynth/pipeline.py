@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from dbsynth.engines.base import FittedModel
+    from dbsynth.load.sink import SinkSpec
     from dbsynth.profile.types import TableProfile
     from dbsynth.frames import TableChunk
     from dbsynth.schema.model import Schema
@@ -257,7 +258,8 @@ def _check_table_names(schema: "Schema", config: Config) -> None:
 
 def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mapping[str, int] | None = None,
                      timer: StageTimer | None = None, allow_drops: bool = True,
-                     existing: Mapping[str, Any] | None = None) -> tuple[Iterator["TableChunk"], "Validator"]:
+                     existing: Mapping[str, Any] | None = None,
+                     sink: "SinkSpec | None" = None) -> tuple[Iterator["TableChunk"], "Validator"]:
     """Sample and validate as one stream; invalid rows are repaired or dropped, never yielded.
 
     With `allow_drops=False` the stream ends in a ConstraintError (so a load
@@ -265,6 +267,8 @@ def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mappi
     rows to the validator or ended short of its planned count.
     `existing` ({(table, columns): values}) seeds the validator with keys
     already in an append target, so new rows never collide with them.
+    With `sink` (a parallel load in progress) the workers write the valid
+    rows themselves and the stream yields none.
     """
     from dbsynth.engines.base import SampleOptions
     from dbsynth.relational.reference import already_present
@@ -273,6 +277,10 @@ def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mappi
     timer = timer or StageTimer()
     options = SampleOptions(seed=config.seed, scale=config.scale, row_counts=config.row_counts(),
                             batch_rows=config.batch_rows, key_offsets=dict(key_offsets or {}))
+    from dbsynth.execute.run import batched_chunks, supports
+    if supports(model):  # independent batches on the configured executor (dbsynth/execute)
+        return batched_chunks(model, config=config, options=options, timer=timer, allow_drops=allow_drops,
+                              existing=existing, sink=sink)
     # without --allow-drops a parent row that cannot be repaired is an error: dropping it orphans its children
     validator = Validator(model.schema, build_plan(model.schema), strict_parents=not allow_drops)
     for (table, cols), values in (existing or {}).items():

@@ -7,6 +7,7 @@ remaining in-degree quotas of FK targets are kept. Batch b draws from
 """
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Iterator
@@ -19,10 +20,12 @@ from dbsynth.relational.reference import dealt_keys, deal_rows, exact_shares, re
 from dbsynth.relational.copies import copy_from_parent
 from dbsynth.relational.options import SampleOptions
 from dbsynth.relational.traits import assign_donors, value_keys
+from dbsynth.execute.plan import (BatchPlan, batch_count, build_plan, donor_turns, family_share, referred_rows,
+                                  stay_resident, subtree_rows)
 from dbsynth.relations.apply import relations_of, set_aggregates, set_row_values, unresident
 from dbsynth.sample import keys as K
 from dbsynth.sample import values as V
-from dbsynth.sample.batching import batch_share, expected_rows, parent_of, resident_tables
+from dbsynth.sample.batching import expected_rows, parent_of, resident_tables
 from dbsynth.sample.child_rows import child_factors, scaled_cap
 from dbsynth.frames import TableChunk
 from dbsynth.schema.model import LogicalType
@@ -64,6 +67,13 @@ class Sampler:
         self.group_used: dict[tuple[str, str], dict[Any, int]] = {}  # numbers used per parent key
         self.grid_used: dict[tuple[str, str], dict[Any, set[int]]] = {}  # bounded key values per combination
         self.dealt: dict[str, dict[str, list[Any]]] = {}  # tiny tables: synthetic keys per dealt source key
+        # independent batches (dbsynth/execute/plan.py): resident tables take only fixed parents
+        self.resident = stay_resident(self, self.resident)
+        self.copied: dict[str, pd.DataFrame] = {}  # copied tables' rows, the same in every batch
+        self.ranges: dict[str, tuple[float, float]] = {}  # counter -> (batch's last key, spill start)
+        self._spread_rng: dict[str, np.random.Generator] = {}  # batch 0's stream once the spread is drawn
+        self._snapshot: dict[str, Any] | None = None  # state after the resident tables, restored per batch
+        self.batch_plan: BatchPlan | None = None
 
     def _inbound(self) -> dict[str, list[tuple[str, "KeySpec"]]]:
         out: dict[str, list[tuple[str, KeySpec]]] = {}
@@ -77,14 +87,106 @@ class Sampler:
         return out
 
     def run(self) -> Iterator[TableChunk]:
-        totals = {t: self._root_total(t) for t, tp in self.m.tables.items()
-                  if tp.context is None and tp.copy_rows is None}
-        # batch roots: the biggest tables not held whole; each batch takes a 1/B share of them
-        tops = [n for t, n in self.expected.items() if t not in self.resident and self._parent_of(t) in self.resident]
-        tops += [n for t, n in totals.items() if t not in self.resident]
-        batches = max([1] + [math.ceil(n / max(self.o.batch_rows, 1)) for n in tops])
-        for b in range(batches):
-            yield from self._batch(b, batches, totals)
+        plan = self.plan()
+        for b in range(plan.batches):
+            yield from self.run_batch(b)
+
+    def plan(self) -> BatchPlan:
+        """The batch plan (drawing the resident tables first, once per process)."""
+        if self.batch_plan is None:
+            totals = {t: self._root_total(t) for t, tp in self.m.tables.items()
+                      if tp.context is None and tp.copy_rows is None}
+            # batch roots: the tables not held whole at the top; each batch takes a 1/B share of them,
+            # and of everything below them (so batch_rows bounds a batch's rows, all tables together)
+            tops = [subtree_rows(self, t) for t in self.expected
+                    if t not in self.resident and self._parent_of(t) in self.resident]
+            tops += [subtree_rows(self, t) for t in totals if t not in self.resident]
+            batches = batch_count(tops, self.o.batch_rows, referred_rows(self))
+            self._prepare(batches, totals)
+            self.batch_plan = build_plan(self, batches, totals)
+        return self.batch_plan
+
+    def run_batch(self, b: int) -> Iterator[TableChunk]:
+        """Batch b's chunks in load order: depends only on the model, the options, the plan and b."""
+        plan = self.plan()
+        self.begin(b)
+        yield from self._batch(b, plan.batches, dict(plan.totals))
+
+    def resident_chunks(self) -> Iterator[TableChunk]:
+        """The resident and copied tables' chunks as batch 0 emits them (to validate them alike elsewhere)."""
+        self.plan()
+        for t in self.order:
+            if t in self.copied:
+                yield TableChunk(table=t, frame=self.copied[t], batch=0)
+            elif t in self.kept:
+                yield TableChunk(table=t, frame=self._finish(t, self.kept[t][0]), batch=0)
+
+    def _prepare(self, batches: int, totals: dict[str, int]) -> None:
+        """Draw the resident and copied tables, and the family sizes below them, with batch 0's streams."""
+        frames: dict[str, pd.DataFrame] = {}
+        state: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for t in self.order:
+            tp = self.m.tables[t]
+            rng = np.random.default_rng([self.o.seed, 0, self.index[t]])
+            parent = self._parent_of(t)
+            if tp.copy_rows is not None:
+                frames[t] = self.copied[t] = self._finish(t, self._copied(t, tp.copy_rows))
+                self._register(t, frames[t], rng, own=None)
+            elif t in self.resident:
+                n, pidx = self._row_plan(tp, 0, batches, totals, frames, state, rng)
+                frames[t] = self._draw(tp, n, pidx, frames, state, rng)
+                self.kept[t] = (frames[t], state[t])
+            elif parent in self.resident and parent in state and len(frames[parent]):
+                # every batch takes its share of each family: the sizes are drawn once, alike everywhere
+                self.spread[t] = self._family_sizes(tp, frames, state, rng)
+                self._spread_rng[t] = rng
+        self._snapshot = copy.deepcopy(self._batch_state())
+
+    _STATE = ("pools", "quotas", "features", "seen", "key_sets", "range_sets", "last", "donor_use", "donor_of",
+              "group_used", "grid_used", "dealt", "counters")
+
+    def _batch_state(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._STATE}
+
+    def begin(self, b: int) -> None:
+        """Reset what batches change to the state after the resident tables, and set batch b's key ranges."""
+        plan = self.plan()
+        assert self._snapshot is not None
+        for name, value in copy.deepcopy(self._snapshot).items():
+            setattr(self, name, value)
+        self.ranges = {}
+        for t in plan.bounds:
+            offset = int(self.o.key_offsets.get(t, 0))
+            keys = [t] + [f"{t}.__nk__{o['column']}" for o in self.m.tables[t].model.others
+                          if o.get("kind") in ("int", "time")]
+            for key in keys:
+                kr = plan.key_range(t, b, base=offset if key == t else 0)
+                self.counters[key] = kr.start
+                self.ranges[key] = (kr.end, kr.spill)
+        for t, tp in self.m.tables.items():
+            parent = self._parent_of(t)
+            if tp.model.donors is not None and parent in plan.bounds and plan.batches > 1:
+                self.donor_use[t] = donor_turns(tp.model.donors, plan.bounds[parent], b)
+        for ref, inbound in self.inbound.items():
+            if ref not in self.kept and ref not in self.copied:
+                continue
+            for child, spec in inbound:
+                key = (child, ",".join(spec.columns))
+                if spec.kind != "also" and spec.unique and child in plan.bounds and key in self.quotas:
+                    # a one-to-one FK into a resident table: each batch has its own share of the parents
+                    q = self.quotas[key]
+                    mine = np.zeros(len(q), dtype=bool)
+                    mine[np.array_split(np.arange(len(q)), plan.batches)[b]] = True
+                    q[~mine] = -1.0
+
+    def _take(self, key: str, n: int) -> int:
+        """Start of n integer keys from the counter `key`; past the batch's range, from its spill range."""
+        pos = int(self.counters.get(key, 0))
+        end, spill = self.ranges.get(key, (math.inf, math.inf))
+        if pos <= end < pos + n and spill > end:
+            pos = int(spill)
+        self.counters[key] = pos + n
+        return pos
 
     def _parent_of(self, table: str) -> str | None:
         return parent_of(self.m, table)
@@ -113,18 +215,18 @@ class Sampler:
         for t in self.order:
             tp = self.m.tables[t]
             rng = np.random.default_rng([self.o.seed, b, self.index[t]])
-            if t in self.kept:  # drawn whole in the first batch: its children hang from the same rows
-                frames[t], state[t] = self.kept[t]
-                continue
+            if b == 0 and t in self._spread_rng:  # batch 0 goes on with the stream its family sizes came from
+                rng = copy.deepcopy(self._spread_rng[t])
             hold = bool(held) or any(k.kind == "deferred" for k in tp.keys) or t in self.totals_of
-            if tp.copy_rows is not None:
-                if b == 0:
-                    frames[t] = self._finish(t, self._copied(t, tp.copy_rows))
-                    self._register(t, frames[t], rng, own=None)
-                    if hold:
-                        held.append(t)
-                    else:
-                        yield TableChunk(table=t, frame=frames[t], batch=b)
+            if t in self.kept or t in self.copied:  # drawn whole once: batch 0 emits it, all batches use it
+                if t in self.kept:
+                    frames[t], state[t] = self.kept[t]
+                else:
+                    frames[t] = self.copied[t]
+                if b == 0 and hold:
+                    held.append(t)
+                elif b == 0:
+                    yield TableChunk(table=t, frame=self._finish(t, frames[t]), batch=b)
                 continue
             n, pidx = self._row_plan(tp, b, batches, totals, frames, state, rng)
             if not hold and pidx is not None and n > self.o.batch_rows and self._is_leaf(t):
@@ -136,19 +238,7 @@ class Sampler:
                 frames[t] = pd.concat([c.frame for c in sliced[t]], ignore_index=True)
                 held.append(t)
                 continue
-            frame, own, counts = self._generate(tp, n, pidx, frames, state, rng)
-            if getattr(tp, "row_pool", None):  # a tiny table deals out whole source rows (copula/reference.py)
-                frame, counts = deal_rows(tp.row_pool, frame, rng, counts)
-                self.dealt[t] = dealt_keys(tp.row_pool, frame, self.m.schema.table(t).pk_columns,
-                                           frame.attrs.pop("dealt_order", np.zeros(0, dtype=int)))
-            frame = exact_shares(frame, getattr(tp, "category_fks", []), tp.model.transforms, rng)
-            if getattr(tp, "pooled_fks", None):
-                frame = remap_pooled(frame, tp.pooled_fks, self.dealt, self.last,
-                                     {p: self.m.schema.table(p).pk_columns[0] for p in tp.pooled_fks.values()}, rng)
-            frames[t], state[t] = frame, (own, counts)
-            if t in self.resident:
-                self.kept[t] = (frame, state[t])
-            self._register(t, frame, rng, own=own)
+            frame = self._draw(tp, n, pidx, frames, state, rng)
             if hold:
                 held.append(t)
             else:
@@ -157,6 +247,23 @@ class Sampler:
         set_aggregates(self.relations, frames, held, self.m.schema)
         for t in held:
             yield from sliced.get(t) or [TableChunk(table=t, frame=self._finish(t, frames[t]), batch=b)]
+
+    def _draw(self, tp: "TablePlan", n: int, pidx: np.ndarray | None, frames: dict[str, pd.DataFrame],
+              state: dict[str, Any], rng: np.random.Generator) -> pd.DataFrame:
+        """Draw one table's rows of the batch into `frames`/`state` and register them as parents."""
+        t = tp.name
+        frame, own, counts = self._generate(tp, n, pidx, frames, state, rng)
+        if getattr(tp, "row_pool", None):  # a tiny table deals out whole source rows (copula/reference.py)
+            frame, counts = deal_rows(tp.row_pool, frame, rng, counts)
+            self.dealt[t] = dealt_keys(tp.row_pool, frame, self.m.schema.table(t).pk_columns,
+                                       frame.attrs.pop("dealt_order", np.zeros(0, dtype=int)))
+        frame = exact_shares(frame, getattr(tp, "category_fks", []), tp.model.transforms, rng)
+        if getattr(tp, "pooled_fks", None):
+            frame = remap_pooled(frame, tp.pooled_fks, self.dealt, self.last,
+                                 {p: self.m.schema.table(p).pk_columns[0] for p in tp.pooled_fks.values()}, rng)
+        frames[t], state[t] = frame, (own, counts)
+        self._register(t, frame, rng, own=own)
+        return frame
 
     def _is_leaf(self, table: str) -> bool:
         """Nothing references the table, so its rows need not stay in memory."""
@@ -195,7 +302,7 @@ class Sampler:
             # the parent's rows are the same in every batch: each batch takes its share of each family
             if tp.name not in self.spread:
                 self.spread[tp.name] = self._family_sizes(tp, frames, state, rng)
-            per = batch_share(self.spread[tp.name], b, batches)
+            per = family_share(self.spread[tp.name], b, batches, whole=tp.name in self.plan().whole_families)
             pidx = np.repeat(np.arange(len(frames[parent])), per)
             return len(pidx), pidx
         per = self._family_sizes(tp, frames, state, rng)
@@ -292,13 +399,11 @@ class Sampler:
         keep = np.ones(n, dtype=bool)
         for spec in sorted(tp.keys, key=lambda s: s.kind == "self"):
             if spec.kind == "pk_int":
-                cols[spec.columns[0]] = K.integer_keys(start=self.counters[tp.name], n=n)
-                self.counters[tp.name] += n
+                cols[spec.columns[0]] = K.integer_keys(start=self._take(tp.name, n), n=n)
             elif spec.kind == "uuid":
                 cols[spec.columns[0]] = K.uuid_keys(n=n, rng=rng)
             elif spec.kind == "pattern" and spec.pattern.get("time"):
-                numbers = K.integer_keys(start=self.counters[tp.name], n=n)
-                self.counters[tp.name] += n
+                numbers = K.integer_keys(start=self._take(tp.name, n), n=n)
                 cols[spec.columns[0]] = K.time_keys(spec.pattern["time"], numbers - 1)
             elif spec.kind == "pattern" and spec.pattern.get("code"):
                 from dbsynth.transform.codes import draw_codes
@@ -532,9 +637,7 @@ class Sampler:
     def _natural_key(self, table: str, spec: dict[str, Any], n: int, rng: np.random.Generator) -> np.ndarray:
         if spec["kind"] in ("int", "time"):
             key = f"__nk__{spec['column']}"
-            start = self.counters.setdefault(f"{table}.{key}", 0)
-            self.counters[f"{table}.{key}"] = start + n
-            numbers = K.integer_keys(start=start, n=n)
+            numbers = K.integer_keys(start=self._take(f"{table}.{key}", n), n=n)
             return K.time_keys(spec, numbers - 1) if spec["kind"] == "time" else numbers
         if spec["kind"] == "uuid":
             return K.uuid_keys(n=n, rng=rng)
