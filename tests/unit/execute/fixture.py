@@ -122,7 +122,7 @@ class Boom:
     def __init__(self, inner: Any) -> None:
         self.inner = inner
 
-    def sample(self, **_: Any) -> Any:
+    def sample(self, *_: Any, **__: Any) -> Any:
         raise ValueError("boom: this generator always fails")
 
     def __getattr__(self, name: str) -> Any:

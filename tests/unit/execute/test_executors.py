@@ -66,7 +66,7 @@ def test_a_worker_that_raises_fails_the_load_and_writes_nothing(model, tmp_path:
     broken = copy.copy(model)
     broken.tables = dict(model.tables)
     broken.tables["item"] = copy.copy(model.tables["item"])
-    broken.tables["item"].model = Boom(model.tables["item"].model)
+    broken.tables["item"].generator = Boom(model.tables["item"].generator)
     chunks, _ = pipeline.validated_chunks(broken, config=fixture_config(seed=3, workers=workers))
     target = tmp_path / "out.sqlite"
     with pytest.raises(DbsynthError) as err:
