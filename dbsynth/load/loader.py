@@ -180,8 +180,10 @@ def load(*, chunks: Iterable["TableChunk"], schema: Schema, target_url: str, mod
                 if caps.foreign_key_checks_off and summary.schema_action == "created":
                     from connectors.mysql_writer import drop_created  # MySQL DDL is not rolled back
                     drop_created(conn, schema)
+                _after_load(conn)
                 raise
             trans.commit()
+            _after_load(conn)
     except KeyboardInterrupt:
         _remove_new_file(new_file)
         interrupts.reset()  # handled here: a later load in this process starts clean
@@ -199,6 +201,13 @@ def load(*, chunks: Iterable["TableChunk"], schema: Schema, target_url: str, mod
     summary.seconds = round(time.perf_counter() - started, 3)
     summary.warnings = list(dict.fromkeys(summary.warnings))
     return summary
+
+
+def _after_load(conn: "Connection") -> None:
+    """What a writer left for after the COMMIT / ROLLBACK (MySQL: put back the triggers it set aside)."""
+    if conn.info.get("dbsynth_after_load"):
+        from connectors.mysql_triggers import after_load
+        after_load(conn)
 
 
 def _rollback(trans: Any) -> None:
