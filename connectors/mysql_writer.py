@@ -14,9 +14,10 @@ chunk's row count and warnings are checked: nothing is dropped silently.
 InnoDB moves each AUTO_INCREMENT counter past the largest loaded key itself;
 `finish` checks it did.
 
-MySQL cannot switch triggers off: triggers already in an existing target fire
-on the loaded rows (said in the summary). On a schema dbsynth creates, the
-source's triggers are created after the rows are in.
+MySQL cannot switch triggers off: the triggers of an existing target are set
+aside during the load and re-created after it (connectors/mysql_triggers.py),
+or fire with --keep-triggers. On a schema dbsynth creates, the source's
+triggers are created after the rows are in.
 """
 from __future__ import annotations
 
@@ -161,23 +162,20 @@ class MysqlWriter:
             return list(cur.fetchall()) if cur.description else []
 
     def prepare(self) -> None:
+        from connectors.mysql_triggers import set_aside, target_triggers
+
         self._exec("SET FOREIGN_KEY_CHECKS = 0")  # also set on connect (CREATE TABLE in any order)
-        tables = list(self.ctx.plan.order)
-        if not tables:
-            return
-        marks = ", ".join(["%s"] * len(tables))
-        found = self._exec("SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME FROM information_schema.TRIGGERS "
-                           f"WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE IN ({marks})", tables)
+        found = target_triggers(self._raw, list(self.ctx.plan.order))
         if not found:
             self.triggers = "none"
             return
-        if not self.ctx.keep_triggers:  # they would change the loaded rows (or other tables) unseen
-            table, name = found[0]
-            raise LoadError(f"the target's tables have {len(found)} trigger(s) (e.g. {table}.{name}) and MySQL "
-                            "cannot switch triggers off: they would fire on every loaded row",
-                            hint="drop them before the load (dbsynth creates the source's triggers itself on a "
-                                 "schema it creates), or pass --keep-triggers to let them fire")
-        self.triggers = f"kept: {len(found)} trigger(s) fired on the loaded rows (--keep-triggers)"
+        if self.ctx.keep_triggers:
+            self.triggers = f"kept: {len(found)} trigger(s) fired on the loaded rows (--keep-triggers)"
+            return
+        # MySQL cannot switch them off: dropped now (before any row), re-created after COMMIT / ROLLBACK
+        set_aside(self.ctx.conn, found)
+        self.triggers = (f"{len(found)} set aside during the load and re-created after it (did not fire; "
+                         "MySQL cannot switch triggers off)")
 
     def write(self, table: "Table", frame: "pd.DataFrame") -> int:
         frame = writable(table, frame)

@@ -245,7 +245,8 @@ def _create_indexes(table: Table, sa_table: sa.Table, ctx: _Ctx) -> None:
             if idx.where else None
         if None in exprs or (idx.where and where is None):
             continue
-        name = idx.name if idx.name not in ctx.index_names else f"{table.name}_{idx.name}"
+        # index names are per schema in PostgreSQL and SQLite, per table in MySQL (keep the source's there)
+        name = idx.name if idx.name not in ctx.index_names or ctx.target == "mysql" else f"{table.name}_{idx.name}"
         ctx.index_names.add(name)
         cols = [sa_table.c[c] for c in idx.columns if c in sa_table.c] + [sa.text(e) for e in exprs if e]
         kwargs: dict[str, Any] = {f"{ctx.target}_where": sa.text(where)} \

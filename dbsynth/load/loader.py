@@ -161,8 +161,10 @@ def load(*, chunks: Iterable["TableChunk"], schema: Schema, target_url: str, mod
                 undo = getattr(writer_class(caps), "drop_created", None)
                 if not caps.transactional_ddl and undo is not None and summary.schema_action == "created":
                     undo(conn, schema)  # DDL a ROLLBACK cannot undo (MySQL): the writer drops what was created
+                _after_load(conn)
                 raise
             trans.commit()
+            _after_load(conn)
     except KeyboardInterrupt:
         _remove_new_file(new_file)
         interrupts.reset()  # handled here: a later load in this process starts clean
@@ -180,6 +182,12 @@ def load(*, chunks: Iterable["TableChunk"], schema: Schema, target_url: str, mod
     summary.seconds = round(time.perf_counter() - started, 3)
     summary.warnings = list(dict.fromkeys(summary.warnings))
     return summary
+
+
+def _after_load(conn: "Connection") -> None:
+    """What a writer left for after the COMMIT / ROLLBACK (MySQL: put back the triggers it set aside)."""
+    for fn in conn.info.pop("dbsynth_after_load", []):  # callables a writer registered (connectors/mysql_triggers.py)
+        fn()
 
 
 def _rollback(trans: Any) -> None:

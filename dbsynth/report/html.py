@@ -332,6 +332,10 @@ _UNITS = [
      "(1 = no invented categories); as <code>judge.py formats</code>."),
     ("detection AUC", "Area under the ROC curve of a classifier telling real rows from synthetic ones "
      "(cross-validated). 0.5 = chance, the ideal; 1 = every synthetic row is recognisable."),
+    ("DDA accuracy", "Discriminative detection with aggregation (issue 14, SyntheRela's AggregationDetection): "
+     "5-fold cross-validated accuracy of XGBoost (or scikit-learn's gradient boosting) telling real parent rows "
+     "from synthetic ones, each with its child count, child numeric means and distinct child categories. "
+     "0.5 = indistinguishable, the ideal; the target is ≤ 0.70."),
     ("exact-match rate / exact-match ideal", "Share of synthetic rows equal, on non-key columns, to a real row that "
      "is unique in its table. The ideal is not 0 but the same rate for fresh real data (one half of the real rows "
      "against the other), shown as the baseline."),
@@ -455,6 +459,7 @@ def render(report: Any) -> str:
             legend, f'<div class="grid">{fk_charts}</div>',
             "<h2>Detection</h2>", auc_chart(doc["detection"]),
             _table(["table", "AUC", "accuracy", "score (1 = chance)", "AUC with children"], det_rows),
+            _dda(doc),
             "<h2>Privacy</h2>",
             _table(["table", "exact match", "exact-match ideal (fresh real data)", "DCR median",
                     "holdout DCR median", "DCR ratio"], privacy_rows),
@@ -468,6 +473,21 @@ def render(report: Any) -> str:
                                                                t.get("tstr"), t.get("trtr"))])]
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>dbsynth report</title>'
             f'<style>{_CSS}</style></head><body>{"".join(body)}</body></html>')
+
+
+def _dda(doc: Mapping[str, Any]) -> str:
+    """Issue 14's DDA per parent table: accuracy of real-vs-synthetic on the parent with child aggregates."""
+    rows = [(t, ", ".join(d.get("children", [])) or "(none: the table alone)", _graded("dda", d.get("accuracy")),
+             d.get("se"), d.get("rows"), d.get("features"), d.get("classifier"))
+            for t, d in (doc.get("dda") or {}).items()]
+    if not rows:
+        return ""
+    return ("<h2>Detection with aggregation (DDA)</h2><p>Each parent row with its child count, the mean of its "
+            "children's numeric columns and their number of distinct categories; 5-fold cross-validated "
+            "accuracy of a gradient-boosting classifier telling real from synthetic (0.5 = indistinguishable, "
+            "1 = always told apart; SyntheRela's AggregationDetection).</p>"
+            + _table(["parent table", "children (FK)", "DDA accuracy", "± SE", "rows per side", "features",
+                      "classifier"], rows))
 
 
 def _excess_grade(entry: Mapping[str, Any]) -> str:

@@ -110,7 +110,7 @@ def build_report(*, real: str | Side, synthetic: str | Side, target: str | None 
     the report lists and checks; a sample folder's own manifest is read the same way.
     """
     from dbsynth.profile.detect import profile_schema
-    from dbsynth.report import detection, facts, formats, html, privacy, quality, validity
+    from dbsynth.report import dda, detection, facts, formats, html, privacy, quality, validity
     note = progress or (lambda _msg: None)
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -131,6 +131,7 @@ def build_report(*, real: str | Side, synthetic: str | Side, target: str | None 
         ("formats", lambda: formats.formats(real_side.schema, formats.stored_reader(rf, real_side.url),
                                             formats.stored_reader(sf, syn_side.url))),
         ("detection", lambda: detection.detection(real_side.schema, rf, sf, kinds, seed=SEED, progress=note)),
+        ("dda", lambda: dda.dda(real_side.schema, rf, sf, kinds, seed=SEED)),
         ("privacy", lambda: privacy.privacy(real_side.schema, rf, sf, kinds, profiles, seed=SEED)),
     ]
     if target:
@@ -184,8 +185,16 @@ def _document(real: Side, syn: Side, sections: dict[str, Any], qual: dict[str, A
             "detection_summary": {"mean_auc": round(sum(aucs) / len(aucs), 6) if aucs else None,
                                   "max_auc": max(aucs) if aucs else None,
                                   "max_auc_with_children": max(wc) if wc else None},
+            "dda": sections.get("dda", {}), "dda_summary": _dda_summary(sections.get("dda", {})),
             "privacy": sections["privacy"], "validity": sections["validity"],
             "tstr": sections.get("tstr"), "seconds": seconds}
+
+
+def _dda_summary(dda: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The worst parent table's DDA accuracy (issue 14's target: ≤ 0.70)."""
+    scored = {t: d["accuracy"] for t, d in dda.items() if d.get("accuracy") is not None}
+    worst = max(scored, key=scored.get) if scored else None
+    return {"max_accuracy": scored[worst] if worst else None, "worst_table": worst}
 
 
 # ------------------------------------------------------------------ output
@@ -247,6 +256,7 @@ def print_summary(console: Any, report: Report) -> None:
             ("detection AUC (mean)", d["detection_summary"]["mean_auc"], "0.5", "auc"),
             ("detection AUC (worst)", d["detection_summary"]["max_auc"], "0.5", "auc"),
             ("  with child aggregates", d["detection_summary"].get("max_auc_with_children"), "0.5", "auc"),
+            ("DDA accuracy (worst parent)", (d.get("dda_summary") or {}).get("max_accuracy"), "0.5", "dda"),
             ("exact-match rate", p["exact_match_rate"], f"≈{_fmt(p['exact_match_baseline'])}", ""),
             ("DCR ratio (synthetic/holdout)", p["dcr"]["ratio"], "≥1", "dcr_ratio"),
             ("PII values leaked", p["pii"]["leaked_values"], "0", "pii_leaked"),

@@ -143,3 +143,20 @@ def test_grades() -> None:
     assert verdict.grade("violations", 1) == "bad" and verdict.grade("violations", 0) == "good"
     assert verdict.grade("auc", None) == "" and verdict.grade("unknown", 1.0) == ""
     assert verdict.bar_text("format_mean") == "≥ 0.90 (fails below 0.75)"
+
+
+def test_dda_per_parent_table_in_json_html_and_verdict(report: Report) -> None:
+    doc = report.to_dict()
+    dda = doc["dda"]
+    assert {"Invoice", "Album", "Track", "Customer"} <= set(dda)  # every parent table, no child-only table
+    assert "InvoiceLine" not in dda
+    assert dda["Invoice"]["children"] == ["InvoiceLine(InvoiceId)"] and dda["Invoice"]["kind"] == "aggregation"
+    worst = max(dda, key=lambda t: dda[t]["accuracy"])
+    assert doc["dda_summary"] == {"max_accuracy": dda[worst]["accuracy"], "worst_table": worst}
+    check = next(c for c in doc["verdict"]["checks"] if c["name"] == "DDA accuracy, worst parent table")
+    assert check["value"] == dda[worst]["accuracy"] and check["detail"] == worst
+    page = Page(html.render(report))
+    assert "Detection with aggregation (DDA)" in [e["text"] for e in page.find("h2")]
+    from dbsynth.report.verdict import grade
+    shown = f"{dda['Invoice']['accuracy']:.3f}"
+    assert grade("dda", dda["Invoice"]["accuracy"]) in page.classes("td", shown)
