@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from contextlib import closing
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
@@ -203,13 +203,21 @@ def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_co
             offsets, existing = state.offsets, state.keys
             # the same seed on a target that already holds rows would clone the rows appended before
             config = replace(config, seed=state.seed_for(config.seed))
+        config = replace(config, workers=workers if workers is not None else config.workers)
+        alembic = Path(alembic_config) if alembic_config else None
+        parallel = _parallel_load(result, config, offsets, target=target, mode=mode, keep_triggers=keep_triggers,
+                                  strict=strict, alembic_config=alembic)
         chunks, validator = pipeline.validated_chunks(result.model, config=config, key_offsets=offsets, timer=timer,
-                                                      allow_drops=allow_drops, existing=existing)
+                                                      allow_drops=allow_drops, existing=existing,
+                                                      sink=parallel.sink_spec if parallel else None)
         t0 = time.perf_counter()
-        # workers > 1 on PostgreSQL: parallel COPY through a shadow schema (load/parallel.py), else load()
-        summary = load_parallel(chunks=progress.count_rows(chunks), schema=result.schema, target_url=target,
-                                mode=mode, jobs=workers or 1, keep_triggers=keep_triggers, strict=strict,
-                            alembic_config=Path(alembic_config) if alembic_config else None)
+        if parallel is not None:  # the workers COPY their batches into the shadow schema themselves
+            summary = _finish_parallel(parallel, progress.count_rows(chunks))
+        else:
+            # one batch: an explicit --workers N > 1 still COPYs through N load processes (PostgreSQL)
+            summary = load_parallel(chunks=progress.count_rows(chunks), schema=result.schema, target_url=target,
+                                    mode=mode, jobs=workers or 1, keep_triggers=keep_triggers, strict=strict,
+                                    alembic_config=alembic)
         total = time.perf_counter() - t0
     _print_warnings(console, result.warnings)
     _print_engine(console, result.model)
@@ -224,6 +232,41 @@ def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_co
                min_quality=None, target=None, console=console, model=getattr(result.model, "meta", None))
     return {"rows": summary.rows, "seconds": seconds, "total_seconds": wall, "summary": summary,
             "warnings": list(dict.fromkeys(result.warnings))}
+
+
+def _parallel_load(result: Any, config: Any, offsets: dict, *, target: str, mode: str, keep_triggers: bool,
+                   strict: bool, alembic_config: Any) -> Any:
+    """A parallel load (dbsynth/load/parallel.py) when it pays: several workers, a run of several batches
+    and a target that takes one (PostgreSQL); else None and the rows go through the one-transaction loader."""
+    from dbsynth import pipeline
+    from dbsynth.execute.executors import default_workers
+    from dbsynth.execute.run import plan_batches, supports
+    from dbsynth.load.parallel import begin_parallel_load
+    jobs = config.workers or default_workers()
+    if jobs < 2 or not supports(result.model):
+        return None
+    if plan_batches(result.model, pipeline.sample_options(config, offsets)) < 2:
+        return None
+    return begin_parallel_load(result.schema, target, mode, jobs=jobs, keep_triggers=keep_triggers, strict=strict,
+                               alembic_config=alembic_config)
+
+
+def _finish_parallel(parallel: Any, chunks: Any) -> Any:
+    """Run the batches (their workers write through the sink), then commit; any failure drops the shadow."""
+    from dbsynth import interrupts
+    from dbsynth.errors import Interrupted
+    try:
+        with interrupts.guarded():
+            for _ in chunks:  # with a sink the stream yields nothing; it ends when every batch is written
+                pass
+    except KeyboardInterrupt:
+        parallel.abort()
+        interrupts.reset()
+        raise Interrupted("interrupted: the load was rolled back and the target is unchanged") from None
+    except BaseException:
+        parallel.abort()
+        raise
+    return parallel.commit()
 
 
 def subset(*, source: str, target: str, where: list[str], percent: float | None, mask: bool,

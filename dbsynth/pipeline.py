@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from dbsynth.engines.base import FittedModel
     from dbsynth.load.sink import SinkSpec
+    from dbsynth.relational.options import SampleOptions
     from dbsynth.profile.types import TableProfile
     from dbsynth.frames import TableChunk
     from dbsynth.schema.model import Schema
@@ -256,6 +257,12 @@ def _check_table_names(schema: "Schema", config: Config) -> None:
                               hint=f"did you mean {close[0]!r}?" if close else "run `dbsynth inspect SOURCE` for the table names")
 
 
+def sample_options(config: Config, key_offsets: Mapping[str, int] | None = None) -> "SampleOptions":
+    from dbsynth.relational.options import SampleOptions
+    return SampleOptions(seed=config.seed, scale=config.scale, row_counts=config.row_counts(),
+                         batch_rows=config.batch_rows, key_offsets=dict(key_offsets or {}))
+
+
 def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mapping[str, int] | None = None,
                      timer: StageTimer | None = None, allow_drops: bool = True,
                      existing: Mapping[str, Any] | None = None,
@@ -275,8 +282,7 @@ def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mappi
     from dbsynth.frames import TableChunk
     from dbsynth.validate.runner import Validator
     timer = timer or StageTimer()
-    options = SampleOptions(seed=config.seed, scale=config.scale, row_counts=config.row_counts(),
-                            batch_rows=config.batch_rows, key_offsets=dict(key_offsets or {}))
+    options = sample_options(config, key_offsets)
     from dbsynth.execute.run import batched_chunks, supports
     if supports(model):  # independent batches on the configured executor (dbsynth/execute)
         return batched_chunks(model, config=config, options=options, timer=timer, allow_drops=allow_drops,

@@ -63,6 +63,15 @@ def merge_summary(into: "ValidationSummary", part: "ValidationSummary") -> None:
         into.details.setdefault(key, detail)
 
 
+def plan_batches(model: "FittedModel", options: "SampleOptions") -> int:
+    """How many batches a run with `options` has (seed decides from it whether a parallel load pays);
+    the coordinator's sampler is kept for `batched_chunks`, so the plan is drawn once."""
+    from dbsynth.sample.sampler import Sampler
+    sampler = Sampler(model=model, options=options)  # type: ignore[arg-type]
+    model._planner = sampler  # type: ignore[attr-defined]
+    return sampler.plan().batches
+
+
 def batched_chunks(model: "FittedModel", *, config: "Config", options: "SampleOptions", timer: "StageTimer",
                    allow_drops: bool, existing: Mapping[str, Any] | None,
                    sink: "SinkSpec | None" = None) -> tuple[Iterator["TableChunk"], Merged]:
@@ -74,7 +83,10 @@ def batched_chunks(model: "FittedModel", *, config: "Config", options: "SampleOp
     from dbsynth.sample.sampler import Sampler
 
     t0 = time.perf_counter()
-    sampler = Sampler(model=model, options=options)  # type: ignore[arg-type]
+    sampler = getattr(model, "_planner", None)  # planned already (plan_batches): the same plan, drawn once
+    if sampler is None or sampler.o != options:
+        sampler = Sampler(model=model, options=options)  # type: ignore[arg-type]
+    model._planner = None  # type: ignore[attr-defined]  # never shipped to the workers
     plan = sampler.plan()
     model._state = sampler  # type: ignore[attr-defined]  # planned rows (pipeline.planned_rows)
     timer.add("sample", t0)

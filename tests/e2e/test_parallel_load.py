@@ -308,3 +308,27 @@ def test_begin_then_abort_leaves_nothing(pg_databases: Any) -> None:
     parallel.abort()
     assert shadows(url) == [] and snapshot(url)[1] == {}
     assert not re.search(r"\bstore\b", snapshot(url)[0])
+
+
+def test_seed_of_several_batches_writes_from_the_batch_workers(pg_databases: Any, tmp_path: Path) -> None:
+    """Several batches and --workers 2: the sampling workers COPY into the shadow (no rows through the
+    coordinator); the target equals the one-process seed, and no shadow schema is left."""
+    from rich.console import Console
+
+    from dbsynth import commands
+    source = pg_databases.create("src", sql=BOOKS)
+    config = tmp_path / "dbsynth.toml"
+    config.write_text("batch_rows = 300\n")
+    console = Console(file=open(os.devnull, "w"))
+    out = {}
+    for workers in (1, 2):
+        url = pg_databases.create(f"b{workers}")
+        summary = commands.seed(source=source, target=url, mode="fail", keep_triggers=False, alembic_config=None,
+                                config_path=str(config), schema=None, model_dir=None, console=console, seed=5,
+                                workers=workers)["summary"]
+        out[workers] = summary, snapshot(url)
+        assert shadows(url) == []
+    (seq, seq_snap), (par, par_snap) = out[1], out[2]
+    assert seq.writer != par.writer == "postgresql-parallel-copy"
+    assert par.rows == seq.rows and sum(par.rows.values()) >= 700
+    assert par_snap == seq_snap
