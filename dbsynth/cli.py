@@ -216,6 +216,9 @@ _MAX_TRAIN = typer.Option(None, "--max-training-time", metavar="S", help="Neural
 ENGINES = ("copula", "neural")  # the built-in ones; checked (with a "did you mean") by the registry
 _ENGINE = typer.Option(None, "--engine", metavar="[" + "|".join(ENGINES) + "]",
                        help="Model engine (default copula; neural needs torch).")
+_EDGE_CASES = typer.Option(None, "--edge-cases", metavar="SHARE",
+                           help="Make this share of rows (e.g. 0.05) cover every source category, NULLs, "
+                                "longest texts, min/max values and parents with no or the most children.")
 _ALLOW_DROPS = typer.Option(False, "--allow-drops", help="Accept tables that lost more than 1% of their rows "
                             "to constraint checks (or ended short of their planned count); named either way.")
 
@@ -239,11 +242,13 @@ def sample(model_dir: str = typer.Argument(..., metavar="MODEL_DIR", help="Model
            fmt: SampleFormat = typer.Option(SampleFormat.parquet, "--format", metavar="[parquet|csv]",
                                              show_default=False, help="File format (default parquet)."),
            scale: Optional[float] = _SCALE, seed: Optional[int] = _SEED,
-           config: Optional[str] = _CONFIG, allow_drops: bool = _ALLOW_DROPS) -> None:
+           config: Optional[str] = _CONFIG, allow_drops: bool = _ALLOW_DROPS,
+           edge_cases: Optional[float] = _EDGE_CASES) -> None:
     """Sample and validate synthetic rows into a folder."""
     from dbsynth import commands
     run_guarded(lambda: commands.sample(model_dir=model_dir, out=out, fmt=fmt.value, config_path=config,
-                                        console=console, scale=scale, seed=seed, allow_drops=allow_drops))
+                                        console=console, scale=scale, seed=seed, allow_drops=allow_drops,
+                                        edge_cases=edge_cases))
 
 
 @app.command(cls=_Command)
@@ -269,14 +274,15 @@ def seed(source: str = typer.Argument(..., metavar="SOURCE", help="Source databa
          device: Optional[str] = _DEVICE, max_training_time: Optional[float] = _MAX_TRAIN,
          report: Optional[str] = typer.Option(None, "--report", metavar="PREFIX", help="After the load, write PREFIX.json and "
                                               "PREFIX.html (see `dbsynth report`)."),
-         strict: bool = _STRICT, allow_drops: bool = _ALLOW_DROPS) -> None:
+         strict: bool = _STRICT, allow_drops: bool = _ALLOW_DROPS,
+         edge_cases: Optional[float] = _EDGE_CASES) -> None:
     """Fit, sample, validate and load in one go."""
     from dbsynth import commands
     run_guarded(lambda: commands.seed(source=source, target=target, mode=mode.value, keep_triggers=keep_triggers,
                                       alembic_config=alembic_config, config_path=config, schema=schema,
                                       model_dir=model_dir, console=console, scale=scale, seed=seed, engine=engine,
                                       device=device, max_training_time=max_training_time, report_prefix=report,
-                                      strict=strict, allow_drops=allow_drops))
+                                      strict=strict, allow_drops=allow_drops, edge_cases=edge_cases))
 
 
 @app.command(cls=_Command, short_help="Copy a referentially complete, masked slice of real rows.")

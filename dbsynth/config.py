@@ -5,6 +5,7 @@ Example (`dbsynth.toml`)::
     seed = 42
     scale = 2.0
     locale = "de_DE"
+    edge_cases = 0.05          # 5% of the rows cover rare categories, NULLs, longest texts, min/max
     engine = "copula"
 
     [tables.Customer]
@@ -58,6 +59,7 @@ class Config:
     max_fit_rows: int = 200_000
     device: str = "auto"  # neural engine: auto | cpu | cuda
     max_training_time: float | None = None  # neural engine: seconds for all tables together
+    edge_cases: float = 0.0  # share of rows made to cover categories, NULLs, lengths, bounds (sample/edge_cases.py)
     tables: Mapping[str, TableConfig] = field(default_factory=dict)
 
     def row_counts(self) -> dict[str, int]:
@@ -133,6 +135,7 @@ _TYPES: dict[str, tuple[str, Any]] = {
     "max_fit_rows": ("a positive whole number of rows", _is_int),
     "device": ("a text", lambda v: isinstance(v, str)),
     "max_training_time": ("a number of seconds", _is_number),
+    "edge_cases": ("a share of rows between 0 and 1", _is_number),
 }
 
 
@@ -214,6 +217,9 @@ def validate(config: Config) -> Config:
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise ConfigError(f"{key} must be a positive whole number of rows, got {value!r}",
                               hint=f"e.g. {key} = {Config.__dataclass_fields__[key].default} in the config file")
+    if not 0 <= config.edge_cases <= 1:
+        raise ConfigError(f"--edge-cases must be a share of rows between 0 and 1, got {config.edge_cases:g}",
+                          hint="e.g. --edge-cases 0.05 for 5% of the rows")
     if config.device not in ("auto", "cpu", "cuda") and not config.device.startswith("cuda:"):
         raise ConfigError(f"unknown device {config.device!r}", hint="use --device auto, cpu or cuda")
     return config
