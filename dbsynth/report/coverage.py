@@ -10,7 +10,7 @@ every one of them; without it the figures show what plain sampling reaches.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -22,8 +22,13 @@ TEXT_TYPES = (LogicalType.TEXT,)
 
 
 def coverage(schema: Schema, real: Mapping[str, pd.DataFrame], synthetic: Mapping[str, pd.DataFrame],
-             kinds: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
-    """The coverage section of the report (see the module docstring)."""
+             kinds: Mapping[str, Mapping[str, str]], *, reference: Iterable[str] = ()) -> dict[str, Any]:
+    """The coverage section of the report (see the module docstring).
+
+    `reference`: lookup tables the fit copies (their rows are the source's own; a
+    regenerated phone number aside): nothing to cover there.
+    """
+    skip = set(reference)
     cats = {"source": 0, "present": 0, "missing": []}
     nulls = {"columns": 0, "with_null": 0, "without": []}
     lengths = {"columns": 0, "hit": 0, "missed": []}
@@ -31,7 +36,7 @@ def coverage(schema: Schema, real: Mapping[str, pd.DataFrame], synthetic: Mappin
     parents = {"fks": 0, "zero_children": 0, "most_children": 0, "missed": []}
     for table in schema.data_tables:
         rf, sf = real.get(table.name), synthetic.get(table.name)
-        if rf is None or sf is None or not len(rf) or not len(sf) or _copied(rf, sf):
+        if rf is None or sf is None or not len(rf) or not len(sf) or table.name in skip or _copied(rf, sf):
             continue  # a lookup table copied verbatim is the source's own: nothing to cover
         keys = set(table.pk_columns) | {c for fk in table.foreign_keys for c in fk.columns}
         for col in table.columns:
@@ -60,7 +65,58 @@ def coverage(schema: Schema, real: Mapping[str, pd.DataFrame], synthetic: Mappin
             "nullable": _share(nulls, "columns", "with_null", "without"),
             "max_length": _share(lengths, "columns", "hit", "missed"),
             "boundaries": _share(bounds, "values", "hit", "missed"),
-            "parents": {**parents, "missed": parents["missed"][:MAX_LISTED]}}
+            "parents": {**parents, "missed": parents["missed"][:MAX_LISTED]},
+            "skipped_tables": sorted(skip & {t.name for t in schema.data_tables})}
+
+
+def reference_of(schema: Schema, profiles: Mapping[str, Any], listed: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The lookup tables: listed by the report (recorded or identical) or detected as the fit detects them."""
+    from dbsynth.profile.reference import copied_tables, mark_reference
+    out = {r["table"] for r in listed if r.get("recorded") or r.get("identical")}
+    try:
+        out |= set(copied_tables(mark_reference(schema, dict(profiles), forced=frozenset(), disabled=frozenset())))
+    except Exception:  # detection is a hint here; the listed tables still count
+        pass
+    return out
+
+
+def summary_line(cov: Mapping[str, Any]) -> str:
+    """One line for the console: the five shares."""
+    parts = [("categories present", cov["categories"]["share"]), ("nullable columns with NULLs", cov["nullable"]["share"]),
+             ("max-length texts", cov["max_length"]["share"]), ("min/max values", cov["boundaries"]["share"])]
+    p = cov["parents"]
+    text = ", ".join(f"{name} {share:.0%}" for name, share in parts if share is not None)
+    if p["fks"]:
+        text += f", FKs with a childless parent {p['zero_children']}/{p['fks']}, with the busiest {p['most_children']}/{p['fks']}"
+    return f"edge-case coverage: {text}"
+
+
+def html_section(cov: Mapping[str, Any] | None) -> str:
+    """The HTML page's coverage table (dbsynth/report/html.py draws the rest)."""
+    from dbsynth.report.html import Cell, _e, _table
+    if not cov:
+        return ""
+
+    def cls(share: Any) -> str:
+        return "" if share is None else ("good" if share >= 1 else "warn")
+
+    rows = [("source categories present", cov["categories"]["present"], cov["categories"]["source"],
+             Cell(cov["categories"]["share"], cls(cov["categories"]["share"])), cov["categories"]["missing"]),
+            ("nullable columns with a NULL", cov["nullable"]["with_null"], cov["nullable"]["columns"],
+             Cell(cov["nullable"]["share"], cls(cov["nullable"]["share"])), cov["nullable"]["without"]),
+            ("texts at their declared maximum length", cov["max_length"]["hit"], cov["max_length"]["columns"],
+             Cell(cov["max_length"]["share"], cls(cov["max_length"]["share"])), cov["max_length"]["missed"]),
+            ("source min / max values present", cov["boundaries"]["hit"], cov["boundaries"]["values"],
+             Cell(cov["boundaries"]["share"], cls(cov["boundaries"]["share"])), cov["boundaries"]["missed"])]
+    p = cov["parents"]
+    rows.append(("FKs with a parent without children", p["zero_children"], p["fks"], "", []))
+    rows.append(("FKs with a parent as busy as the source's busiest", p["most_children"], p["fks"], "", p["missed"]))
+    body = [(Cell(name, text=True), hit, total, share, Cell("; ".join(missed[:8]) + (" …" if len(missed) > 8 else ""),
+                                                           text=True)) for name, hit, total, share, missed in rows]
+    note = ("<p>How much of the source's corners the synthetic data reaches (<code>dbsynth seed --edge-cases "
+            "SHARE</code> aims at all of them). Lookup tables copied from the source are left out"
+            + (f": {_e(', '.join(cov.get('skipped_tables') or []))}" if cov.get("skipped_tables") else "") + ".</p>")
+    return "<h2>Edge-case coverage</h2>" + note + _table(["what", "hit", "of", "share", "missed (first ones)"], body)
 
 
 COPY_CHECK_ROWS = 20_000  # tables up to this size are compared whole to tell a verbatim copy

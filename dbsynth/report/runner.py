@@ -110,7 +110,7 @@ def build_report(*, real: str | Side, synthetic: str | Side, target: str | None 
     the report lists and checks; a sample folder's own manifest is read the same way.
     """
     from dbsynth.profile.detect import profile_schema
-    from dbsynth.report import detection, facts, formats, html, privacy, quality, validity
+    from dbsynth.report import coverage, detection, facts, formats, html, privacy, quality, validity
     note = progress or (lambda _msg: None)
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -145,6 +145,8 @@ def build_report(*, real: str | Side, synthetic: str | Side, target: str | None 
     known = facts.recorded(_fact_documents(model, synthetic), profiles)
     data["reference_tables"] = facts.reference_tables(known, rf, sf)
     data["relations"] = facts.relations(known, rf, sf)
+    data["coverage"] = coverage.coverage(real_side.schema, rf, sf, kinds, reference=coverage.reference_of(
+        real_side.schema, profiles, data["reference_tables"]))  # edge cases: categories, NULLs, lengths, bounds
     data["verdict"] = verdict(data)
     note("preparing plots")
     return Report(data=data, plots=html.plot_data(real_side.schema, rf, sf, kinds, qual, data))
@@ -266,6 +268,9 @@ def print_summary(console: Any, report: Report) -> None:
     bad = {k: n for k, n in v["violations"].items() if n}
     if bad:
         console.print("violations: " + ", ".join(f"{k} {n}" for k, n in bad.items()), highlight=False)
+    if d.get("coverage"):
+        from dbsynth.report.coverage import summary_line
+        console.print(summary_line(d["coverage"]), highlight=False)
     for lost in v.get("shrunken_tables", []):
         console.print(f"rows lost: {lost['table']} {lost['reason']} ({lost['synthetic_rows']:,} rows, "
                       f"about {lost['expected_rows']:,} expected)", highlight=False)

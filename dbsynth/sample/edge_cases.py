@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from dbsynth.sample.types import TableChunk
 
 MAX_SHARE = 1.0
-MIN_EDIT_ROWS = 2  # a table of two rows still gets a NULL in one and a longest value in the other
+MIN_EDIT_ROWS = 3  # a tiny table (two staff, nine employees) still gets a NULL, a longest value and a min/max
 MAX_TRIES = 3  # rows tried per goal before it is left (its constraint forbids it)
 
 
@@ -190,11 +190,12 @@ class EdgeCases:
                 couples: list[tuple[str, list[Any]]]) -> None:
         """Spread the column's missing values, its NULL and its longest value over the edit rows."""
         present = {_key(v) for v in frame[goal.name].dropna().unique()}
-        wanted: list[tuple[str, Any]] = [("value", v) for v in goal.values if _key(v) not in present]
-        if goal.length is not None and _longest(frame[goal.name]) < goal.length:
-            wanted.append(("length", goal.length))
+        wanted: list[tuple[str, Any]] = []  # one-row goals first: a small table's few rows reach them all
         if goal.null and not frame[goal.name].isna().any():
             wanted.append(("null", None))
+        if goal.length is not None and _longest(frame[goal.name]) < goal.length:
+            wanted.append(("length", goal.length))
+        wanted += [("value", v) for v in goal.values if _key(v) not in present]
         if not wanted:
             return
         counts = frame[goal.name].map(_key).value_counts().to_dict()
