@@ -299,6 +299,8 @@ def subset(source: str = typer.Argument(..., metavar="SOURCE", help="Source data
            mask_key: Optional[str] = typer.Option(None, "--mask-key", metavar="KEY", envvar="DBSYNTH_MASK_KEY",
                                                   help="Masking key: same key, same masked values (default: "
                                                        "a random key, printed once)."),
+           remap_keys: bool = typer.Option(False, "--remap-keys", help="Renumber integer keys (same numbering in "
+                                           "every FK; fixed by the mask key, or the seed with --no-mask)."),
            mode: LoadMode = _MODE, config: Optional[str] = _CONFIG, keep_triggers: bool = _TRIGGERS,
            alembic_config: Optional[str] = _ALEMBIC,
            schema: Optional[str] = typer.Option(None, "--schema", metavar="NAME", help="PostgreSQL schema of the source."),
@@ -309,7 +311,8 @@ def subset(source: str = typer.Argument(..., metavar="SOURCE", help="Source data
     run_guarded(lambda: commands.subset(source=source, target=target, where=list(where or []), percent=percent,
                                         mask=mask, mask_key=mask_key, mode=mode.value, config_path=config,
                                         schema=schema, keep_triggers=keep_triggers, alembic_config=alembic_config,
-                                        console=console, err_console=err_console, strict=strict, seed=seed))
+                                        console=console, err_console=err_console, strict=strict, seed=seed,
+                                        remap_keys=remap_keys))
 
 
 @app.command("report", cls=_Command, short_help="Score a synthetic database against the real one.")
@@ -322,11 +325,14 @@ def report_cmd(real: str = typer.Argument(..., metavar="REAL", help="Real databa
                target: Optional[str] = typer.Option(None, "--target", metavar="TABLE.COLUMN", help="TABLE.COLUMN for TSTR vs TRTR."),
                model: Optional[str] = typer.Option(None, "--model", metavar="DIR",
                                                    help="Model directory (`dbsynth fit --out`) whose reference tables "
-                                                        "and kept relations the report lists and checks.")) -> None:
+                                                        "and kept relations the report lists and checks."),
+               subset: bool = typer.Option(False, "--subset", help="SYNTHETIC is a `dbsynth subset` slice: fewer "
+                                           "rows than REAL is no loss (a subset target is detected by itself too).")) -> None:
     """Quality, privacy and validity of a synthetic database; exit 1 on a violation or low quality."""
     from dbsynth import commands
     code = run_guarded(lambda: commands.report(real=real, synthetic=synthetic, json_path=json_out, html_path=html_out,
-                                               min_quality=min_quality, target=target, console=console, model=model))
+                                               min_quality=min_quality, target=target, console=console, model=model,
+                                               subset=subset))
     if code:
         raise typer.Exit(code=code)
 
