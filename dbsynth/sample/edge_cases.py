@@ -2,7 +2,9 @@
 
 Defects hide in rare categories and boundary values. With a share above
 zero, each generated chunk (before the validator sees it) gets up to
-``ceil(share × rows)`` rows edited so that, over the whole output:
+``ceil(share × rows)`` rows edited (at least three; more where one column
+misses more values than that, up to half the chunk) so that, over the whole
+output:
 
 * every category the model learnt for a column appears (rare ones included);
 * every nullable column holds a NULL;
@@ -103,14 +105,19 @@ class EdgeCases:
             return chunk
         table = self.model.schema.table(chunk.table)
         rng = np.random.default_rng([self.seed, zlib.crc32(chunk.table.encode()), chunk.batch])
-        budget = min(len(frame), max(MIN_EDIT_ROWS, math.ceil(self.share * len(frame))))
-        rows = rng.permutation(len(frame))[:budget]
         frame = frame.reset_index(drop=True).copy()
+        wanted = {g.name: _wanted(g, frame) for g in goals.columns.values() if g.name in frame.columns}
+        share_rows = max(MIN_EDIT_ROWS, math.ceil(self.share * len(frame)))
+        # a column missing more categories than the share has rows widens it, up to half the chunk
+        budget = min(len(frame), max(share_rows, min(max(map(len, wanted.values()), default=0), len(frame) // 2)))
+        # every column walks the same row order: edits gather in the first rows, and a row that must keep
+        # its value (the chunk's only copy of a category) hands its turn to the next one
+        order = rng.permutation(len(frame))
         for goal in goals.columns.values():
-            if goal.name in frame.columns:
-                self._column(table, frame, goal, rows, goals.couples.get(goal.name, []))
+            if wanted.get(goal.name):
+                self._column(table, frame, goal, order, budget, goals.couples.get(goal.name, []), wanted[goal.name])
         for fk in list(goals.fks):
-            self._parents(table, frame, fk, rows, rng)
+            self._parents(table, frame, fk, order[:share_rows], rng)
             goals.fks.remove(fk)  # once per FK: a later chunk's parents are other rows
         return TableChunk(table=chunk.table, frame=frame, batch=chunk.batch)
 
@@ -186,24 +193,15 @@ class EdgeCases:
         return out
 
     # ---------------------------------------------------------------- edits
-    def _column(self, table: Table, frame: pd.DataFrame, goal: ColumnGoals, rows: np.ndarray,
-                couples: list[tuple[str, list[Any]]]) -> None:
-        """Spread the column's missing values, its NULL and its longest value over the edit rows."""
-        present = {_key(v) for v in frame[goal.name].dropna().unique()}
-        wanted: list[tuple[str, Any]] = []  # one-row goals first: a small table's few rows reach them all
-        if goal.null and not frame[goal.name].isna().any():
-            wanted.append(("null", None))
-        if goal.length is not None and _longest(frame[goal.name]) < goal.length:
-            wanted.append(("length", goal.length))
-        wanted += [("value", v) for v in goal.values if _key(v) not in present]
-        if not wanted:
-            return
+    def _column(self, table: Table, frame: pd.DataFrame, goal: ColumnGoals, order: np.ndarray, budget: int,
+                couples: list[tuple[str, list[Any]]], wanted: list[tuple[str, Any]]) -> None:
+        """Spread the column's missing values, its NULL and its longest value over at most `budget` rows."""
         counts = frame[goal.name].map(_key).value_counts().to_dict()
         filler = _filler(frame[goal.name], goal.name)
         todo = iter(wanted)
-        item, tries = next(todo, None), 0
-        for row in rows:
-            if item is None:
+        item, tries, edited = next(todo, None), 0, 0
+        for row in order:
+            if item is None or edited >= budget:
                 break
             old = frame.at[row, goal.name]
             if _key(old) in goal.keep and counts.get(_key(old), 0) < 2:
@@ -212,7 +210,7 @@ class EdgeCases:
                 if item[0] == "length" else item[1]
             if self._try(table, frame, row, {goal.name: new, **_coupled(couples, new, item[0])}):
                 counts[_key(old)] = counts.get(_key(old), 0) - 1
-                item, tries = next(todo, None), 0
+                item, tries, edited = next(todo, None), 0, edited + 1
                 continue
             tries += 1
             if tries >= MAX_TRIES:  # a CHECK forbids it (a rating longer than 'NC-17'): the next goal
@@ -277,6 +275,20 @@ class EdgeCases:
 
 
 # -------------------------------------------------------------------- helpers
+def _wanted(goal: ColumnGoals, frame: pd.DataFrame) -> list[tuple[str, Any]]:
+    """What the chunk lacks of the column's goals: one-row goals first (a small table reaches them all)."""
+    col = frame[goal.name]
+    out: list[tuple[str, Any]] = []
+    if goal.null and not col.isna().any():
+        out.append(("null", None))
+    if goal.length is not None and _longest(col) < goal.length:
+        out.append(("length", goal.length))
+    if goal.values:
+        present = {_key(v) for v in col.dropna().unique()}
+        out += [("value", v) for v in goal.values if _key(v) not in present]
+    return out
+
+
 _SKIP = object()  # no coarse value goes with this fine one
 
 
