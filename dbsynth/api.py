@@ -169,7 +169,7 @@ def fit(source: str, *, out: PathLike | None = None, config: ConfigLike = None, 
 
 def sample(model: FitResult | PathLike, *, out: PathLike | None = None, fmt: str = "parquet",
            config: ConfigLike = None, scale: float | None = None, seed: int | None = None,
-           allow_drops: bool = False) -> SampleResult:
+           allow_drops: bool = False, edge_cases: float | None = None) -> SampleResult:
     """Sample and validate rows from a FitResult or a saved model directory, like `dbsynth sample`.
 
     With `out` the rows go to a parquet/csv folder (removed again if sampling
@@ -180,7 +180,7 @@ def sample(model: FitResult | PathLike, *, out: PathLike | None = None, fmt: str
     from dbsynth import pipeline
     from dbsynth.commands import _load_model
     from dbsynth.load.preflight import source_identity
-    cfg = _config(config, scale=scale, seed=seed)
+    cfg = _config(config, scale=scale, seed=seed, edge_cases=edge_cases)
     if isinstance(model, FitResult):
         fitted, source = model.model, source_identity(model.source)
     else:
@@ -231,11 +231,12 @@ def seed(source: str, target: str, *, mode: str = "fail", scale: float | None = 
          engine: str | None = None, config: ConfigLike = None, schema: str | None = None,
          save_model: PathLike | None = None, keep_triggers: bool = False, alembic_config: PathLike | None = None,
          strict: bool = False, allow_drops: bool = False, device: str | None = None,
-         max_training_time: float | None = None, report: str | None = None) -> SeedResult:
+         max_training_time: float | None = None, report: str | None = None,
+         edge_cases: float | None = None) -> SeedResult:
     """Fit, sample, validate and load in one go, like `dbsynth seed` (`report`: write PREFIX.json/.html too)."""
     from dbsynth import commands
     overrides: dict[str, Any] = dict(scale=scale, seed=seed, engine=engine, device=device,
-                                     max_training_time=max_training_time)
+                                     max_training_time=max_training_time, edge_cases=edge_cases)
     config_path = config if config is None or not isinstance(config, (str, Path)) else str(config)
     out = commands.seed(source=source, target=target, mode=mode, keep_triggers=keep_triggers,
                         alembic_config=str(alembic_config) if alembic_config else None, config_path=config_path,
@@ -247,10 +248,10 @@ def seed(source: str, target: str, *, mode: str = "fail", scale: float | None = 
 
 
 def report(real: str, synthetic: str, *, json: PathLike | None = None, html: PathLike | None = None,
-           min_quality: float | None = None, target: str | None = None) -> ReportResult:
+           min_quality: float | None = None, target: str | None = None, subset: bool = False) -> ReportResult:
     """Quality, privacy and validity of `synthetic` against `real` (URLs or sample folders), like `dbsynth report`."""
     from dbsynth.report.runner import build_report, write_outputs
-    result = build_report(real=real, synthetic=synthetic, target=target)
+    result = build_report(real=real, synthetic=synthetic, target=target, subset=subset)
     written = write_outputs(result, json_path=str(json) if json else None, html_path=str(html) if html else None)
     return ReportResult(report=result, failures=result.failures(min_quality=min_quality), written=list(written))
 
@@ -258,10 +259,10 @@ def report(real: str, synthetic: str, *, json: PathLike | None = None, html: Pat
 def subset(source: str, target: str, *, where: list[str] | tuple[str, ...] = (), percent: float | None = None,
            seed: int | None = None, mask: bool = True, mask_key: str | None = None, mode: str = "fail",
            config: ConfigLike = None, schema: str | None = None, keep_triggers: bool = False,
-           alembic_config: PathLike | None = None, strict: bool = False) -> SubsetResult:
+           alembic_config: PathLike | None = None, strict: bool = False, remap_keys: bool = False) -> SubsetResult:
     """A referentially complete, masked slice of real rows, like `dbsynth subset` (the key: `.mask_key`)."""
     from dbsynth.subset.run import subset as run_subset
     return run_subset(source=source, target=target, where=list(where), percent=percent, mask=mask,
                       mask_key=mask_key, mode=mode, config=_config(config, seed=seed), schema_name=schema,
                       keep_triggers=keep_triggers, strict=strict,
-                      alembic_config=str(alembic_config) if alembic_config else None)
+                      alembic_config=str(alembic_config) if alembic_config else None, remap_keys=remap_keys)

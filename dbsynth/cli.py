@@ -224,6 +224,9 @@ _EXECUTOR = typer.Option(None, "--executor", metavar="[local|ray]",
                          help="Where batches run: local processes (default) or Ray tasks (pip install 'dbsynth[ray]').")
 _RAY_ADDRESS = typer.Option(None, "--ray-address", metavar="ADDR", help="Ray cluster for --executor ray "
                             "(default: start a local Ray).")
+_EDGE_CASES = typer.Option(None, "--edge-cases", metavar="SHARE",
+                           help="Make this share of rows (e.g. 0.05) cover every source category, NULLs, "
+                                "longest texts, min/max values and parents with no or the most children.")
 _ALLOW_DROPS = typer.Option(False, "--allow-drops", help="Accept tables that lost more than 1% of their rows "
                             "to constraint checks (or ended short of their planned count); named either way.")
 
@@ -249,12 +252,14 @@ def sample(model_dir: str = typer.Argument(..., metavar="MODEL_DIR", help="Model
            scale: Optional[float] = _SCALE, seed: Optional[int] = _SEED,
            config: Optional[str] = _CONFIG, allow_drops: bool = _ALLOW_DROPS,
            workers: Optional[int] = _WORKERS, executor: Optional[str] = _EXECUTOR,
-           ray_address: Optional[str] = _RAY_ADDRESS) -> None:
+           ray_address: Optional[str] = _RAY_ADDRESS,
+           edge_cases: Optional[float] = _EDGE_CASES) -> None:
     """Sample and validate synthetic rows into a folder."""
     from dbsynth import commands
     run_guarded(lambda: commands.sample(model_dir=model_dir, out=out, fmt=fmt.value, config_path=config,
                                         console=console, scale=scale, seed=seed, allow_drops=allow_drops,
-                                        workers=workers, executor=executor, ray_address=ray_address))
+                                        workers=workers, executor=executor, ray_address=ray_address,
+                                        edge_cases=edge_cases))
 
 
 @app.command(cls=_Command)
@@ -284,7 +289,8 @@ def seed(source: str = typer.Argument(..., metavar="SOURCE", help="Source databa
                                               "PREFIX.html (see `dbsynth report`)."),
          strict: bool = _STRICT, allow_drops: bool = _ALLOW_DROPS,
          workers: Optional[int] = _WORKERS, executor: Optional[str] = _EXECUTOR,
-         ray_address: Optional[str] = _RAY_ADDRESS) -> None:
+         ray_address: Optional[str] = _RAY_ADDRESS,
+         edge_cases: Optional[float] = _EDGE_CASES) -> None:
     """Fit, sample, validate and load in one go."""
     from dbsynth import commands
     run_guarded(lambda: commands.seed(source=source, target=target, mode=mode.value, keep_triggers=keep_triggers,
@@ -292,7 +298,7 @@ def seed(source: str = typer.Argument(..., metavar="SOURCE", help="Source databa
                                       model_dir=model_dir, console=console, scale=scale, seed=seed, engine=engine,
                                       device=device, max_training_time=max_training_time, report_prefix=report,
                                       strict=strict, allow_drops=allow_drops, workers=workers, executor=executor,
-                                      ray_address=ray_address))
+                                      ray_address=ray_address, edge_cases=edge_cases))
 
 
 @app.command(cls=_Command, short_help="Copy a referentially complete, masked slice of real rows.")
@@ -309,6 +315,8 @@ def subset(source: str = typer.Argument(..., metavar="SOURCE", help="Source data
            mask_key: Optional[str] = typer.Option(None, "--mask-key", metavar="KEY", envvar="DBSYNTH_MASK_KEY",
                                                   help="Masking key: same key, same masked values (default: "
                                                        "a random key, printed once)."),
+           remap_keys: bool = typer.Option(False, "--remap-keys", help="Renumber integer keys (same numbering in "
+                                           "every FK; fixed by the mask key, or the seed with --no-mask)."),
            mode: LoadMode = _MODE, config: Optional[str] = _CONFIG, keep_triggers: bool = _TRIGGERS,
            alembic_config: Optional[str] = _ALEMBIC,
            schema: Optional[str] = typer.Option(None, "--schema", metavar="NAME", help="PostgreSQL schema of the source."),
@@ -319,7 +327,8 @@ def subset(source: str = typer.Argument(..., metavar="SOURCE", help="Source data
     run_guarded(lambda: commands.subset(source=source, target=target, where=list(where or []), percent=percent,
                                         mask=mask, mask_key=mask_key, mode=mode.value, config_path=config,
                                         schema=schema, keep_triggers=keep_triggers, alembic_config=alembic_config,
-                                        console=console, err_console=err_console, strict=strict, seed=seed))
+                                        console=console, err_console=err_console, strict=strict, seed=seed,
+                                        remap_keys=remap_keys))
 
 
 @app.command("report", cls=_Command, short_help="Score a synthetic database against the real one.")
@@ -332,11 +341,14 @@ def report_cmd(real: str = typer.Argument(..., metavar="REAL", help="Real databa
                target: Optional[str] = typer.Option(None, "--target", metavar="TABLE.COLUMN", help="TABLE.COLUMN for TSTR vs TRTR."),
                model: Optional[str] = typer.Option(None, "--model", metavar="DIR",
                                                    help="Model directory (`dbsynth fit --out`) whose reference tables "
-                                                        "and kept relations the report lists and checks.")) -> None:
+                                                        "and kept relations the report lists and checks."),
+               subset: bool = typer.Option(False, "--subset", help="SYNTHETIC is a `dbsynth subset` slice: fewer "
+                                           "rows than REAL is no loss (a subset target is detected by itself too).")) -> None:
     """Quality, privacy and validity of a synthetic database; exit 1 on a violation or low quality."""
     from dbsynth import commands
     code = run_guarded(lambda: commands.report(real=real, synthetic=synthetic, json_path=json_out, html_path=html_out,
-                                               min_quality=min_quality, target=target, console=console, model=model))
+                                               min_quality=min_quality, target=target, console=console, model=model,
+                                               subset=subset))
     if code:
         raise typer.Exit(code=code)
 

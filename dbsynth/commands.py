@@ -272,20 +272,21 @@ def _finish_parallel(parallel: Any, chunks: Any) -> Any:
 def subset(*, source: str, target: str, where: list[str], percent: float | None, mask: bool,
            mask_key: str | None, mode: str, config_path: "str | Config | None", schema: str | None,
            keep_triggers: bool, alembic_config: str | None, console: Console, err_console: Console | None = None,
-           strict: bool = False, **cli: object) -> object:
+           strict: bool = False, remap_keys: bool = False, **cli: object) -> object:
     """A referentially complete, masked slice of real rows (dbsynth/subset); the mask key is printed once."""
     from dbsynth.subset import subset as run_subset
     from dbsynth.subset.report import print_subset
     config = _config(config_path, **cli)
     result = run_subset(source=source, target=target, where=where, percent=percent, mask=mask, mask_key=mask_key,
                         mode=mode, config=config, schema_name=schema, keep_triggers=keep_triggers, strict=strict,
-                        alembic_config=alembic_config)
+                        alembic_config=alembic_config, remap_keys=remap_keys)
     print_subset(console, err_console or Console(stderr=True), result)
     return result
 
 
 def report(*, real: str, synthetic: str, json_path: str | None, html_path: str | None,
-           min_quality: float | None, target: str | None, console: Console, model: object = None) -> int:
+           min_quality: float | None, target: str | None, console: Console, model: object = None,
+           subset: bool = False) -> int:
     """Quality / privacy / validity report; returns 1 when the CI gate fails, else 0.
 
     `model`: a model directory or manifest whose reference tables and kept relations the report lists.
@@ -293,7 +294,8 @@ def report(*, real: str, synthetic: str, json_path: str | None, html_path: str |
     from dbsynth.progress import stage_progress
     from dbsynth.report.runner import build_report, print_summary, write_outputs
     with stage_progress(console) as progress:
-        result = build_report(real=real, synthetic=synthetic, target=target, progress=progress.note, model=model)  # type: ignore[arg-type]
+        result = build_report(real=real, synthetic=synthetic, target=target, progress=progress.note, model=model,  # type: ignore[arg-type]
+                              subset=subset)
     print_summary(console, result)
     for path in write_outputs(result, json_path=json_path, html_path=html_path):
         console.print(f"wrote [bold]{path}[/bold]")

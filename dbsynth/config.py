@@ -5,6 +5,7 @@ Example (`dbsynth.toml`)::
     seed = 42
     scale = 2.0
     locale = "de_DE"
+    edge_cases = 0.05          # 5% of the rows cover rare categories, NULLs, longest texts, min/max
     engine = "copula"
 
     [tables.Customer]
@@ -61,6 +62,7 @@ class Config:
     workers: int | None = None  # processes sampling batches (None: the machine's cores; 1: in this process)
     executor: str = "local"  # local (process pool) | ray (dbsynth/execute)
     ray_address: str | None = None  # the Ray cluster for executor = "ray" (None: a local Ray)
+    edge_cases: float = 0.0  # share of rows made to cover categories, NULLs, lengths, bounds (sample/edge_cases.py)
     tables: Mapping[str, TableConfig] = field(default_factory=dict)
 
     def row_counts(self) -> dict[str, int]:
@@ -139,6 +141,7 @@ _TYPES: dict[str, tuple[str, Any]] = {
     "workers": ("a positive whole number of processes", _is_int),
     "executor": ("a text", lambda v: isinstance(v, str)),
     "ray_address": ("a text", lambda v: isinstance(v, str)),
+    "edge_cases": ("a share of rows between 0 and 1", _is_number),
 }
 _OPTIONAL = ("max_training_time", "workers", "ray_address")  # None: not set
 
@@ -227,6 +230,9 @@ def validate(config: Config) -> Config:
         raise ConfigError(f"--workers must be a positive whole number, got {config.workers}", hint="e.g. --workers 4")
     if config.executor not in ("local", "ray"):
         raise ConfigError(f"unknown executor {config.executor!r}", hint="use --executor local or --executor ray")
+    if not 0 <= config.edge_cases <= 1:
+        raise ConfigError(f"--edge-cases must be a share of rows between 0 and 1, got {config.edge_cases:g}",
+                          hint="e.g. --edge-cases 0.05 for 5% of the rows")
     if config.device not in ("auto", "cpu", "cuda") and not config.device.startswith("cuda:"):
         raise ConfigError(f"unknown device {config.device!r}", hint="use --device auto, cpu or cuda")
     return config

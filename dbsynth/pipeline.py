@@ -280,6 +280,7 @@ def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mappi
     from dbsynth.engines.base import SampleOptions
     from dbsynth.relational.reference import already_present
     from dbsynth.frames import TableChunk
+    from dbsynth.sample.edge_cases import edge_cases
     from dbsynth.validate.runner import Validator
     timer = timer or StageTimer()
     options = sample_options(config, key_offsets)
@@ -293,6 +294,7 @@ def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mappi
         validator.seed_keys(table, tuple(cols), values)
 
     present: dict[str, int] = {}  # copied rows the append target already holds, per table
+    edges = edge_cases(model, config)  # --edge-cases: a share of rows made to cover the corners; None without
 
     def stream() -> Iterator[TableChunk]:
         for i, chunk in enumerate(timer.timed("sample", model.sample(options=options))):
@@ -302,7 +304,10 @@ def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mappi
                 frame = already_present(chunk.table, chunk.frame, model.schema.table(chunk.table).pk_columns, existing)
                 present[chunk.table] = present.get(chunk.table, 0) + len(chunk.frame) - len(frame)
                 chunk = TableChunk(table=chunk.table, frame=frame, batch=chunk.batch)
+            chunk = edges.apply(chunk) if edges else chunk
             result = validator.repair(chunk, resample=_resampler(model, chunk.table, config.seed * 1_000_003 + i))
+            if edges:
+                edges.observe(chunk.table, result.valid)
             timer.add("validate", t0)
             yield TableChunk(table=chunk.table, frame=result.valid, batch=chunk.batch)
         t0 = time.perf_counter()

@@ -93,7 +93,8 @@ def batched_chunks(model: "FittedModel", *, config: "Config", options: "SampleOp
     shipped = copy.copy(model)
     shipped._state = None  # type: ignore[attr-defined]  # workers draw their own
     job = BatchJob(model=shipped, options=options, allow_drops=allow_drops, existing=dict(existing or {}),
-                   sink=sink, token=uuid.uuid4().hex)
+                   sink=sink, token=uuid.uuid4().hex,
+                   edge_cases=_edge_share(config))
     merged = Merged()
     workers = config.workers
     if config.executor == "local":  # one process per batch at most: a one-batch run stays in this process
@@ -125,6 +126,11 @@ def batched_chunks(model: "FittedModel", *, config: "Config", options: "SampleOp
 
     _present: dict[str, int] = {}
     return stream(), merged
+
+
+def _edge_share(config: "Config") -> float:
+    from dbsynth.sample.edge_cases import check_share
+    return check_share(getattr(config, "edge_cases", 0.0))
 
 
 def _charge(timer: "StageTimer", seconds: Mapping[str, float], waited: float) -> None:

@@ -32,6 +32,7 @@ class BatchJob:
     existing: Mapping[tuple[str, tuple[str, ...]], Any] = field(default_factory=dict)
     sink: "SinkSpec | None" = None
     token: str = ""  # names this run in the per-process cache
+    edge_cases: float = 0.0  # --edge-cases: the share of each batch's rows made to cover the corners
 
 
 @dataclass
@@ -90,6 +91,7 @@ def _run(job: BatchJob, b: int) -> BatchResult:
         from dbsynth.validate.runner import ValidationSummary
         validator._summary = ValidationSummary()  # batch 0 counts these rows, once
     sink = _open_sink(job)
+    edges = _edges(job, b)
     out: list["TableChunk"] = []
     rows: dict[str, int] = {}
     seen: dict[str, int] = {}
@@ -101,7 +103,7 @@ def _run(job: BatchJob, b: int) -> BatchResult:
         if chunk is None:
             break
         t0 = time.perf_counter()
-        valid = check_chunk(validator, sampler, job, chunk, b, seen, present)
+        valid = check_chunk(validator, sampler, job, chunk, b, seen, present, edges)
         seconds["validate"] += time.perf_counter() - t0
         rows[valid.table] = rows.get(valid.table, 0) + len(valid.frame)
         t0 = time.perf_counter()
@@ -140,8 +142,18 @@ def new_validator(job: BatchJob, sampler: "Sampler") -> "Validator":
     return validator
 
 
+def _edges(job: BatchJob, b: int) -> Any:
+    """Batch b's edge-case editor (sample/edge_cases.py), None without --edge-cases; batch 0 keeps the
+    run's seed, so a one-batch run edits as the single stream did."""
+    if not job.edge_cases:
+        return None
+    from dbsynth.sample.edge_cases import EdgeCases
+    seed = job.options.seed if b == 0 else job.options.seed * 1_000_003 + b
+    return EdgeCases(job.model, share=job.edge_cases, seed=seed)
+
+
 def check_chunk(validator: "Validator", sampler: "Sampler", job: BatchJob, chunk: "TableChunk", b: int,
-                seen: dict[str, int], present: dict[str, int]) -> "TableChunk":
+                seen: dict[str, int], present: dict[str, int], edges: Any = None) -> "TableChunk":
     """The chunk's valid rows (repaired where the validator can); repairs draw from batch b's own streams."""
     from dbsynth.frames import TableChunk
 
@@ -156,7 +168,10 @@ def check_chunk(validator: "Validator", sampler: "Sampler", job: BatchJob, chunk
     k = seen.get(chunk.table, 0)
     seen[chunk.table] = k + 1
     seed = repair_seed(job.options.seed, b, sampler.index.get(chunk.table, 0), k)
+    chunk = edges.apply(chunk) if edges else chunk
     result = validator.repair(chunk, resample=_resampler(sampler, chunk.table, seed))
+    if edges:
+        edges.observe(chunk.table, result.valid)
     return TableChunk(table=chunk.table, frame=result.valid, batch=b)
 
 

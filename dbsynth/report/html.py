@@ -409,6 +409,11 @@ def _facts(doc: Mapping[str, Any]) -> str:
     return "".join(out)
 
 
+def _coverage(doc: Mapping[str, Any]) -> str:
+    from dbsynth.report.coverage import html_section
+    return html_section(doc.get("coverage"))
+
+
 def _columns_section(doc: Mapping[str, Any], plots: Mapping[str, Any]) -> str:
     stats = {(c["table"], c["column"]): c for c in doc["quality"]["columns"]}
     out, tables = [], list(dict.fromkeys(c["table"] for c in plots["columns"]))
@@ -452,7 +457,7 @@ def render(report: Any) -> str:
                  c["leaked_rate"]) for c in p["pii"]["columns"]]
     body = [f"<h1>dbsynth report</h1><p>real: <code>{_e(doc['real'])}</code><br>synthetic: "
             f"<code>{_e(doc['synthetic'])}</code></p>", _verdict(doc), _cards(doc), _units(),
-            "<h2>Validity</h2>", _validity(doc), _formats(doc), _facts(doc),
+            "<h2>Validity</h2>", _validity(doc), _formats(doc), _facts(doc), _coverage(doc),
             "<h2>Column shapes and correlations</h2>", legend, _columns_section(doc, plots),
             "<h2>Children per parent</h2>",
             _table(["FK", "parent", "score", "real mean", "synthetic mean"], card_rows),

@@ -244,11 +244,18 @@ def _side(frames: Frames, real: Frames, table: str, keys: tuple[str, ...], cols:
     for i in range(len(keys)):
         s = key_frame.iloc[:, i]
         # join keys compare as float or as text, so Int64 vs float64 (or a CSV round trip) still match
-        out[f"k{i}"] = m.as_numeric(s) if pd.api.types.is_numeric_dtype(s) else s.astype(str)
+        out[f"k{i}"] = m.as_numeric(s) if pd.api.types.is_numeric_dtype(s) or _all_numbers(s) else s.astype(str)
     for c in cols:
         s = _tz_naive(real[table][c]) if frames is real else synthetic_column(real, frames, table, c)
         out[prefix + c] = s.reset_index(drop=True)
     return out
+
+
+def _all_numbers(s: pd.Series) -> bool:
+    """Integer keys held as objects (a column with NULLs read back): joined as numbers like the other side."""
+    present = s.dropna()
+    return bool(len(present)) and all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+                                      for v in present.head(1000))
 
 
 # ------------------------------------------------------------------ all together

@@ -103,14 +103,17 @@ def _concat(parts: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.DataFrame
 
 
 def build_report(*, real: str | Side, synthetic: str | Side, target: str | None = None,
-                 progress: Progress | None = None, model: str | Path | Mapping[str, Any] | None = None) -> Report:
+                 progress: Progress | None = None, model: str | Path | Mapping[str, Any] | None = None,
+                 subset: bool = False) -> Report:
     """Validity, quality, formats, detection, privacy (and TSTR for `target`) of `synthetic` against `real`.
 
     `model`: a model directory (or its manifest as a dict) whose recorded reference tables and relations
     the report lists and checks; a sample folder's own manifest is read the same way.
+    `subset`: the synthetic side is a `dbsynth subset` slice (also detected, report/subset_view.py):
+    fewer rows than the source is then no loss.
     """
     from dbsynth.profile.detect import profile_schema
-    from dbsynth.report import dda, detection, facts, formats, html, privacy, quality, validity
+    from dbsynth.report import coverage, dda, detection, facts, formats, html, privacy, quality, validity
     note = progress or (lambda _msg: None)
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -122,11 +125,13 @@ def build_report(*, real: str | Side, synthetic: str | Side, target: str | None 
     kinds = quality.column_kinds(real_side.schema, profiles)
     if target:
         detection.parse_target(real_side.schema, target, kinds)  # fail before the slow part
+    from dbsynth.report.subset_view import looks_like_subset
+    subset = subset or looks_like_subset(rf, sf, kinds)
     seconds["read"] = _lap(t0)
     sections: dict[str, Any] = {}
     steps: list[tuple[str, Callable[[], Any]]] = [
         ("validity", lambda: validity.validity(real_side.schema, sf,
-                                               real_rows={t: len(f) for t, f in rf.items()}).to_dict()),
+                                               real_rows=None if subset else {t: len(f) for t, f in rf.items()}).to_dict()),
         ("quality", lambda: quality.quality(real_side.schema, rf, sf, kinds, seed=SEED)),
         ("formats", lambda: formats.formats(real_side.schema, formats.stored_reader(rf, real_side.url),
                                             formats.stored_reader(sf, syn_side.url))),
@@ -146,6 +151,9 @@ def build_report(*, real: str | Side, synthetic: str | Side, target: str | None 
     known = facts.recorded(_fact_documents(model, synthetic), profiles)
     data["reference_tables"] = facts.reference_tables(known, rf, sf)
     data["relations"] = facts.relations(known, rf, sf)
+    data["subset"] = subset  # a slice of real rows: its row counts are not judged against the source's
+    data["coverage"] = coverage.coverage(real_side.schema, rf, sf, kinds, reference=coverage.reference_of(
+        real_side.schema, profiles, data["reference_tables"]))  # edge cases: categories, NULLs, lengths, bounds
     data["verdict"] = verdict(data)
     note("preparing plots")
     return Report(data=data, plots=html.plot_data(real_side.schema, rf, sf, kinds, qual, data))
@@ -276,6 +284,12 @@ def print_summary(console: Any, report: Report) -> None:
     bad = {k: n for k, n in v["violations"].items() if n}
     if bad:
         console.print("violations: " + ", ".join(f"{k} {n}" for k, n in bad.items()), highlight=False)
+    if d.get("subset"):
+        console.print("a subset of the source (dbsynth subset): fewer rows than the source are not a loss",
+                      highlight=False)
+    if d.get("coverage"):
+        from dbsynth.report.coverage import summary_line
+        console.print(summary_line(d["coverage"]), highlight=False)
     for lost in v.get("shrunken_tables", []):
         console.print(f"rows lost: {lost['table']} {lost['reason']} ({lost['synthetic_rows']:,} rows, "
                       f"about {lost['expected_rows']:,} expected)", highlight=False)

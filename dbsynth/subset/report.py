@@ -30,4 +30,8 @@ def print_subset(console: "Console", err_console: "Console", result: "SubsetResu
     else:
         cols = ", ".join(f"{m.table}.{m.column}" for m in result.masked) or "none"
         console.print(f"masked {len(result.masked)} column(s): {cols}", highlight=False, soft_wrap=True)
+    if result.remapped:
+        domains = ", ".join(f"{t}.{c}" for t, c in sorted(result.remapped))
+        console.print(f"keys renumbered (--remap-keys) in {len(result.remapped)} key column(s) and every FK "
+                      f"to them: {domains}", highlight=False, soft_wrap=True)
     print_load_summary(console, result.summary)

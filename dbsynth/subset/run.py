@@ -36,12 +36,13 @@ class SubsetResult:
     summary: "LoadSummary"
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    remapped: dict[tuple[str, str], int] = field(default_factory=dict)  # --remap-keys: keys renumbered per domain
 
 
 def subset(*, source: str, target: str, where: Sequence[str] = (), percent: float | None = None,
            mask: bool = True, mask_key: str | None = None, mode: str = "fail", config: "Config",
            schema_name: str | None = None, keep_triggers: bool = False, strict: bool = False,
-           alembic_config: str | None = None) -> SubsetResult:
+           alembic_config: str | None = None, remap_keys: bool = False) -> SubsetResult:
     """Copy a referentially complete, masked slice of `source` into `target` (one transaction)."""
     from connectors.base import open_connector
     from dbsynth.load import preflight
@@ -84,12 +85,22 @@ def subset(*, source: str, target: str, where: Sequence[str] = (), percent: floa
             key, generated = (mask_key, False) if mask_key else (_new_key(), True)
             masked, lines = _mask(frames, schema, profiles, reference, key, config.locale, reader)
             warnings += lines
+        remapped = _remap(frames, schema, key or f"seed:{config.seed}", reader, reference) if remap_keys else {}
     summary = _load(frames, schema, target=target, mode=mode, keep_triggers=keep_triggers, strict=strict,
                     alembic_config=alembic_config)
     return SubsetResult(rows=summary.rows, source_rows={t.name: t.row_count or 0 for t in schema.data_tables},
                         reference_tables=sorted(reference), root_tables=roots, masked=masked, mask_key=key,
                         key_generated=generated, summary=summary, seconds=time.perf_counter() - started,
-                        warnings=warnings)
+                        warnings=warnings, remapped=remapped)
+
+
+def _remap(frames: dict[str, "pd.DataFrame"], schema: "Schema", key: str, reader: "SourceReader",
+           reference: frozenset[str]) -> dict[tuple[str, str], int]:
+    """--remap-keys (subset/remap.py): the mask key's (or the seed's) numbering of every integer key
+    but the lookup tables'."""
+    from dbsynth.subset.remap import remap_keys
+    return remap_keys(frames, schema, key=key, ranges=lambda d: reader.bounds(schema.table(d[0]), d[1]),
+                      keep=reference)
 
 
 def _check_missing(missing: list[str]) -> None:
