@@ -62,7 +62,7 @@ class Config:
     workers: int | None = None  # processes sampling batches (None: the machine's cores; 1: in this process)
     executor: str = "local"  # local (process pool) | ray (dbsynth/execute)
     ray_address: str | None = None  # the Ray cluster for executor = "ray" (None: a local Ray)
-    edge_cases: float = 0.0  # share of rows made to cover categories, NULLs, lengths, bounds (sample/edge_cases.py)
+    edge_cases: float = 0.0  # share of rows made to cover categories, NULLs, lengths, bounds (execute/edge_cases.py)
     tables: Mapping[str, TableConfig] = field(default_factory=dict)
 
     def row_counts(self) -> dict[str, int]:

@@ -280,7 +280,7 @@ def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mappi
     from dbsynth.engines.base import SampleOptions
     from dbsynth.relational.reference import already_present
     from dbsynth.frames import TableChunk
-    from dbsynth.sample.edge_cases import edge_cases
+    from dbsynth.execute.edge_cases import edge_cases
     from dbsynth.validate.runner import Validator
     timer = timer or StageTimer()
     options = sample_options(config, key_offsets)

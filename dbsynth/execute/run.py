@@ -129,7 +129,7 @@ def batched_chunks(model: "FittedModel", *, config: "Config", options: "SampleOp
 
 
 def _edge_share(config: "Config") -> float:
-    from dbsynth.sample.edge_cases import check_share
+    from dbsynth.execute.edge_cases import check_share
     return check_share(getattr(config, "edge_cases", 0.0))
 
 

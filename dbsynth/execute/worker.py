@@ -143,11 +143,11 @@ def new_validator(job: BatchJob, sampler: "Sampler") -> "Validator":
 
 
 def _edges(job: BatchJob, b: int) -> Any:
-    """Batch b's edge-case editor (sample/edge_cases.py), None without --edge-cases; batch 0 keeps the
+    """Batch b's edge-case editor (execute/edge_cases.py), None without --edge-cases; batch 0 keeps the
     run's seed, so a one-batch run edits as the single stream did."""
     if not job.edge_cases:
         return None
-    from dbsynth.sample.edge_cases import EdgeCases
+    from dbsynth.execute.edge_cases import EdgeCases
     seed = job.options.seed if b == 0 else job.options.seed * 1_000_003 + b
     return EdgeCases(job.model, share=job.edge_cases, seed=seed)
 

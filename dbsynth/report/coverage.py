@@ -5,7 +5,7 @@ categories present, the nullable columns that hold a NULL, the text columns
 with a value at their declared maximum length, the numeric and date columns
 whose source minimum and maximum appear, and the FKs with a parent that has
 no child and one with as many children as the source's busiest parent.
-`dbsynth seed --edge-cases SHARE` (dbsynth/sample/edge_cases.py) aims at
+`dbsynth seed --edge-cases SHARE` (dbsynth/execute/edge_cases.py) aims at
 every one of them; without it the figures show what plain sampling reaches.
 """
 from __future__ import annotations

@@ -442,7 +442,7 @@ def _most_children(model: Any, table: str, cols: tuple[str, ...]) -> int:
 
 def _couples(plan: Any) -> dict[str, list[tuple[str, list[Any]]]]:
     """Fine → coarse categories that hold exactly (city → country): a new city brings its country."""
-    from dbsynth.engines.copula.dependencies import ANY
+    from dbsynth.relational.dependencies import ANY
     tm = getattr(plan, "model", None)
     if tm is None:
         return {}

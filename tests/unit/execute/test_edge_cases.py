@@ -1,4 +1,4 @@
-"""Edge cases on demand (dbsynth/sample/edge_cases.py): a share of rows covers the source's corners."""
+"""Edge cases on demand (dbsynth/execute/edge_cases.py): a share of rows covers the source's corners."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,7 +10,7 @@ from dbsynth.config import Config
 from dbsynth.engines.base import FitOptions
 from dbsynth.engines.registry import get_engine
 from dbsynth.errors import ConfigError
-from dbsynth.sample.edge_cases import _lengthened, check_share
+from dbsynth.execute.edge_cases import _lengthened, check_share
 from dbsynth.schema.graph import build_plan
 from dbsynth.schema.model import CheckConstraint, Column, ForeignKey, LogicalType, PrimaryKey, Schema, Table
 
