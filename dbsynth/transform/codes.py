@@ -83,6 +83,9 @@ def _space_for(spec: dict[str, Any], *, need: int, column: str) -> list[list[str
     longest = max(lengths)
     limit = int(spec.get("max_length") or longest)
     steps.append([[union] * k for k in range(min(lengths), max(limit, longest) + 1)])
+    # the source's letters are spent (676 two-letter codes for 697 rows): any letter or digit the column holds
+    every = "".join(_CLASSES)
+    steps.append([[every] * k for k in range(min(lengths), max(limit, longest) + 1)])
     for step in steps:
         if _capacity(step) >= need:
             return step

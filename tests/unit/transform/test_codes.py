@@ -71,3 +71,10 @@ def test_lengths_keep_the_source_shares_not_the_capacity() -> None:
     codes = draw_codes(spec, n=500, rng=np.random.default_rng(0), unique=True)
     short = np.mean([len(c) == 4 for c in codes])  # by capacity it would be about 1%
     assert 0.22 < short < 0.38
+
+
+def test_spent_letters_widen_to_digits_and_lower_case() -> None:
+    # fuzz seed 3539: a CHAR(2) key of two upper-case letters (676 codes) needs 697 rows
+    spec = learn_codes(_two_letter(600), max_length=2)
+    codes = draw_codes(spec, n=697, rng=np.random.default_rng(6), unique=True)
+    assert len(set(codes)) == 697 and all(len(c) == 2 and c.isalnum() for c in codes)
