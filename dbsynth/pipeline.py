@@ -58,32 +58,16 @@ def read_frames(url: str, schema: "Schema", *, tables: Iterable[str], max_rows: 
 
     A table over `max_rows` whose parent was sampled keeps the rows of the kept
     parents (whole families, so children-per-parent stays true); any other big
-    table keeps a seeded random share of its rows. Parents first, so families
-    can follow them down the FK graph.
+    table keeps a seeded random share of its rows (its own random stream per
+    table, so the order tables finish in changes nothing). Tables are read in
+    parallel, one connection per thread (dbsynth/read_parallel.py); a family
+    waits for its parent's rows.
     """
-    import numpy as np
-
-    from connectors.base import open_connector
+    from dbsynth.read_parallel import read_tables
     wanted = set(tables)
     plan_order = build_plan(schema).order
     order = [t for t in plan_order if t in wanted] + sorted(wanted - set(plan_order))
-    frames: dict[str, "pd.DataFrame"] = {}
-    sampled: set[str] = set()
-    rng = np.random.default_rng(seed)
-    with closing(open_connector(url, read_only=True)) as conn:
-        for name in order:
-            table = schema.table(name)
-            total = table.row_count
-            if max_rows is None or total is None or total <= max_rows:
-                frames[name] = _concat(list(conn.read_table(table)), table.column_names)
-                continue
-            fk = _family_fk(table, sampled, schema)
-            keep = _family_filter(fk, frames) if fk is not None else _share_filter(max_rows / total, rng)
-            limit = max_rows * (FAMILY_FACTOR if fk is not None else 1)
-            where_in = _family_keys(fk, frames) if fk is not None else None
-            frames[name] = _read_filtered(conn, table, keep, limit, where_in)
-            sampled.add(name)
-    return frames
+    return read_tables(url, schema, order, max_rows=max_rows, seed=seed)
 
 
 def _family_fk(table: Any, sampled: set[str], schema: "Schema") -> Any:
@@ -122,10 +106,11 @@ def _share_filter(share: float, rng: Any) -> Callable[["pd.DataFrame"], Any]:
 
 
 def _read_filtered(conn: Any, table: Any, keep: Callable[["pd.DataFrame"], Any], limit: int,
-                   where_in: tuple[str, list[Any]] | None = None) -> "pd.DataFrame":
+                   where_in: tuple[str, list[Any]] | None = None, row_mask: Any = None) -> "pd.DataFrame":
     parts: list["pd.DataFrame"] = []
     got = 0
-    for chunk in conn.read_table(table, where_in=where_in):
+    masked = {"row_mask": row_mask} if row_mask is not None else {}  # the connector drops the rows unparsed
+    for chunk in conn.read_table(table, where_in=where_in, **masked):
         part = chunk[keep(chunk)]
         parts.append(part)
         got += len(part)
