@@ -191,8 +191,11 @@ class _ChunkParser:
         if kind == "bool":
             return pd.array(values.map({"t": True, "f": False}), dtype="boolean")
         if kind == "datetime":
-            parsed = pd.to_datetime(values, format="ISO8601", utc=col.timezone)
-            return parsed.astype("datetime64[us, UTC]" if col.timezone else "datetime64[us]")
+            try:
+                parsed = pd.to_datetime(values, format="ISO8601", utc=col.timezone)
+                return parsed.astype("datetime64[us, UTC]" if col.timezone else "datetime64[us]")
+            except (ValueError, TypeError, OverflowError):  # year 1, 'infinity'…: the loader decides, as a fetch
+                pass
         if kind == "text":
             return values.astype(object).where(values.notna(), None)
         nulls = values.isna().to_numpy()

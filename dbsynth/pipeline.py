@@ -116,7 +116,8 @@ def _read_filtered(conn: Any, table: Any, keep: Callable[["pd.DataFrame"], Any],
         got += len(part)
         if got >= limit:
             break
-    return _concat(parts, table.column_names)
+    # numbered 0..n-1 however many chunks were kept (the COPY reader drops rows before they get labels)
+    return _concat(parts, table.column_names).reset_index(drop=True)
 
 
 def _concat(parts: list["pd.DataFrame"], columns: tuple[str, ...]) -> "pd.DataFrame":
