@@ -180,13 +180,20 @@ def _orphan_warnings(schema: "Schema", table: Any, frame: "pd.DataFrame",
             continue
         if len(parent) < (schema.table(fk.referred_table).row_count or 0):  # a sample: misses are expected
             continue
-        child_keys = frame[list(fk.columns)].dropna()
-        parent_keys = set(map(tuple, parent[list(fk.referred_columns)].astype(str).to_numpy().tolist()))
-        missing = sum(tuple(k) not in parent_keys for k in child_keys.astype(str).to_numpy().tolist())
+        missing = _missing_keys(frame[list(fk.columns)].dropna(), parent[list(fk.referred_columns)])
         if missing:
             out.append(f"{table.name}: {missing} row(s) of the source point at missing {fk.referred_table} rows "
                        f"via ({', '.join(fk.columns)}) (orphans); synthetic rows always reference existing rows")
     return out
+
+
+def _missing_keys(child: "pd.DataFrame", parent: "pd.DataFrame") -> int:
+    """Child key rows (complete ones) with no parent row holding the same key, compared as text."""
+    import pandas as pd
+    if not len(child):
+        return 0
+    as_text = lambda f: pd.MultiIndex.from_frame(f.astype(str).set_axis(range(f.shape[1]), axis=1))  # noqa: E731
+    return int((~as_text(child).isin(as_text(parent))).sum())
 
 
 def fit(source_url: str, *, config: Config, schema_name: str | None = None,
