@@ -1,5 +1,6 @@
 """python -m benchmarks run [--datasets …] [--engines …] [--contenders …] [--quick] [--repeats N]
 python -m benchmarks fuzz [--schemas 1000] [--seed S] [--dialects sqlite,postgresql] [--profile full|plain]
+python -m benchmarks scale [--sf 1] [--scale 1] [--profile DIR] [--code CHECKOUT]
 python -m benchmarks judge [--seeds 0,1,2] [--datasets chinook,northwind,sakila] [--engine copula] [--markdown]
 
 `run` writes benchmarks/results/<timestamp>.json and regenerates benchmarks/RESULTS.md;
@@ -13,7 +14,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from benchmarks import fuzz, report, shared_judge
+from benchmarks import fuzz, report, scale, shared_judge
 from benchmarks.datasets import SHARED
 from benchmarks.suite import Options, run_all
 
@@ -43,6 +44,7 @@ def parser() -> argparse.ArgumentParser:
     again.add_argument("json", type=Path)
     fuzz.add_parser(sub)
     shared_judge.add_parser(sub)
+    scale.add_parser(sub)
     return p
 
 
@@ -69,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.cmd == "fuzz":
         return fuzz.run(args, log=lambda line: print(line, flush=True))
+    if args.cmd == "scale":
+        return scale.run(args, log=lambda line: print(line, flush=True))
     if args.cmd == "judge":
         return shared_judge.run(args, log=lambda line: print(line, flush=True))
     if args.cmd == "render":

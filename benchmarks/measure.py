@@ -36,18 +36,28 @@ def summarise(values: list[float]) -> dict[str, float] | None:
     return {"median": statistics.median(vals), "min": min(vals), "max": max(vals), "n": len(vals)}
 
 
-def run_task(spec: dict[str, Any], *, workdir: Path, timeout: float = 3600) -> dict[str, Any]:
-    """One task in a subprocess; returns its result with `wall_s` and `peak_rss_mb` of the whole process."""
+def run_task(spec: dict[str, Any], *, workdir: Path, timeout: float = 3600, code: Path | None = None) -> dict[str, Any]:
+    """One task in a subprocess; returns its result with `wall_s` and `peak_rss_mb` of the whole process.
+
+    code: another checkout whose dbsynth and connectors the worker imports (this harness's benchmarks package
+    still drives it), to measure before and after a change with the same yardstick.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
     tag = f"{spec['kind']}-{spec.get('contender', '')}-{time.time_ns()}"
     spec_path, out_path, log_path = (workdir / f"{tag}.{ext}" for ext in ("spec.json", "out.json", "log"))
     spec_path.write_text(json.dumps(spec))
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    cwd = ROOT
+    if code is not None:  # benchmarks/ alone from here (a link), everything else from `code`
+        cwd = workdir / f"{tag}.code"
+        cwd.mkdir()
+        (cwd / "benchmarks").symlink_to(ROOT / "benchmarks")
+        env["PYTHONPATH"] = str(cwd) + os.pathsep + str(Path(code).resolve())
     t0 = time.perf_counter()
     rss_path = workdir / f"{tag}.rss"
     worker = [sys.executable, "-m", "benchmarks.measure", str(spec_path), str(out_path)]
     with open(log_path, "w") as log:
-        proc = subprocess.Popen(_launcher(rss_path) + worker, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(_launcher(rss_path) + worker, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         status = _wait(proc, timeout)
     wall = time.perf_counter() - t0
     process_rss = _read_rss(rss_path)
@@ -209,7 +219,12 @@ def detection_score(real_url: str, synthetic_url: str | None) -> dict[str, float
             "mean_auc": (data.get("detection_summary") or {}).get("mean_auc")}
 
 
-TASKS = {"dbsynth": _task_dbsynth, "frames": _task_frames, "seed": _task_seed}
+def _task_seed_stages(spec: dict[str, Any]) -> dict[str, Any]:
+    from benchmarks.scale import task_seed_stages
+    return task_seed_stages(spec)
+
+
+TASKS = {"dbsynth": _task_dbsynth, "frames": _task_frames, "seed": _task_seed, "seed_stages": _task_seed_stages}
 
 
 def worker_main(spec_path: str, out_path: str) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Iterator
 
 from connectors.base import Capabilities, connect_timeout, register
 from connectors.sqla import Catalog, ErrorRule, SqlaConnector, _COMMON_RULES
 from dbsynth.schema.model import Column, ExclusionConstraint, Schema, Trigger
 
 if TYPE_CHECKING:
+    import pandas as pd
     from sqlalchemy.engine import Connection, Engine, Inspector
 
 _RULES = (
@@ -44,11 +45,40 @@ class PostgresConnector(SqlaConnector):
         writer="connectors.pg_writer:PgWriter",
         target_engine="connectors.postgresql:target_engine")
 
+    copy_reads: ClassVar[bool] = True  # False: read by row fetch (the reference the COPY reader is tested against)
+    reads_row_masks: ClassVar[bool] = True  # read_table takes row_mask (pipeline.read_frames)
+
     def reflect(self, *, schema: str | None = None, row_counts: bool = True) -> Schema:
         # SQLAlchemy warns 'Did not recognize type' for point, ltree…: the catalog names them
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Did not recognize type")
             return super().reflect(schema=schema, row_counts=row_counts)
+
+    def read_table(self, table: Any, *, chunk_size: int = 50_000,
+                   columns: tuple[str, ...] | None = None, where_in: tuple[str, list[Any]] | None = None,
+                   row_mask: Any = None) -> Iterator["pd.DataFrame"]:
+        """read_table through COPY (connectors/pg_copy.py); the row fetch when COPY cannot serve it.
+
+        row_mask(n): which of the next n rows to keep (a seeded share of a big table), applied
+        before the rows are parsed.
+        """
+        import psycopg
+
+        from connectors.pg_copy import CopyUnsupported, read_copy
+        names = columns or table.column_names
+        cols = tuple(table.column(c) for c in names)
+        if self.copy_reads:
+            try:
+                with self._guard(f"read table {table.name!r} from"):
+                    yield from read_copy(self.engine, table, cols, chunk_size=chunk_size, where_in=where_in,
+                                         row_mask=row_mask)
+                return
+            except CopyUnsupported:
+                pass  # raised before any row was read
+            except psycopg.Error as exc:
+                raise self._translate(exc, f"read table {table.name!r} from") from None
+        for frame in SqlaConnector.read_table(self, table, chunk_size=chunk_size, columns=columns, where_in=where_in):
+            yield frame if row_mask is None else frame[row_mask(len(frame))].reset_index(drop=True)
 
     def _create_engine(self) -> "Engine":
         from sqlalchemy import create_engine
@@ -230,3 +260,4 @@ _TYPES_SQL = """
 SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = :schema AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped"""
+

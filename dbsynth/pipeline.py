@@ -60,32 +60,16 @@ def read_frames(url: str, schema: "Schema", *, tables: Iterable[str], max_rows: 
 
     A table over `max_rows` whose parent was sampled keeps the rows of the kept
     parents (whole families, so children-per-parent stays true); any other big
-    table keeps a seeded random share of its rows. Parents first, so families
-    can follow them down the FK graph.
+    table keeps a seeded random share of its rows (its own random stream per
+    table, so the order tables finish in changes nothing). Tables are read in
+    parallel, one connection per thread (dbsynth/read_parallel.py); a family
+    waits for its parent's rows.
     """
-    import numpy as np
-
-    from connectors.base import open_connector
+    from dbsynth.read_parallel import read_tables
     wanted = set(tables)
     plan_order = build_plan(schema).order
     order = [t for t in plan_order if t in wanted] + sorted(wanted - set(plan_order))
-    frames: dict[str, "pd.DataFrame"] = {}
-    sampled: set[str] = set()
-    rng = np.random.default_rng(seed)
-    with closing(open_connector(url, read_only=True)) as conn:
-        for name in order:
-            table = schema.table(name)
-            total = table.row_count
-            if max_rows is None or total is None or total <= max_rows:
-                frames[name] = _concat(list(conn.read_table(table)), table.column_names)
-                continue
-            fk = _family_fk(table, sampled, schema)
-            keep = _family_filter(fk, frames) if fk is not None else _share_filter(max_rows / total, rng)
-            limit = max_rows * (FAMILY_FACTOR if fk is not None else 1)
-            where_in = _family_keys(fk, frames) if fk is not None else None
-            frames[name] = _read_filtered(conn, table, keep, limit, where_in)
-            sampled.add(name)
-    return frames
+    return read_tables(url, schema, order, max_rows=max_rows, seed=seed)
 
 
 def _family_fk(table: Any, sampled: set[str], schema: "Schema") -> Any:
@@ -124,16 +108,18 @@ def _share_filter(share: float, rng: Any) -> Callable[["pd.DataFrame"], Any]:
 
 
 def _read_filtered(conn: Any, table: Any, keep: Callable[["pd.DataFrame"], Any], limit: int,
-                   where_in: tuple[str, list[Any]] | None = None) -> "pd.DataFrame":
+                   where_in: tuple[str, list[Any]] | None = None, row_mask: Any = None) -> "pd.DataFrame":
     parts: list["pd.DataFrame"] = []
     got = 0
-    for chunk in conn.read_table(table, where_in=where_in):
+    masked = {"row_mask": row_mask} if row_mask is not None else {}  # the connector drops the rows unparsed
+    for chunk in conn.read_table(table, where_in=where_in, **masked):
         part = chunk[keep(chunk)]
         parts.append(part)
         got += len(part)
         if got >= limit:
             break
-    return _concat(parts, table.column_names)
+    # numbered 0..n-1 however many chunks were kept (the COPY reader drops rows before they get labels)
+    return _concat(parts, table.column_names).reset_index(drop=True)
 
 
 def _concat(parts: list["pd.DataFrame"], columns: tuple[str, ...]) -> "pd.DataFrame":
@@ -196,13 +182,20 @@ def _orphan_warnings(schema: "Schema", table: Any, frame: "pd.DataFrame",
             continue
         if len(parent) < (schema.table(fk.referred_table).row_count or 0):  # a sample: misses are expected
             continue
-        child_keys = frame[list(fk.columns)].dropna()
-        parent_keys = set(map(tuple, parent[list(fk.referred_columns)].astype(str).to_numpy().tolist()))
-        missing = sum(tuple(k) not in parent_keys for k in child_keys.astype(str).to_numpy().tolist())
+        missing = _missing_keys(frame[list(fk.columns)].dropna(), parent[list(fk.referred_columns)])
         if missing:
             out.append(f"{table.name}: {missing} row(s) of the source point at missing {fk.referred_table} rows "
                        f"via ({', '.join(fk.columns)}) (orphans); synthetic rows always reference existing rows")
     return out
+
+
+def _missing_keys(child: "pd.DataFrame", parent: "pd.DataFrame") -> int:
+    """Child key rows (complete ones) with no parent row holding the same key, compared as text."""
+    import pandas as pd
+    if not len(child):
+        return 0
+    as_text = lambda f: pd.MultiIndex.from_frame(f.astype(str).set_axis(range(f.shape[1]), axis=1))  # noqa: E731
+    return int((~as_text(child).isin(as_text(parent))).sum())
 
 
 def fit(source_url: str, *, config: Config, schema_name: str | None = None,

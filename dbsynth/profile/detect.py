@@ -136,8 +136,16 @@ def _profile_column(table: Table, col: Column, s: pd.Series,
     return ColumnProfile(semantic=semantic, pii_kind=kind, reason=reason, **fields)
 
 
+# what pandas' C-speed inference calls a column that cannot hold a list, dict, set or bytearray
+_SCALAR_KINDS = frozenset({"string", "bytes", "floating", "integer", "mixed-integer-float", "decimal", "complex",
+                           "boolean", "datetime64", "datetime", "date", "timedelta64", "timedelta", "time",
+                           "period", "interval", "empty"})
+
+
 def _hashable(s: pd.Series) -> pd.Series:
     """Arrays and JSON documents as text, so they can be counted."""
+    if s.dtype != object or pd.api.types.infer_dtype(s, skipna=True) in _SCALAR_KINDS:
+        return s  # typed or all-scalar columns: no per-value look
     if len(s) and s.map(lambda v: isinstance(v, (list, dict, set, bytearray))).any():
         return s.map(lambda v: v if v is None else repr(v))
     return s

@@ -281,12 +281,23 @@ def _parent_positions(pframe: pd.DataFrame, cframe: pd.DataFrame, fk: ForeignKey
 
 
 def _key_text(frame: pd.DataFrame, cols: Iterable[str]) -> pd.Series:
-    parts = [frame[c].map(lambda v: None if pd.isna(v) else str(int(v)) if isinstance(v, float) and v.is_integer()
-                          else str(v)) for c in cols]
+    parts = [_column_text(frame[c]) for c in cols]
     out = parts[0].astype(object)
     for p in parts[1:]:
         out = out + "\x1f" + p.astype(object)
     return out.reset_index(drop=True)
+
+
+def _column_text(s: pd.Series) -> pd.Series:
+    """Each key value as text (NULL as None; 3.0 as '3'): whole integer and text columns without a per-value call."""
+    if s.dtype.kind in "iu" or pd.api.types.is_integer_dtype(s.dtype):
+        missing = s.isna().to_numpy()
+        text = pd.Series(s.to_numpy(dtype=object, na_value=0), index=s.index).astype(str).astype(object)
+        return text.where(~missing, None)
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) == "string":
+        return s.where(s.notna(), None)
+    return s.map(lambda v: None if pd.isna(v) else str(int(v)) if isinstance(v, float) and v.is_integer()
+                 else str(v))
 
 
 def aggregate(op: str, values: np.ndarray, pos: np.ndarray, n: int,

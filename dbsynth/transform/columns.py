@@ -434,7 +434,18 @@ class CategoricalTransform(ColumnTransform):
 
     def codes(self, values: pd.Series) -> np.ndarray:
         lookup = {_key(c): i for i, c in enumerate(self.categories)}
-        return np.array([lookup.get(_key(to_python(v)), 0) for v in values], dtype=int)
+        code = lambda v: lookup.get(_key(to_python(v)), 0)  # noqa: E731
+        values = pd.Series(values) if not isinstance(values, pd.Series) else values
+        if not _bool_free(values):  # True == 1 to a hash table: the per-value look keeps them apart
+            return np.array([code(v) for v in values], dtype=int)
+        # each distinct value looked up once; NULL-like values (NaN, None, NaT) one by one, as before
+        inverse, uniques = pd.factorize(values, use_na_sentinel=True)
+        out = np.array([code(u) for u in uniques], dtype=int)[np.where(inverse < 0, 0, inverse)] if len(uniques) \
+            else np.zeros(len(values), dtype=int)
+        missing = np.flatnonzero(inverse < 0)
+        if len(missing):
+            out[missing] = [code(v) for v in values.iloc[missing]]
+        return out
 
     def _transform(self, values: pd.Series, rng: np.random.Generator) -> np.ndarray:
         return interval_scores(self.codes(values), self.cdf, rng)
@@ -452,6 +463,20 @@ class CategoricalTransform(ColumnTransform):
 
     def _load(self, data: dict[str, Any]) -> None:
         self.categories, self.cdf = list(data["categories"]), np.asarray(data["cdf"], dtype=float)
+
+
+_BOOL_FREE_KINDS = frozenset({"string", "bytes", "integer", "floating", "mixed-integer-float", "decimal", "complex",
+                              "datetime64", "datetime", "date", "timedelta64", "timedelta", "time", "period", "empty"})
+
+
+def _bool_free(values: pd.Series) -> bool:
+    """No value is a bool (so hashing cannot mistake True for 1)."""
+    if values.dtype.kind == "b" or str(values.dtype) == "boolean":
+        return False
+    if values.dtype != object:
+        return values.dtype.kind in "iufcmM" or pd.api.types.is_integer_dtype(values.dtype) \
+            or pd.api.types.is_float_dtype(values.dtype)
+    return pd.api.types.infer_dtype(values, skipna=True) in _BOOL_FREE_KINDS
 
 
 def _key(value: Any) -> Any:

@@ -56,6 +56,10 @@ def value_hash(value: str) -> str:
 
 def source_hashes(values: Iterable[object]) -> frozenset[str]:
     """Hashes of the non-null, non-blank source values (what a model may keep)."""
+    try:  # a repeated value is hashed once (the set of hashes is the same); 1, 1.0 and True stay apart
+        values = [v for _, v in dict.fromkeys((type(v), v) for v in values)]
+    except TypeError:  # an unhashable value: every value, one by one
+        pass
     return frozenset(value_hash(str(v)) for v in values if not _missing(v) and str(v).strip())
 
 

@@ -67,7 +67,8 @@ def is_wordy(texts: list[str]) -> bool:
     if not words:
         return False
     median = float(np.median([len(t.split()) for t in texts]))
-    plain = sum(1 for w in words if w.strip(".,;:!?'\"()").replace("'", "").replace("-", "").isalpha())
+    seen = Counter(words)  # each distinct word looked at once
+    plain = sum(n for w, n in seen.items() if w.strip(".,;:!?'\"()").replace("'", "").replace("-", "").isalpha())
     return median >= 2 and plain / len(words) >= 0.75
 
 

@@ -117,14 +117,18 @@ def learn_words(texts: list[str], *, max_length: int | None) -> dict[str, Any]:
     pairs: dict[int, Counter] = defaultdict(Counter)
     templates: Counter = Counter()
     ends: set[int] = set()
+    shapes: list[str] = []  # per word id: a word's shape is computed once, not once per occurrence
     for t in texts:
         words = t.split()
         if not words:
             continue
         ids = [index.setdefault(w, len(index)) for w in words]
+        for w, i in zip(words, ids):
+            if i == len(shapes):  # a new word (ids are handed out in order of first sight)
+                shapes.append(F.shape(w))
         counts.update(ids)
         starts[ids[0]] += 1
-        templates[" ".join(F.shape(w) for w in words)] += 1
+        templates[" ".join(shapes[i] for i in ids)] += 1
         ends.add(ids[-1])
         for a, b in zip(ids, ids[1:]):
             pairs[a][b] += 1

@@ -268,8 +268,31 @@ def _integer_range(col: Column, series: pd.Series) -> tuple[np.ndarray, str]:
     elif kind == "u" and not series.hasnans:
         bad = series.to_numpy(dtype=np.uint64) > np.uint64(hi)
     else:
-        bad = series.map(lambda v: not _int_in_range(v, lo, hi)).to_numpy(dtype=bool)
+        bad = _int_out_of_range(series, nbytes)
+        if bad is None:  # mixed values: one by one
+            bad = series.map(lambda v: not _int_in_range(v, lo, hi)).to_numpy(dtype=bool)
     return bad, f"value outside {nbytes}-byte integer range [{lo}, {hi}] or not an integer"
+
+
+def _int_out_of_range(series: pd.Series, nbytes: int) -> np.ndarray | None:
+    """`_int_in_range` negated for a whole column of NULLs and integers, or NULLs and floats (None otherwise)."""
+    known = pd.api.types.infer_dtype(series, skipna=True)
+    notna = series.notna().to_numpy()
+    bound = 2.0 ** (8 * nbytes - 1)  # exact in float64: in range is -bound <= v < bound
+    if known in ("integer", "empty") and series.dtype.kind != "u":
+        try:
+            vals = series.where(notna, 0).to_numpy(dtype=np.int64)
+        except (OverflowError, TypeError, ValueError):  # beyond int64: one by one
+            return None
+        if nbytes >= 8:
+            return np.zeros(len(series), dtype=bool)
+        hi = 2 ** (8 * nbytes - 1) - 1
+        return notna & ((vals > hi) | (vals < -hi - 1))
+    if known == "floating" or (known == "mixed-integer-float" and series.dtype.kind == "f"):
+        vals = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            return notna & ((vals != np.floor(vals)) | (vals >= bound) | (vals < -bound) | ~np.isfinite(vals))
+    return None
 
 
 def _int_in_range(value: Any, lo: int, hi: int) -> bool:
