@@ -58,6 +58,7 @@ def fk_graph(schema: Schema) -> nx.MultiDiGraph:
     tables = {t.name for t in schema.data_tables}
     graph.add_nodes_from(sorted(tables))
     for table in schema.data_tables:
+        graph.nodes[table.name]["unique_sets"] = [frozenset(u) for u in table.unique_column_sets()]
         for fk in table.foreign_keys:
             if fk.referred_table in tables:
                 graph.add_edge(fk.referred_table, table.name, key=_edge_key(fk), fk=fk)
@@ -95,10 +96,33 @@ def _cycle_breaks(graph: nx.MultiDiGraph, cycle: tuple[str, ...]) -> list[tuple[
         except nx.NetworkXNoCycle:
             return cut
         edges = [(u, v, k) for u, v, k in loop]
-        # Prefer a nullable edge (cheap NULL + UPDATE); else any edge, deterministically.
-        edges.sort(key=lambda e: (not sub.edges[e]["fk"].nullable, e))
+        # Not a key the sampler needs while the cycle is drawn (_is_keyed); then a nullable edge
+        # (cheap NULL + UPDATE); else any edge, deterministically.
+        edges.sort(key=lambda e: (_is_keyed(graph, e), not sub.edges[e]["fk"].nullable, e))
         cut.append(edges[0])
         sub.remove_edge(*edges[0])
+
+
+def _is_keyed(graph: nx.MultiDiGraph, edge: tuple[str, str, str]) -> bool:
+    """The cut FK's columns are part of a key of its table, or copied by another FK.
+
+    A cut FK is sampled NULL and filled at the end of the batch, after the
+    tables below it in the cycle are drawn: a child FK (or self-reference)
+    that copies those columns meanwhile copies NULL (a composite FK into
+    city(account_slug, seq) whose account_slug is the cut one), and a unique
+    set holding them is deduplicated while they are NULL.
+    """
+    fk: ForeignKey = graph.edges[edge]["fk"]
+    child = edge[1]
+    cols = set(fk.columns)
+    # a unique set the FK only partly covers (a composite PK (account_slug, seq)); one the FK's
+    # columns make up alone is a one-to-one FK, which the deferred fill keeps unique itself
+    if any(cols & u and u != cols for u in graph.nodes[child].get("unique_sets", ())):
+        return True
+    for _, _, other in graph.out_edges(child, data="fk"):
+        if other is not fk and cols & set(other.referred_columns):
+            return True
+    return False
 
 
 def _strategy(fk: ForeignKey, caps: "Capabilities | None", dialect: str) -> EdgeStrategy:

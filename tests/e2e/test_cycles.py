@@ -1,4 +1,4 @@
-"""FK cycles end to end: the shapes the schema fuzzer found failing (seeds 26, 22, 182), built by hand.
+"""FK cycles end to end: the shapes the schema fuzzer found failing (seeds 26, 22, 182, 3539), built by hand.
 
 Each source is created in SQLite and PostgreSQL; `dbsynth seed` must exit 0, keep every table's
 row count, and leave 0 FK violations as the target database itself checks them.
@@ -110,7 +110,37 @@ def seed182_source() -> Source:
         rows={"note_1": note, "user_2": usr, "city_3": city, "zone_9": zone})
 
 
-SHAPES = {"composite_fk_into_cycle": seed26_source, "two_cycle_fks_to_one_parent": seed182_source}
+def seed3539_source() -> Source:
+    """account -> city -> shift -> account, all NOT NULL but shift's second FK to city (account's back FK
+    is deferrable). city's PK (account_slug, seq) holds its cycle FK, and shift copies it through a
+    composite FK: were account -> city the edge cut, city would be drawn with account_slug NULL and
+    every shift row would copy that NULL into its NOT NULL FK (the names keep that edge first)."""
+    rng = random.Random(3539)
+    accounts = [f"{1000 + i}-acct" for i in range(30)]
+    keys = [(a, 1) for a in rng.sample(accounts, 6)]
+    codes = rng.sample([a + b for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"], 41)
+    shift = [(c, *rng.choice(keys), *(rng.choice(keys) if rng.random() < 0.9 else (None, None)),
+              codes[rng.randrange(i)] if i and rng.random() < 0.5 else None, rng.random() < 0.5)
+             for i, c in enumerate(codes)]
+    return Source(
+        tables={"account": ["slug VARCHAR(14) NOT NULL PRIMARY KEY", "back_shift_code CHAR(2) NOT NULL",
+                            "int_0 SMALLINT NOT NULL"],
+                "city": ["account_slug VARCHAR(14) NOT NULL", "seq INTEGER NOT NULL", "real_0 FLOAT NOT NULL",
+                         "PRIMARY KEY (account_slug, seq)"],
+                "shift": ["code CHAR(2) NOT NULL PRIMARY KEY", "city_account_slug VARCHAR(14) NOT NULL",
+                          "city_seq INTEGER NOT NULL", "city2_account_slug VARCHAR(14)", "city2_seq INTEGER",
+                          "parent_code CHAR(2)", "flag BOOLEAN NOT NULL"]},
+        fks=[("account", "back_shift_code", "shift", "code", True),
+             ("city", "account_slug", "account", "slug", False),
+             ("shift", "city_account_slug, city_seq", "city", "account_slug, seq", False),
+             ("shift", "city2_account_slug, city2_seq", "city", "account_slug, seq", False),
+             ("shift", "parent_code", "shift", "code", False)],
+        rows={"account": [(a, rng.choice(codes), rng.randint(0, 500)) for a in accounts],
+              "city": [(a, s, round(rng.uniform(500, 1500), 2)) for a, s in keys], "shift": shift})
+
+
+SHAPES = {"composite_fk_into_cycle": seed26_source, "two_cycle_fks_to_one_parent": seed182_source,
+          "cycle_fk_in_a_copied_key": seed3539_source}
 
 
 def _planned_ok(source: dict[str, int], target: dict[str, int]) -> None:

@@ -9,7 +9,8 @@ import pytest
 
 from connectors.base import Capabilities
 from dbsynth.schema.graph import DeferredEdge, EdgeStrategy, LoadPlan, build_plan, fk_graph
-from dbsynth.schema.model import Column, ForeignKey, LogicalType, PrimaryKey, Schema, Table, TableKind
+from dbsynth.schema.model import (Column, ForeignKey, LogicalType, PrimaryKey, Schema, Table, TableKind,
+                                  UniqueConstraint)
 from tests.fixtures.schemas import FIXTURES, schema_fixture
 
 # name: (edge count, cycles, cut edges as (child table, FK columns))
@@ -240,3 +241,28 @@ def test_random_cycles_prefer_nullable_edges() -> None:
         plan = build_plan(Schema(dialect="postgresql", tables=tables))
         assert [(e.table, e.strategy) for e in plan.deferred] == [(f"t{weak}", EdgeStrategy.BACKFILL)]
         assert plan.order[0] == f"t{weak}"  # its only FK is back-filled, so nothing precedes it
+
+
+def _col(name: str, nullable: bool = False) -> Column:
+    return Column(name, LogicalType.TEXT, "TEXT", nullable=nullable)
+
+
+def test_cycle_is_not_cut_at_a_key_others_copy() -> None:
+    """a -> c -> s -> a: cutting a -> c (first by name) would leave c's PK (a_id, seq) NULL while s copies it."""
+    tables = (
+        Table(name="a", primary_key=PrimaryKey(("id",)), columns=(_col("id"), _col("s_code")),
+              foreign_keys=(ForeignKey(("s_code",), "s", ("code",), nullable=False, deferrable=True),)),
+        Table(name="c", primary_key=PrimaryKey(("a_id", "seq")), columns=(_col("a_id"), _col("seq")),
+              foreign_keys=(ForeignKey(("a_id",), "a", ("id",), nullable=False),)),
+        Table(name="s", primary_key=PrimaryKey(("code",)), columns=(_col("code"), _col("c_a"), _col("c_seq")),
+              foreign_keys=(ForeignKey(("c_a", "c_seq"), "c", ("a_id", "seq"), nullable=False),)),
+    )
+    plan = build_plan(Schema(dialect="postgresql", tables=tables))
+    assert [(e.table, e.columns) for e in plan.deferred] == [("s", ("c_a", "c_seq"))]
+    # a one-to-one FK making up a unique key alone, copied by nobody, is still a fine cut (its fill keeps it
+    # unique): s refers to c's other key
+    one = tables[:1] + (replace(tables[1], primary_key=PrimaryKey(("a_id",)), columns=(_col("a_id"), _col("k")),
+                                unique_constraints=(UniqueConstraint(("k",)),)),
+                        replace(tables[2], columns=(_col("code"), _col("c_k")),
+                                foreign_keys=(ForeignKey(("c_k",), "c", ("k",), nullable=False),)))
+    assert [e.table for e in build_plan(Schema(dialect="postgresql", tables=one)).deferred] == ["c"]
