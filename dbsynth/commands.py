@@ -253,19 +253,8 @@ def _parallel_load(result: Any, config: Any, offsets: dict, *, target: str, mode
 
 def _finish_parallel(parallel: Any, chunks: Any) -> Any:
     """Run the batches (their workers write through the sink), then commit; any failure drops the shadow."""
-    from dbsynth import interrupts
-    from dbsynth.errors import Interrupted
-    try:
-        with interrupts.guarded():
-            for _ in chunks:  # with a sink the stream yields nothing; it ends when every batch is written
-                pass
-    except KeyboardInterrupt:
-        parallel.abort()
-        interrupts.reset()
-        raise Interrupted("interrupted: the load was rolled back and the target is unchanged") from None
-    except BaseException:
-        parallel.abort()
-        raise
+    # with a sink the stream yields nothing; it ends when every batch is written
+    parallel.fill(lambda: sum(1 for _ in chunks))
     return parallel.commit()
 
 

@@ -324,16 +324,21 @@ def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mappi
         t0 = time.perf_counter()
         validator.finish()
         timer.add("validate", t0)
-        summary = validator.summary()
-        summary.planned = {t: n - present.get(t, 0) for t, n in planned_rows(model).items()}
-        losses = loss_lines(summary, summary.planned)
-        if losses and not allow_drops:
-            from dbsynth.errors import ConstraintError
-            more = f" (and {len(losses) - 1} more table(s))" if len(losses) > 1 else ""
-            raise ConstraintError(f"{losses[0]}{more}; nothing was written",
-                                  hint="re-run with --allow-drops to accept fewer rows")
+        check_losses(model, validator.summary(), present, allow_drops)
 
     return stream(), validator
+
+
+def check_losses(model: "FittedModel", summary: Any, present: Mapping[str, int], allow_drops: bool) -> None:
+    """Record the planned rows in `summary`; a table lost beyond tolerance is a ConstraintError
+    (so the load consuming the stream rolls back) unless --allow-drops."""
+    summary.planned = {t: n - present.get(t, 0) for t, n in planned_rows(model).items()}
+    losses = loss_lines(summary, summary.planned)
+    if losses and not allow_drops:
+        from dbsynth.errors import ConstraintError
+        more = f" (and {len(losses) - 1} more table(s))" if len(losses) > 1 else ""
+        raise ConstraintError(f"{losses[0]}{more}; nothing was written",
+                              hint="re-run with --allow-drops to accept fewer rows")
 
 
 DROP_SHARE = 0.01  # more than this share of a table dropped is an error unless --allow-drops

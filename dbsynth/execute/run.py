@@ -154,12 +154,5 @@ def _reraise(exc: Any, batches: int) -> Exception:
 
 
 def _finish(model: Any, merged: Merged, present: Mapping[str, int], allow_drops: bool) -> None:
-    from dbsynth.pipeline import loss_lines, planned_rows
-    summary = merged.summary()
-    summary.planned = {t: n - present.get(t, 0) for t, n in planned_rows(model).items()}
-    losses = loss_lines(summary, summary.planned)
-    if losses and not allow_drops:
-        from dbsynth.errors import ConstraintError
-        more = f" (and {len(losses) - 1} more table(s))" if len(losses) > 1 else ""
-        raise ConstraintError(f"{losses[0]}{more}; nothing was written",
-                              hint="re-run with --allow-drops to accept fewer rows")
+    from dbsynth.pipeline import check_losses
+    check_losses(model, merged.summary(), present, allow_drops)

@@ -209,6 +209,19 @@ class ParallelLoad:
         self.summary.warnings = list(dict.fromkeys(self.summary.warnings))
         return self.summary
 
+    def fill(self, work: Callable[[], Any]) -> Any:
+        """Run `work` (the rows reaching the shadow); a Ctrl-C or any failure drops the shadow first."""
+        try:
+            with interrupts.guarded():
+                return work()
+        except KeyboardInterrupt:
+            self.abort()
+            interrupts.reset()
+            raise Interrupted("interrupted: the load was rolled back and the target is unchanged") from None
+        except BaseException:
+            self.abort()
+            raise
+
     def abort(self) -> None:
         """Drop the shadow schema (the target is untouched); safe to call twice."""
         if self.done:
@@ -675,19 +688,10 @@ def load_parallel(*, chunks: Iterable["TableChunk"], schema: "Schema", target_ur
     if parallel is None:
         return load(chunks=chunks, schema=schema, target_url=target_url, mode=mode, keep_triggers=keep_triggers,
                     alembic_config=alembic_config, progress=progress, check_values=check_values, strict=strict)
-    try:
-        t0 = time.perf_counter()
-        with interrupts.guarded():
-            source = (parallel.checked(c) for c in chunks) if parallel.target_columns else chunks
-            written = _fan_out(parallel.sink_spec, source, jobs, progress)
-        log.debug("parallel load: rows COPYed by %d workers in %.2fs", jobs, time.perf_counter() - t0)
-    except KeyboardInterrupt:
-        parallel.abort()
-        interrupts.reset()
-        raise Interrupted("interrupted: the load was rolled back and the target is unchanged") from None
-    except BaseException:
-        parallel.abort()
-        raise
+    t0 = time.perf_counter()
+    source = (parallel.checked(c) for c in chunks) if parallel.target_columns else chunks
+    written = parallel.fill(lambda: _fan_out(parallel.sink_spec, source, jobs, progress))
+    log.debug("parallel load: rows COPYed by %d workers in %.2fs", jobs, time.perf_counter() - t0)
     summary = parallel.commit()
     for table, n in written.items():  # tables that got chunks without rows are named too, as load() does
         summary.rows.setdefault(table, n)
