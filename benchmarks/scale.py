@@ -2,7 +2,7 @@
 
     python -m benchmarks scale --sf 1                    # SF1 source, --scale 1, default config
     python -m benchmarks scale --sf 0.1 --profile /tmp/p # cProfile of the seed process (p.prof + top lines)
-    python -m benchmarks scale --sf 1 --code /work/main  # the same harness driving another checkout's dbsynth
+    python -m benchmarks scale --sf 1 --code ../other-checkout  # the same harness driving another checkout's dbsynth
 
 Per stage (reflect, read+profile, fit, sample, validate, load): wall seconds and CPU seconds, the CPU
 split into the seed process, its child processes (sampling workers) and the PostgreSQL server (the
