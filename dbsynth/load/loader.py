@@ -263,14 +263,21 @@ def _run(conn: "Connection", job: _Job, chunks: Iterable["TableChunk"]) -> None:
     job.summary.triggers, job.summary.sequences_reset = writer.triggers, writer.sequences_reset
     job.summary.warnings += writer.warnings
     if job.summary.schema_action == "created":
-        created, skipped = create_triggers(conn, schema=job.schema, source_dialect=job.schema.dialect)
-        if created or skipped:
-            job.summary.triggers = f"{len(created)} re-created after the load (did not fire)" + (
-                f"; skipped: {', '.join(skipped)}" if skipped else "")
-        if skipped and job.strict:
-            raise LoadError(f"{len(skipped)} source trigger(s) not re-created: {', '.join(skipped)}; rolled back",
-                            hint="create the trigger functions in the target first, or run without --strict")
+        job.summary.triggers = recreate_triggers(conn, job.schema, strict=job.strict) or job.summary.triggers
     _verify(conn, job)
+
+
+def recreate_triggers(conn: "Connection", schema: Schema, *, strict: bool) -> str | None:
+    """Re-create the source's triggers after the rows (they did not fire); the summary line, None when
+    there were none. With `strict` a trigger that cannot be re-created fails the load (rolled back)."""
+    created, skipped = create_triggers(conn, schema=schema, source_dialect=schema.dialect)
+    if skipped and strict:
+        raise LoadError(f"{len(skipped)} source trigger(s) not re-created: {', '.join(skipped)}; rolled back",
+                        hint="create the trigger functions in the target first, or run without --strict")
+    if not (created or skipped):
+        return None
+    return f"{len(created)} re-created after the load (did not fire)" + (
+        f"; skipped: {', '.join(skipped)}" if skipped else "")
 
 
 def _repoint_cycles(conn: "Connection", job: _Job) -> None:

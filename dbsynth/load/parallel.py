@@ -350,7 +350,7 @@ class ParallelLoad:
 
     def _swap(self) -> None:
         """One transaction: move the shadow's objects into the target schema, views, triggers, sequences."""
-        from dbsynth.load.ddl import create_triggers, create_views, use_target_schema
+        from dbsynth.load.ddl import create_views, use_target_schema
         from dbsynth.load.drift import existing_tables
         conn = self.conn
         with conn.begin():
@@ -366,7 +366,7 @@ class ParallelLoad:
             views = create_views(conn, schema=self.schema, target_dialect="postgresql")
             self.summary.views_created, self.summary.views_skipped = views.views_created, views.views_skipped
             self.summary.warnings += views.warnings
-            self._triggers(conn, create_triggers)
+            self._triggers(conn)
             writer = PgWriter(_writer_context(conn, self.schema, self.plan))
             writer._reset_sequences()
             self.summary.sequences_reset = writer.sequences_reset
@@ -374,15 +374,10 @@ class ParallelLoad:
             interrupts.hold()  # from here a Ctrl-C waits for the commit, which is atomic
             interrupts.check()
 
-    def _triggers(self, conn: "Connection", create_triggers: Callable[..., tuple[list[str], list[str]]]) -> None:
-        self.summary.triggers = "kept" if self.keep_triggers else "disabled during load, re-enabled before commit"
-        created, skipped = create_triggers(conn, schema=self.schema, source_dialect=self.schema.dialect)
-        if created or skipped:
-            self.summary.triggers = f"{len(created)} re-created after the load (did not fire)" + (
-                f"; skipped: {', '.join(skipped)}" if skipped else "")
-        if skipped and self.strict:
-            raise LoadError(f"{len(skipped)} source trigger(s) not re-created: {', '.join(skipped)}; rolled back",
-                            hint="create the trigger functions in the target first, or run without --strict")
+    def _triggers(self, conn: "Connection") -> None:
+        from dbsynth.load.loader import recreate_triggers
+        self.summary.triggers = recreate_triggers(conn, self.schema, strict=self.strict) or (
+            "kept" if self.keep_triggers else "disabled during load, re-enabled before commit")
 
 
 # Types and free-standing sequences of the shadow schema (tables carry their indexes,
