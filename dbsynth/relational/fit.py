@@ -28,6 +28,7 @@ from dbsynth.relational.reference import ROW_POOL_MAX_ROWS, blur_dates, categori
 from dbsynth.relational.sources import (clean_numbers, clean_times, number_within_family, numbers_for_text,
                                         numeric_type, poolable, referred_by_integer, typed_categories,
                                         whole_numbers, within_length)
+from dbsynth.relational.sequences import Parent, Sequences, datetime_transforms, find_sequences
 from dbsynth.relational.specs import KeyKind, KeySpec, TablePlan
 from dbsynth.relational.table import (CountSpec, TableModel, column_role, dirty_note, find_orderings,
                                       inherited_columns, make_transform, placeholder, profile_of)
@@ -127,6 +128,7 @@ class RelationalFitter:
                                        parent_transforms=self.models[ctx.referred_table].transforms,
                                        inherit=model.inherit)
         model.orderings = find_orderings(model, frame)
+        model.sequences = self._sequences(table, frame, model)
         model.parent = ctx.referred_table if ctx else None
         if len(frame) == 0:
             self.warnings.append(f"table {table.name!r} is empty in the source: it gets 0 rows")
@@ -143,6 +145,18 @@ class RelationalFitter:
                          category_fks=sorted(self.cat_fks.get(table.name, {})),
                          pooled_fks={c: fk.referred_table for c, fk in self.cat_fks.get(table.name, {}).items()
                                      if fk.referred_table in self.pooled}, generator=generator)
+
+    def _sequences(self, table: Table, frame: pd.DataFrame, model: TableModel) -> Sequences:
+        """Date/times that keep their family's order and spacing, or follow another (sequences.py)."""
+        parents = {fk.referred_table: Parent(frame=self.frames[fk.referred_table],
+                                             times=datetime_transforms(self.models[fk.referred_table].transforms))
+                   for fk in table.foreign_keys if fk.referred_table in self.models
+                   and fk.referred_table not in self.pooled}
+        deferred = {(e.table, e.columns) for e in self.plan.deferred}
+        skip = [fk for fk in table.foreign_keys if (table.name, fk.columns) in deferred
+                or self.cat_fks.get(table.name, {}).get(fk.columns[0]) is fk]
+        return find_sequences(table=table, frame=frame, transforms=model.transforms, parents=parents,
+                              orderings=model.orderings, skip_fks=skip)
 
     def _source_rows(self, name: str) -> int:
         """Rows in the source table (reflected count), not just the rows read for fitting."""

@@ -17,6 +17,7 @@ import pandas as pd
 
 from dbsynth.profile.types import ColumnProfile, SemanticType, TableProfile
 from dbsynth.relational.dependencies import Dependency, close_forced
+from dbsynth.relational.sequences import Sequences
 from dbsynth.relational.traits import Donors
 from dbsynth.schema.model import Column, LogicalType
 from dbsynth.transform.columns import (CategoricalTransform, ColumnTransform, ConstantTransform,
@@ -52,6 +53,7 @@ class TableModel:
     donors: Donors | None = None  # family traits, drawn once per synthetic parent (traits.py)
     copies: dict[str, dict[str, Any]] = field(default_factory=dict)  # own column -> parent column, rate (copies.py)
     orderings: list[tuple[str, str]] = field(default_factory=list)  # (a, b): a <= b in every source row
+    sequences: Sequences = field(default_factory=Sequences)  # family order and lags of date/times (sequences.py)
     fakes: list[dict[str, Any]] = field(default_factory=list)
     places: dict[str, Any] = field(default_factory=dict)  # address groups drawn per row (transform/places.py)
     others: list[dict[str, Any]] = field(default_factory=list)
@@ -103,7 +105,7 @@ class TableModel:
                 "dependencies": [list(d) for d in self.dependencies],
                 "inherit": self.inherit, "copies": self.copies,
                 "donors": None if self.donors is None else self.donors.to_dict(),
-                "orderings": [list(o) for o in self.orderings],
+                "orderings": [list(o) for o in self.orderings], "sequences": self.sequences.to_dict(),
                 "fakes": [{k: v for k, v in f.items() if k != "avoid"} for f in self.fakes],
                 "others": self.others, "places": self.places}
 
@@ -128,6 +130,7 @@ class TableModel:
                    inherit=dict(data.get("inherit", {})), copies=dict(data.get("copies", {})),
                    donors=Donors.from_dict(data["donors"]) if data.get("donors") else None,
                    orderings=[(a, b) for a, b in data.get("orderings", [])],
+                   sequences=Sequences.from_dict(data.get("sequences")),
                    others=data["others"], places=dict(data.get("places", {})))
 
 

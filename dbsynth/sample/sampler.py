@@ -18,6 +18,7 @@ import pandas as pd
 from dbsynth.relational.cardinality import draw_quotas, rescale_counts
 from dbsynth.relational.reference import dealt_keys, deal_rows, exact_shares, remap_pooled
 from dbsynth.relational.copies import copy_from_parent
+from dbsynth.relational.sequences import datetime_transforms, followed_columns, row_numbers
 from dbsynth.relational.options import SampleOptions
 from dbsynth.relational.traits import assign_donors, value_keys
 from dbsynth.execute.plan import (BatchPlan, batch_count, build_plan, donor_turns, family_share, referred_rows,
@@ -27,6 +28,7 @@ from dbsynth.sample import keys as K
 from dbsynth.sample import values as V
 from dbsynth.sample.batching import expected_rows, parent_of, resident_tables
 from dbsynth.sample.child_rows import child_factors, scaled_cap
+from dbsynth.sample.times import set_times
 from dbsynth.frames import TableChunk
 from dbsynth.schema.model import LogicalType
 from dbsynth.transform import pgtypes
@@ -54,6 +56,7 @@ class Sampler:
         self.donor_use: dict[str, np.ndarray] = {}  # times each family trait donor was taken, per child table
         self.donor_of: dict[str, np.ndarray] = {}  # donor of each parent row in the batch, per child table
         self.inbound = self._inbound()
+        self.pool_extra = followed_columns(model)  # date/times children follow through a non-context FK
         # `rows` on a child table scales its children-per-parent counts (sample/child_rows.py)
         self.child_factor = child_factors(self.m, self.order, self.o.row_counts, self._root_total)
         self.expected = expected_rows(self.m, self.order, self._root_total, self.child_factor)
@@ -381,6 +384,10 @@ class Sampler:
                 cols[c] = parent[rc].to_numpy(dtype=object)[pidx]
         keep = self._fill_keys(tp, cols, n, pidx, rng, own)
         self._fill_extras(tp, cols, n, rng)
+        if tp.model.sequences:  # a family's times in the source's order and spacing (relational/sequences.py)
+            set_times(tp.model, cols, n, rng=rng,
+                      referred=lambda fk, ref, ref_cols, col: self._referred_seconds(tp, cols, pidx, frames, fk,
+                                                                                    ref, ref_cols, col))
         if tp.model.copies and tp.context is not None and pidx is not None:  # after every other value
             copy_from_parent(tp.model.copies, cols, frames[tp.context.referred_table], pidx, rng,
                              self.m.schema.table(tp.name))
@@ -389,6 +396,24 @@ class Sampler:
         frame = pd.DataFrame({c: pd.Series(cols.get(c, [None] * n), dtype=object) for c in self._columns(tp.name)})
         keep &= self._dedupe(tp, frame, rng)
         return frame[keep].reset_index(drop=True), own[keep], counts[keep]
+
+    def _referred_seconds(self, tp: "TablePlan", cols: dict[str, Any], pidx: np.ndarray | None,
+                          frames: dict[str, pd.DataFrame], fk: list[str], ref: str, ref_cols: list[str],
+                          column: str) -> np.ndarray | None:
+        """The referred row's `column` (seconds) for each row: the context parent's frame, or the
+        referred table's pool (which keeps the columns children follow: `pool_extra`)."""
+        tr = datetime_transforms(self.m.tables[ref].model.transforms).get(column) if ref in self.m.tables else None
+        if tr is None:
+            return None
+        if tp.context is not None and list(tp.context.columns) == list(fk) and pidx is not None and ref in frames:
+            return tr.seconds(frames[ref][column].iloc[pidx]) if column in frames[ref] else None
+        pool = self.pools.get(ref)
+        if pool is None or column not in pool or not all(c in cols for c in fk):
+            return None
+        rows = row_numbers(pool[list(ref_cols)], pd.DataFrame({c: np.asarray(cols[c], dtype=object) for c in fk}))
+        out = np.full(len(rows), np.nan)
+        out[rows >= 0] = tr.seconds(pool[column]).take(rows[rows >= 0])
+        return out
 
     def _columns(self, table: str) -> list[str]:
         return list(self.m.schema.table(table).column_names)
@@ -725,8 +750,8 @@ class Sampler:
         for f in matched:
             col = mids[:, f] if mids is not None and mids.shape[1] > f else np.zeros(len(frame))
             self.features[(table, f)] = np.concatenate([self.features.get((table, f), np.zeros(0)), col])
-        cols = sorted({c for _, s in inbound for c in s.referred_columns})
-        keys = frame[cols].reset_index(drop=True)
+        cols = sorted({c for _, s in inbound for c in s.referred_columns} | self.pool_extra.get(table, set()))
+        keys = frame[[c for c in cols if c in frame]].reset_index(drop=True)
         self.pools[table] = pd.concat([self.pools[table], keys], ignore_index=True) if table in self.pools else keys
         for child, spec in inbound:
             if spec.kind == "also":

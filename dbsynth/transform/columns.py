@@ -375,6 +375,27 @@ class DatetimeTransform(NumericTransform):
             stamps = stamps.tz_localize("UTC").tz_convert(self.tz)
         return np.array(list(stamps), dtype=object)
 
+    def seconds(self, values: pd.Series) -> np.ndarray:
+        """Seconds since the epoch (UTC), NaN where NULL or unreadable."""
+        return self._numbers(values.reset_index(drop=True))
+
+    def quantile_of(self, secs: np.ndarray) -> np.ndarray:
+        """The column's empirical CDF at `secs` (ties take their middle, as the scores do)."""
+        p = np.linspace(0, 1, len(self.knots))
+        return (np.interp(secs, self.knots, p) + 1 - np.interp(-secs, -self.knots[::-1], p)) / 2
+
+    def at_quantile(self, u: np.ndarray) -> np.ndarray:
+        """Seconds at quantiles `u` (between the source's knots)."""
+        return np.interp(u, np.linspace(0, 1, len(self.knots)), self.knots)
+
+    def from_seconds(self, secs: np.ndarray) -> np.ndarray:
+        """Values as the column holds them, at its granularity (NaN: None)."""
+        out = np.full(len(secs), None, dtype=object)
+        ok = np.isfinite(secs)
+        if ok.any():
+            out[ok] = self._finish(secs[ok])
+        return out
+
     def _params(self) -> dict[str, Any]:
         return {**super()._params(), "unit": self.unit, "mode": self.mode, "fmt": self.fmt, "tz": self.tz,
                 "step": self.step, "grid": None if self.grid is None else self.grid.tolist()}
