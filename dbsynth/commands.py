@@ -56,18 +56,28 @@ def _print_profiles(url: str, schema: "Schema", config_path: str | None, console
             kind = c.semantic.value + (f":{c.pii_kind.value}" if c.pii_kind else "")
             table.add_row(c.name, kind, f"{c.null_rate:.0%}", str(c.distinct), c.reason)
         console.print(table)
-    _print_relations(url, schema, config.max_fit_rows, console)
-
-
-def _print_relations(url: str, schema: "Schema", max_rows: int | None, console: Console) -> None:
-    """Exact relations found in the source (kept in the output: dbsynth/relations)."""
     from dbsynth.pipeline import read_frames
+    frames = read_frames(url, schema, tables=[t.name for t in schema.data_tables], max_rows=config.max_fit_rows)
+    _print_relations(schema, frames, console)
+    _print_sequences(schema, frames, profiles, console)
+
+
+def _print_relations(schema: "Schema", frames: dict, console: Console) -> None:
+    """Exact relations found in the source (kept in the output: dbsynth/relations)."""
     from dbsynth.relations.detect import find_relations
-    frames = read_frames(url, schema, tables=[t.name for t in schema.data_tables], max_rows=max_rows)
     found = find_relations(schema, frames)
     console.print(f"Exact relations (hold in every source row): {len(found) or 'none'}")
     for rel in found:
         console.print(f"  {rel.text()}", highlight=False)
+
+
+def _print_sequences(schema: "Schema", frames: dict, profiles: dict, console: Console) -> None:
+    """Date/times kept in their family's order and spacing, or following another (relational/sequences.py)."""
+    from dbsynth.relational.sequence_scan import scan_sequences
+    lines = [line for name, found in scan_sequences(schema, frames, profiles).items() for line in found.texts(name)]
+    console.print(f"Sequences (date/times kept in order per family, or after another): {len(lines) or 'none'}")
+    for line in lines:
+        console.print(f"  {line}", highlight=False)
 
 
 # --- fit / sample / load / seed / demo -------------------------------------------------

@@ -53,6 +53,7 @@ class Sequence:
     sizes: list[float]  # upper family size of each bucket (the last is open)
     first: list[list[float]]  # per bucket: quantiles of the first event (u; seconds after `anchor` if set)
     gaps: list[list[float]]  # per bucket: quantiles of the u-step between consecutive events
+    spans: list[list[float]] = field(default_factory=list)  # per bucket: quantiles of last - first event (u)
     anchor: str | None = None  # the family parent's date/time the first event follows
     families: int = 0
     mean_size: float = 0.0
@@ -242,15 +243,17 @@ def _sequence(col: str, x: np.ndarray, tr: DatetimeTransform, frame: pd.DataFram
     bucket = np.searchsorted(edges, sizes)
     row_bucket = np.repeat(bucket, sizes)
     all_steps = step[np.isfinite(step)]
-    firsts, gaps = [], []
+    span = u[np.r_[starts[1:], len(u)] - 1] - u[starts]
+    firsts, gaps, spans = [], [], []
     for b in range(len(edges)):
         f = first[bucket == b]
         s = step[(row_bucket == b) & np.isfinite(step)]
         firsts.append(_quantiles(f if len(f) else first))
         gaps.append(_quantiles(s if len(s) else (all_steps if len(all_steps) else np.zeros(1))))
+        spans.append(_quantiles(span[bucket == b] if (bucket == b).any() else span))
     return Sequence(column=col, fk=list(fk.columns), referred_table=fk.referred_table,
                     referred_columns=list(fk.referred_columns), sizes=[float(e) for e in edges],
-                    first=firsts, gaps=gaps, anchor=anchor, families=len(starts),
+                    first=firsts, gaps=gaps, spans=spans, anchor=anchor, families=len(starts),
                     mean_size=round(float(sizes.mean()), 2))
 
 
@@ -376,13 +379,25 @@ def draw_sequence(seq: Sequence, tr: DatetimeTransform, *, families: np.ndarray,
         u0 = rng.uniform(size=len(starts))
     else:
         u0 = first
-    span = offsets[np.r_[starts[1:], len(order)] - 1]
-    # a family that would run past the column's last instant starts earlier; one longer than the whole
-    # range is squeezed into it
-    squeeze = np.where(span > 1.0, 1.0 / np.maximum(span, 1e-12), 1.0)
-    u0 = np.clip(np.minimum(u0, 1.0 - span * squeeze), 0.0, 1.0)
-    u = np.repeat(u0, sizes) + offsets * np.repeat(squeeze, sizes)
-    out[order] = tr.at_quantile(np.clip(u, 0.0, 1.0))
+    raw = offsets[np.r_[starts[1:], len(order)] - 1]
+    if seq.spans:
+        # the steps' shape, the source's span: a family's events spread over as much of the range as a
+        # source family of its size (iid steps would add up to more or less than any family covered)
+        want = np.zeros(len(starts))
+        for b in range(len(seq.sizes)):
+            here = bucket == b
+            want[here] = draw_grid(seq.spans[b], int(here.sum()), rng)
+        offsets *= np.repeat(np.where(raw > 0, want / np.maximum(raw, 1e-12), 0.0), sizes)
+        raw = np.where(raw > 0, want, 0.0)
+    span = np.minimum(raw, 1.0)
+    offsets = np.minimum(offsets, np.repeat(span, sizes))
+    # a family that would run past the column's last instant starts earlier, somewhere it fits
+    late = u0 > 1.0 - span
+    u0 = np.clip(np.where(late, rng.uniform(size=len(u0)) * (1.0 - span), u0), 0.0, 1.0)
+    # never the source's first or last instant exactly (as the column's own draws: half a knot in)
+    edge = 0.5 / max(len(tr.knots), 2)
+    u = edge + np.clip(np.repeat(u0, sizes) + offsets, 0.0, 1.0) * (1.0 - 2 * edge)
+    out[order] = tr.at_quantile(u)
     return out
 
 
