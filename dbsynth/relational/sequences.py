@@ -40,6 +40,8 @@ TIGHT = 0.25  # a lag's IQR at most this share of the column's IQR: the value fo
 NEVER_BEFORE = 0.999  # share of rows at or after the anchor for an anchored start or a lag
 GRID = 51  # quantile knots of a learned distribution
 SIZE_BUCKETS = 3  # family-size classes the start and gaps are learned for
+RHYTHMS = 4  # pace classes per size bucket (mean step between a family's events)
+MIN_CELL = 5  # families per pace class, or the bucket is one class
 
 
 @dataclass
@@ -51,10 +53,14 @@ class Sequence:
     referred_table: str
     referred_columns: list[str]
     sizes: list[float]  # upper family size of each bucket (the last is open)
-    first: list[list[float]]  # per bucket: quantiles of the first event (u; seconds after `anchor` if set)
-    gaps: list[list[float]]  # per bucket: quantiles of the u-step between consecutive events
-    spans: list[list[float]] = field(default_factory=list)  # per bucket: quantiles of last - first event (u)
+    # families fall in classes (cells): a size bucket, then a pace within it; per cell:
+    cell_size: list[int]  # its size bucket
+    weights: list[int]  # source families in it
+    first: list[list[float]]  # quantiles of the first event (u; seconds after `anchor` if set)
+    gaps: list[list[float]]  # quantiles of the u-step between consecutive events
+    spans: list[list[float]]  # quantiles of last - first event (u)
     anchor: str | None = None  # the family parent's date/time the first event follows
+    space: str = "quantile"  # steps in the column's quantiles, or "linear": in time (chosen at fit)
     families: int = 0
     mean_size: float = 0.0
 
@@ -234,27 +240,89 @@ def _sequence(col: str, x: np.ndarray, tr: DatetimeTransform, frame: pd.DataFram
     fam, t = fam[order], t[order]
     starts = np.flatnonzero(np.r_[True, fam[1:] != fam[:-1]])
     sizes = np.diff(np.r_[starts, len(fam)])
-    u = tr.quantile_of(t)
+    anchor, first_secs, anchor_at = _anchor(t[starts], frame, ok, order, starts, fk, parent)
+    fam_rows = np.repeat(np.arange(len(starts)), sizes)
+    anchors = None if anchor_at is None else np.repeat(anchor_at, sizes)
+    best: tuple[float, Sequence] | None = None
+    for space in ("quantile", "linear"):  # the one whose draws of the source's own families fit best
+        seq = _fit_space(space, col, tr, t, starts, sizes, fk, anchor, first_secs)
+        drawn = draw_sequence(seq, tr, families=fam_rows, current=t, anchor=anchors,
+                              rng=np.random.default_rng(len(t)))
+        fit = 1.0 - _ks(_family_gaps(t, starts), _family_gaps(drawn, starts))
+        if best is None or fit > best[0] + VALIDATION_SLACK:
+            best = (fit, seq)
+    return None if best is None else best[1]
+
+
+VALIDATION_SLACK = 0.01  # the quantile space keeps the column's shape: linear must win by more
+
+
+def _ks(a: np.ndarray, b: np.ndarray) -> float:
+    if not len(a) or not len(b):
+        return 1.0
+    from scipy.stats import ks_2samp
+    return float(ks_2samp(a, b).statistic)
+
+
+def _family_gaps(t: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Steps between consecutive events of each family (rows sorted by family, then time)."""
+    step = np.diff(t, prepend=t[0] if len(t) else 0.0)
+    step[starts] = np.nan
+    return step[np.isfinite(step)]
+
+
+def _fit_space(space: str, col: str, tr: DatetimeTransform, t: np.ndarray, starts: np.ndarray,
+               sizes: np.ndarray, fk: ForeignKey, anchor: str | None, first_secs: np.ndarray | None) -> Sequence:
+    u = to_space(space, tr, t)
     step = np.diff(u, prepend=u[0])
     step[starts] = np.nan  # no step into a family's first event
-    anchor, first = _anchor(t[starts], frame, ok, order, starts, fk, parent)
-    first = u[starts] if first is None else first
+    first = u[starts] if first_secs is None else first_secs
     edges = _size_edges(sizes)
-    bucket = np.searchsorted(edges, sizes)
-    row_bucket = np.repeat(bucket, sizes)
-    all_steps = step[np.isfinite(step)]
     span = u[np.r_[starts[1:], len(u)] - 1] - u[starts]
-    firsts, gaps, spans = [], [], []
-    for b in range(len(edges)):
-        f = first[bucket == b]
-        s = step[(row_bucket == b) & np.isfinite(step)]
-        firsts.append(_quantiles(f if len(f) else first))
+    # a family's class: its size bucket, then its rhythm (mean step) within the bucket
+    cell = _cells(np.searchsorted(edges, sizes), span / np.maximum(sizes - 1, 1), sizes)
+    row_cell = np.repeat(cell, sizes)
+    all_steps = step[np.isfinite(step)]
+    cells = np.unique(cell)
+    gaps = []
+    for c in cells:
+        s = step[(row_cell == c) & np.isfinite(step)]
         gaps.append(_quantiles(s if len(s) else (all_steps if len(all_steps) else np.zeros(1))))
-        spans.append(_quantiles(span[bucket == b] if (bucket == b).any() else span))
     return Sequence(column=col, fk=list(fk.columns), referred_table=fk.referred_table,
                     referred_columns=list(fk.referred_columns), sizes=[float(e) for e in edges],
-                    first=firsts, gaps=gaps, spans=spans, anchor=anchor, families=len(starts),
-                    mean_size=round(float(sizes.mean()), 2))
+                    cell_size=[int(c // RHYTHMS) for c in cells],
+                    weights=[int((cell == c).sum()) for c in cells],
+                    first=[_quantiles(first[cell == c]) for c in cells], gaps=gaps,
+                    spans=[_quantiles(span[cell == c]) for c in cells], anchor=anchor, families=len(starts),
+                    mean_size=round(float(sizes.mean()), 2), space=space)
+
+
+def to_space(space: str, tr: DatetimeTransform, secs: np.ndarray) -> np.ndarray:
+    """Seconds as positions in [0, 1]: the column's quantiles, or linear in time over its range."""
+    if space == "quantile":
+        return tr.quantile_of(secs)
+    lo, hi = float(tr.knots[0]), float(tr.knots[-1])
+    return (secs - lo) / max(hi - lo, 1e-9)
+
+
+def from_space(space: str, tr: DatetimeTransform, u: np.ndarray) -> np.ndarray:
+    if space == "quantile":
+        return tr.at_quantile(u)
+    lo, hi = float(tr.knots[0]), float(tr.knots[-1])
+    return lo + u * (hi - lo)
+
+
+def _cells(bucket: np.ndarray, pace: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Each family's class number: size bucket × RHYTHMS + its pace class within the bucket (weekly
+    customers apart from monthly ones: steps drawn within a class add up to that class's spans)."""
+    out = bucket * RHYTHMS
+    for b in np.unique(bucket):
+        here = (bucket == b) & (sizes > 1)
+        if here.sum() < RHYTHMS * MIN_CELL:
+            continue
+        edges = np.unique(np.quantile(pace[here], np.linspace(0, 1, RHYTHMS + 1)[1:-1]))
+        out[here] += np.searchsorted(edges, pace[here])
+    return out
 
 
 def _size_edges(sizes: np.ndarray) -> np.ndarray:
@@ -265,11 +333,11 @@ def _size_edges(sizes: np.ndarray) -> np.ndarray:
 
 
 def _anchor(first: np.ndarray, frame: pd.DataFrame, ok: np.ndarray, order: np.ndarray, starts: np.ndarray,
-            fk: ForeignKey, parent: Parent) -> tuple[str | None, np.ndarray | None]:
+            fk: ForeignKey, parent: Parent) -> tuple[str | None, np.ndarray | None, np.ndarray | None]:
     """The parent date/time every family starts after (sign-up → first order), and the offsets."""
     rows = np.flatnonzero(ok)[order[starts]]
     idx = parent_rows(frame.iloc[rows], parent.frame, fk)
-    best: tuple[float, str, np.ndarray] | None = None
+    best: tuple[float, str, np.ndarray, np.ndarray] | None = None
     for pcol, ptr in parent.times.items():
         p = np.full(len(rows), np.nan)
         p[idx >= 0] = ptr.seconds(parent.frame[pcol]).take(idx[idx >= 0])
@@ -277,8 +345,8 @@ def _anchor(first: np.ndarray, frame: pd.DataFrame, ok: np.ndarray, order: np.nd
             continue
         offset = first - p
         if (offset >= 0).mean() >= NEVER_BEFORE and (best is None or _iqr(offset) < best[0]):
-            best = (_iqr(offset), pcol, np.maximum(offset, 0))
-    return (None, None) if best is None else (best[1], best[2])
+            best = (_iqr(offset), pcol, np.maximum(offset, 0), p)
+    return (None, None, None) if best is None else (best[1], best[2], best[3])
 
 
 def _row_lags(secs: Mapping[str, np.ndarray], orderings: Seq[tuple[str, str]], taken: set[str]) -> dict[str, Lag]:
@@ -358,14 +426,16 @@ def draw_sequence(seq: Sequence, tr: DatetimeTransform, *, families: np.ndarray,
     starts = np.flatnonzero(np.r_[True, fam[1:] != fam[:-1]])
     sizes = np.diff(np.r_[starts, len(fam)])
     bucket = np.minimum(np.searchsorted(np.asarray(seq.sizes), sizes), len(seq.sizes) - 1)
-    row_bucket = np.repeat(bucket, sizes)
-    first = np.zeros(len(starts))
+    cell = _pick_cells(seq, bucket, rng)
+    row_cell = np.repeat(cell, sizes)
+    first, want = np.zeros(len(starts)), np.zeros(len(starts))
     steps = np.zeros(len(order))
-    for b in range(len(seq.sizes)):
-        here = bucket == b
-        first[here] = draw_grid(seq.first[b], int(here.sum()), rng)
-        rows = row_bucket == b
-        steps[rows] = draw_grid(seq.gaps[b], int(rows.sum()), rng)
+    for c in range(len(seq.weights)):
+        here = cell == c
+        first[here] = draw_grid(seq.first[c], int(here.sum()), rng)
+        want[here] = draw_grid(seq.spans[c], int(here.sum()), rng)
+        rows = row_cell == c
+        steps[rows] = draw_grid(seq.gaps[c], int(rows.sum()), rng)
     steps = np.maximum(steps, 0.0)
     steps[starts] = 0.0
     total = np.cumsum(steps)
@@ -374,21 +444,16 @@ def draw_sequence(seq: Sequence, tr: DatetimeTransform, *, families: np.ndarray,
         a = anchor[order[starts]]
         known = np.isfinite(a)
         u0 = rng.uniform(size=len(starts))  # a parent without the date: anywhere in the range
-        u0[known] = tr.quantile_of(a[known] + first[known])
+        u0[known] = to_space(seq.space, tr, a[known] + first[known])
     elif seq.anchor is not None:  # no parent values to hand: the start anywhere in the range
         u0 = rng.uniform(size=len(starts))
     else:
         u0 = first
     raw = offsets[np.r_[starts[1:], len(order)] - 1]
-    if seq.spans:
-        # the steps' shape, the source's span: a family's events spread over as much of the range as a
-        # source family of its size (iid steps would add up to more or less than any family covered)
-        want = np.zeros(len(starts))
-        for b in range(len(seq.sizes)):
-            here = bucket == b
-            want[here] = draw_grid(seq.spans[b], int(here.sum()), rng)
-        offsets *= np.repeat(np.where(raw > 0, want / np.maximum(raw, 1e-12), 0.0), sizes)
-        raw = np.where(raw > 0, want, 0.0)
+    # the steps' shape, the source's span: a family's events spread over as much of the range as a
+    # source family of its class (iid steps would add up to more or less than any family covered)
+    offsets *= np.repeat(np.where(raw > 0, want / np.maximum(raw, 1e-12), 0.0), sizes)
+    raw = np.where(raw > 0, want, 0.0)
     span = np.minimum(raw, 1.0)
     offsets = np.minimum(offsets, np.repeat(span, sizes))
     # a family that would run past the column's last instant starts earlier, somewhere it fits
@@ -397,7 +462,22 @@ def draw_sequence(seq: Sequence, tr: DatetimeTransform, *, families: np.ndarray,
     # never the source's first or last instant exactly (as the column's own draws: half a knot in)
     edge = 0.5 / max(len(tr.knots), 2)
     u = edge + np.clip(np.repeat(u0, sizes) + offsets, 0.0, 1.0) * (1.0 - 2 * edge)
-    out[order] = tr.at_quantile(u)
+    out[order] = from_space(seq.space, tr, u)
+    return out
+
+
+def _pick_cells(seq: Sequence, bucket: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A class for each family of its size bucket, as often as the source's families fell in it."""
+    out = np.zeros(len(bucket), dtype=int)
+    cell_size, weights = np.asarray(seq.cell_size), np.asarray(seq.weights, dtype=float)
+    u = rng.uniform(size=len(bucket))
+    for b in np.unique(bucket):
+        cells = np.flatnonzero(cell_size == b)
+        if not len(cells):  # no source family of that size: the nearest bucket's classes
+            cells = np.flatnonzero(cell_size == cell_size[np.argmin(np.abs(cell_size - b))])
+        cum = np.cumsum(weights[cells]) / weights[cells].sum()
+        here = bucket == b
+        out[here] = cells[np.minimum(np.searchsorted(cum, u[here], side="right"), len(cells) - 1)]
     return out
 
 
