@@ -244,11 +244,12 @@ def _sequence(col: str, x: np.ndarray, tr: DatetimeTransform, frame: pd.DataFram
     fam_rows = np.repeat(np.arange(len(starts)), sizes)
     anchors = None if anchor_at is None else np.repeat(anchor_at, sizes)
     best: tuple[float, Sequence] | None = None
-    for space in ("quantile", "linear"):  # the one whose draws of the source's own families fit best
+    for space in ("quantile", "linear"):  # the one whose draws of the source's own families fit best:
         seq = _fit_space(space, col, tr, t, starts, sizes, fk, anchor, first_secs)
         drawn = draw_sequence(seq, tr, families=fam_rows, current=t, anchor=anchors,
                               rng=np.random.default_rng(len(t)))
-        fit = 1.0 - _ks(_family_gaps(t, starts), _family_gaps(drawn, starts))
+        # their gaps and the column's own distribution, the worse of the two
+        fit = 1.0 - max(_ks(_family_gaps(t, starts), _family_gaps(drawn, starts)), _ks(t, drawn))
         if best is None or fit > best[0] + VALIDATION_SLACK:
             best = (fit, seq)
     return None if best is None else best[1]
