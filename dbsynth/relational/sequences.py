@@ -38,7 +38,8 @@ MIN_PARENT_ROWS = 10  # staff, stores: a handful of parents is no family (cardin
 MIN_FILL = 0.999  # share of rows whose family FK is set
 TIGHT = 0.25  # a lag's IQR at most this share of the column's IQR: the value follows the other
 NEVER_BEFORE = 0.999  # share of rows at or after the anchor for an anchored start or a lag
-GRID = 51  # quantile knots of a learned distribution
+GRID = 101  # quantile knots of a learned distribution
+TAIL = 0.001  # share of rows beyond the first and the last knot
 SIZE_BUCKETS = 3  # family-size classes the start and gaps are learned for
 RHYTHMS = 4  # pace classes per size bucket (mean step between a family's events)
 MIN_CELL = 5  # families per pace class, or the bucket is one class
@@ -158,7 +159,9 @@ def find_sequences(*, table: Table, frame: pd.DataFrame, transforms: Seq[ColumnT
 
 
 def _quantiles(x: np.ndarray) -> list[float]:
-    return np.quantile(x, np.linspace(0, 1, GRID)).round(6).tolist()
+    """GRID quantiles from the TAIL-th to the (1 - TAIL)-th: a handful of outliers (3 payments made
+    months after their rental) would otherwise stretch the last knot's interval over 1/GRID of the rows."""
+    return np.quantile(x, np.linspace(TAIL, 1 - TAIL, GRID)).round(6).tolist()
 
 
 def _iqr(x: np.ndarray) -> float:
