@@ -1,0 +1,142 @@
+"""`seed --mode append --only T[,T…] [--rows T=N]`: new rows for some tables, attached to the target's rows.
+
+The request is checked before anything is read (`Attach.check_request`), its
+table names against the source schema as soon as it is reflected
+(`Attach.check_schema`), and the target rows the drawn tables refer to are read
+after the fit (`Attach.read_given`): the sampler draws only the named tables,
+under those rows (dbsynth/sample/given.py). Keys and unique values that the
+target already holds are avoided by the append path, as in any append.
+"""
+from __future__ import annotations
+
+import difflib
+from contextlib import closing
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable
+
+from dbsynth.errors import ConfigError, LoadError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dbsynth.config import Config
+    from dbsynth.sample.given import GivenRows
+    from dbsynth.schema.model import Schema, Table
+
+
+@dataclass(frozen=True)
+class Attach:
+    only: tuple[str, ...] = ()  # tables to draw; () draws every table
+    rows: dict[str, int] = field(default_factory=dict)  # --rows TABLE=N
+
+    @classmethod
+    def parse(cls, only: "str | Iterable[str] | None", rows: Iterable[str] | None, *, mode: str) -> "Attach":
+        """The request from the CLI's --only (comma-separated, repeatable) and --rows TABLE=N values."""
+        items = [only] if isinstance(only, str) else list(only or [])
+        names = tuple(dict.fromkeys(n.strip() for item in items for n in item.split(",") if n.strip()))
+        if items and not names:
+            raise ConfigError("--only names no table", hint="e.g. --only Invoice,InvoiceLine")
+        request = cls(only=names, rows=dict(_row_count(r) for r in rows or []))
+        request.check_request(mode)
+        return request
+
+    def check_request(self, mode: str) -> None:
+        if self.only and mode != "append":
+            raise ConfigError(f"--only needs --mode append (got --mode {mode}): the new rows attach to rows "
+                              "already in the target", hint="seed the target once without --only first")
+        stray = [t for t in self.rows if self.only and t not in self.only]
+        if stray:
+            raise ConfigError(f"--rows {stray[0]}={self.rows[stray[0]]}: {stray[0]} is not among the --only "
+                              f"tables ({', '.join(self.only)}), so no rows of it are drawn",
+                              hint=f"add it to --only, or drop --rows {stray[0]}=…")
+
+    def with_rows(self, config: "Config") -> "Config":
+        """`config` with --rows as its tables' `rows` (the CLI wins over the config file)."""
+        from dataclasses import replace
+
+        from dbsynth.config import TableConfig
+        if not self.rows:
+            return config
+        tables = dict(config.tables)
+        for name, n in self.rows.items():
+            tables[name] = replace(tables.get(name) or TableConfig(), rows=n)
+        return replace(config, tables=tables)
+
+    def check_schema(self, schema: "Schema") -> None:
+        """Every named table is a table of the source."""
+        names = [t.name for t in schema.data_tables]
+        for flag, table in [("--only", t) for t in self.only] + [("--rows", t) for t in self.rows]:
+            if table not in names:
+                close = difflib.get_close_matches(table, names, n=1)
+                raise ConfigError(f"{flag} names table {table!r}, which the source does not have",
+                                  hint=f"did you mean {close[0]!r}?" if close
+                                  else "run `dbsynth inspect SOURCE` for the table names")
+
+    def referenced(self, schema: "Schema") -> list[str]:
+        """Tables the --only tables refer to and do not draw: their rows are read from the target."""
+        out: list[str] = []
+        for name in self.only:
+            for fk in schema.table(name).foreign_keys:
+                if fk.referred_table not in self.only and fk.referred_table not in out:
+                    out.append(fk.referred_table)
+        return out
+
+    def read_given(self, target_url: str, schema: "Schema") -> "GivenRows":
+        """The target's rows of every referenced table, in the source schema's column order."""
+        from connectors.base import open_connector
+        from dbsynth.sample.given import GivenRows
+        wanted = self.referenced(schema)
+        _check_exists(target_url)
+        frames: dict[str, "pd.DataFrame"] = {}
+        with closing(open_connector(target_url, read_only=True)) as conn:
+            there = conn.reflect(row_counts=False)
+            for name in wanted:
+                frames[name] = _read(conn, there, schema.table(name))
+        for name in self.only:
+            _check_parents(schema.table(name), frames, self.only)
+        return GivenRows(frames, self.only)
+
+
+def _row_count(item: str) -> tuple[str, int]:
+    table, sep, count = item.partition("=")
+    if not sep or not table.strip() or not count.strip().isdigit():
+        raise ConfigError(f"--rows {item!r} is not TABLE=N", hint="e.g. --rows Invoice=1000")
+    return table.strip(), int(count)
+
+
+def _check_exists(target_url: str) -> None:
+    from dbsynth.load.preflight import dialect_of, sqlite_path
+    if dialect_of(target_url) == "sqlite":
+        path = sqlite_path(target_url)
+        if path is not None and not path.exists():
+            raise LoadError(f"--only: the target {str(path)!r} does not exist, so it has no rows to attach to",
+                            hint="seed it once without --only first")
+
+
+def _read(conn: object, there: "Schema", table: "Table") -> "pd.DataFrame":
+    """One referenced table of the target, whole (its rows are the parents of the new ones)."""
+    import pandas as pd
+    if not there.has_table(table.name):
+        raise LoadError(f"--only: the target has no table {table.name!r}, which the new rows refer to",
+                        hint="seed the target once without --only first")
+    mine = there.table(table.name)
+    missing = [c for c in table.column_names if c not in mine.column_names]
+    if missing:
+        raise LoadError(f"--only: target table {table.name!r} lacks column(s) {', '.join(missing)} of the source",
+                        hint="bring the target's schema up to date first")
+    parts = list(conn.read_table(mine))  # type: ignore[attr-defined]
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(mine.column_names))
+    return frame[list(table.column_names)].reset_index(drop=True)
+
+
+def _check_parents(table: "Table", frames: "dict[str, pd.DataFrame]", only: tuple[str, ...]) -> None:
+    """A NOT NULL FK into an empty target table would leave the new rows nothing to point at."""
+    for fk in table.foreign_keys:
+        parent = fk.referred_table
+        if parent in only or len(frames.get(parent, ())):
+            continue
+        required = any(not table.column(c).nullable for c in fk.columns)
+        if required:
+            raise LoadError(f"--only: target table {parent!r} has no rows, and {table.name}."
+                            f"{', '.join(fk.columns)} must refer to one",
+                            hint=f"seed {parent} first (or add it to --only)")
