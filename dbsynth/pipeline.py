@@ -354,7 +354,8 @@ def planned_rows(model: "FittedModel") -> dict[str, float]:
     """Rows the sampler planned per table (after a sample run), empty when the engine does not say."""
     state = getattr(model, "_state", None)
     planned = dict(getattr(state, "expected", None) or {})
-    drawn = set(getattr(state, "order", None) or getattr(model, "tables", {}))  # append --only: fewer tables
+    drawn = set(getattr(state, "order", None) or getattr(model, "tables", {}))
+    drawn -= set(getattr(state, "given_tables", ()))  # append --only: the tables read from the target
     for name, tp in getattr(model, "tables", {}).items():
         if getattr(tp, "copy_rows", None) is not None and name in drawn:
             planned[name] = float(len(tp.copy_rows))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 from contextlib import closing
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from dbsynth.errors import ConfigError, LoadError
 
@@ -62,6 +62,17 @@ class Attach:
             tables[name] = replace(tables.get(name) or TableConfig(), rows=n)
         return replace(config, tables=tables)
 
+    def checks(self, target_url: str) -> "Callable[[Schema], None] | None":
+        """What to check once the source schema is reflected (before any row is read); None without --only."""
+        if not self.only and not self.rows:
+            return None
+
+        def check(schema: "Schema") -> None:
+            self.check_schema(schema)
+            if self.only:
+                self.check_target(target_url, schema)
+        return check
+
     def check_schema(self, schema: "Schema") -> None:
         """Every named table is a table of the source."""
         names = [t.name for t in schema.data_tables]
@@ -81,17 +92,24 @@ class Attach:
                     out.append(fk.referred_table)
         return out
 
+    def check_target(self, target_url: str, schema: "Schema") -> None:
+        """Before fitting: the target has every table the --only tables refer to, with the source's columns."""
+        from connectors.base import open_connector
+        _check_exists(target_url)
+        with closing(open_connector(target_url, read_only=True)) as conn:
+            there = conn.reflect(row_counts=False)
+        for name in self.referenced(schema):
+            _target_table(there, schema.table(name))
+
     def read_given(self, target_url: str, schema: "Schema") -> "GivenRows":
         """The target's rows of every referenced table, in the source schema's column order."""
         from connectors.base import open_connector
         from dbsynth.sample.given import GivenRows
-        wanted = self.referenced(schema)
-        _check_exists(target_url)
         frames: dict[str, "pd.DataFrame"] = {}
         with closing(open_connector(target_url, read_only=True)) as conn:
             there = conn.reflect(row_counts=False)
-            for name in wanted:
-                frames[name] = _read(conn, there, schema.table(name))
+            for name in self.referenced(schema):
+                frames[name] = _read(conn, _target_table(there, schema.table(name)), schema.table(name))
         for name in self.only:
             _check_parents(schema.table(name), frames, self.only)
         return GivenRows(frames, self.only)
@@ -113,9 +131,8 @@ def _check_exists(target_url: str) -> None:
                             hint="seed it once without --only first")
 
 
-def _read(conn: object, there: "Schema", table: "Table") -> "pd.DataFrame":
-    """One referenced table of the target, whole (its rows are the parents of the new ones)."""
-    import pandas as pd
+def _target_table(there: "Schema", table: "Table") -> "Table":
+    """The target's table of the source's `table`, with every column of it."""
     if not there.has_table(table.name):
         raise LoadError(f"--only: the target has no table {table.name!r}, which the new rows refer to",
                         hint="seed the target once without --only first")
@@ -124,6 +141,12 @@ def _read(conn: object, there: "Schema", table: "Table") -> "pd.DataFrame":
     if missing:
         raise LoadError(f"--only: target table {table.name!r} lacks column(s) {', '.join(missing)} of the source",
                         hint="bring the target's schema up to date first")
+    return mine
+
+
+def _read(conn: object, mine: "Table", table: "Table") -> "pd.DataFrame":
+    """One referenced table of the target (`mine`), whole: its rows are the parents of the new ones."""
+    import pandas as pd
     parts = list(conn.read_table(mine))  # type: ignore[attr-defined]
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(mine.column_names))
     return frame[list(table.column_names)].reset_index(drop=True)
