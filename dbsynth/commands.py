@@ -193,7 +193,7 @@ def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_co
     config = attach.with_rows(_config(config_path, **cli))
     preflight.check_not_source(source, target)
     preflight.check_target(target, source=source)
-    on_schema = (lambda s: preflight.check_mode_fail(target, s)) if mode == "fail" else attach.checks(target)
+    on_schema = attach.checks(target, then=(lambda s: preflight.check_mode_fail(target, s)) if mode == "fail" else None)
     timer = pipeline.StageTimer()
     with stage_progress(console) as progress:
         result = pipeline.fit(source, config=config, schema_name=schema, progress=progress.note, timer=timer,

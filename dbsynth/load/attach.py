@@ -62,15 +62,18 @@ class Attach:
             tables[name] = replace(tables.get(name) or TableConfig(), rows=n)
         return replace(config, tables=tables)
 
-    def checks(self, target_url: str) -> "Callable[[Schema], None] | None":
-        """What to check once the source schema is reflected (before any row is read); None without --only."""
+    def checks(self, target_url: str, *, then: "Callable[[Schema], None] | None" = None,
+               ) -> "Callable[[Schema], None] | None":
+        """What to check once the source schema is reflected (before any row is read), `then` the caller's own."""
         if not self.only and not self.rows:
-            return None
+            return then
 
         def check(schema: "Schema") -> None:
             self.check_schema(schema)
             if self.only:
                 self.check_target(target_url, schema)
+            if then is not None:
+                then(schema)
         return check
 
     def check_schema(self, schema: "Schema") -> None:
