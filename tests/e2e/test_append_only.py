@@ -125,3 +125,15 @@ def test_only_invoices_attach_in_a_postgres_target(pg_databases) -> None:  # typ
         ids = con.execute('SELECT pg_get_serial_sequence(\'"Invoice"\', \'InvoiceId\')').fetchone()[0]
         if ids is not None:
             assert con.execute(f"SELECT last_value FROM {ids}").fetchone()[0] >= after["Invoice"]["InvoiceId"].max()
+
+
+def test_the_python_api_attaches_too(tmp_path: Path) -> None:
+    import dbsynth
+    from tests.e2e.test_safety import make_sqlite
+    src, dst = make_sqlite(tmp_path / "src.sqlite"), make_sqlite(tmp_path / "dst.sqlite")
+    out = dbsynth.seed(f"sqlite:///{src}", f"sqlite:///{dst}", mode="append", only="orders", rows={"orders": 30})
+    assert out.rows == {"orders": 30}
+    with sqlite3.connect(dst) as con:
+        assert con.execute("SELECT COUNT(*) FROM customer").fetchone()[0] == 60
+        assert con.execute("SELECT COUNT(*) FROM orders").fetchone()[0] == 150
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
