@@ -193,7 +193,8 @@ def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_co
     config = attach.with_rows(_config(config_path, **cli))
     preflight.check_not_source(source, target)
     preflight.check_target(target, source=source)
-    on_schema = attach.checks(target, then=(lambda s: preflight.check_mode_fail(target, s)) if mode == "fail" else None)
+    fail_check = (lambda s: preflight.check_mode_fail(target, s)) if mode == "fail" else None
+    on_schema = attach.checks(target, then=fail_check)  # --only/--rows names first, then --mode fail's
     timer = pipeline.StageTimer()
     with stage_progress(console) as progress:
         result = pipeline.fit(source, config=config, schema_name=schema, progress=progress.note, timer=timer,
@@ -208,7 +209,7 @@ def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_co
             # the same seed on a target that already holds rows would clone the rows appended before
             config = replace(config, seed=state.seed_for(config.seed))
         config = replace(config, workers=workers if workers is not None else config.workers)
-        given = attach.read_given(target, result.schema) if attach.only else None  # the rows to attach to
+        given = attach.read_given(target, result.model) if attach.only else None  # the rows to attach to
         alembic = Path(alembic_config) if alembic_config else None
         parallel = _parallel_load(result, config, offsets, target=target, mode=mode, keep_triggers=keep_triggers,
                                   strict=strict, alembic_config=alembic, given=given)

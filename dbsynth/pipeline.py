@@ -268,7 +268,8 @@ def _check_table_names(schema: "Schema", config: Config) -> None:
                               hint=f"did you mean {close[0]!r}?" if close else "run `dbsynth inspect SOURCE` for the table names")
 
 
-def sample_options(config: Config, key_offsets: Mapping[str, int] | None = None, given: Any = None) -> "SampleOptions":
+def sample_options(config: Config, key_offsets: Mapping[str, int] | None = None,
+                   given: Any = None) -> "SampleOptions":
     """`given`: append --only's target rows (sample/given.py GivenRows); None draws every table."""
     from dbsynth.relational.options import SampleOptions
     return SampleOptions(seed=config.seed, scale=config.scale, row_counts=config.row_counts(),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 from contextlib import closing
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from dbsynth.errors import ConfigError, LoadError
 
@@ -104,17 +104,20 @@ class Attach:
         for name in self.referenced(schema):
             _target_table(there, schema.table(name))
 
-    def read_given(self, target_url: str, schema: "Schema") -> "GivenRows":
-        """The target's rows of every referenced table, in the source schema's column order."""
+    def read_given(self, target_url: str, model: Any) -> "GivenRows":
+        """The target's rows of every table the fitted `model`'s --only tables refer to, in the source's
+        column order."""
         from connectors.base import open_connector
         from dbsynth.sample.given import GivenRows
+        schema: "Schema" = model.schema
         frames: dict[str, "pd.DataFrame"] = {}
         with closing(open_connector(target_url, read_only=True)) as conn:
             there = conn.reflect(row_counts=False)
             for name in self.referenced(schema):
                 frames[name] = _read(conn, _target_table(there, schema.table(name)), schema.table(name))
         for name in self.only:
-            _check_parents(schema.table(name), frames, self.only)
+            context = getattr(model.tables.get(name), "context", None)
+            _check_parents(schema.table(name), frames, self.only, getattr(context, "columns", None))
         return GivenRows(frames, self.only)
 
 
@@ -155,14 +158,19 @@ def _read(conn: object, mine: "Table", table: "Table") -> "pd.DataFrame":
     return frame[list(table.column_names)].reset_index(drop=True)
 
 
-def _check_parents(table: "Table", frames: "dict[str, pd.DataFrame]", only: tuple[str, ...]) -> None:
-    """A NOT NULL FK into an empty target table would leave the new rows nothing to point at."""
+def _check_parents(table: "Table", frames: "dict[str, pd.DataFrame]", only: tuple[str, ...],
+                   context: "list[str] | None") -> None:
+    """A NOT NULL FK into an empty target table would leave the new rows nothing to point at, and an
+    empty context parent (the rows are drawn per its row) would leave the table without rows."""
     for fk in table.foreign_keys:
         parent = fk.referred_table
         if parent in only or len(frames.get(parent, ())):
             continue
-        required = any(not table.column(c).nullable for c in fk.columns)
-        if required:
-            raise LoadError(f"--only: target table {parent!r} has no rows, and {table.name}."
-                            f"{', '.join(fk.columns)} must refer to one",
-                            hint=f"seed {parent} first (or add it to --only)")
+        if any(not table.column(c).nullable for c in fk.columns):
+            why = f"{table.name}.{', '.join(fk.columns)} must refer to one"
+        elif list(fk.columns) == list(context or []):
+            why = f"new {table.name} rows are drawn per {parent} row (its context FK)"
+        else:
+            continue
+        raise LoadError(f"--only: target table {parent!r} has no rows, and {why}",
+                        hint=f"seed {parent} first (or add it to --only)")

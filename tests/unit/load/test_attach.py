@@ -2,18 +2,27 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 from dbsynth.config import Config, TableConfig
 from dbsynth.errors import ConfigError, LoadError
 from dbsynth.load.attach import Attach
+from dbsynth.schema.model import Schema
 from tests.e2e.test_safety import SMALL_SQL, make_sqlite
 
 
+def _model(schema: Schema, **contexts: Any) -> Any:
+    """A fitted model as read_given sees it: the schema and each table's context FK."""
+    return SimpleNamespace(schema=schema, tables={t: SimpleNamespace(context=c) for t, c in contexts.items()})
+
+
 @pytest.fixture()
-def schema(tmp_path: Path):  # type: ignore[no-untyped-def]
+def schema(tmp_path: Path) -> Schema:
     from dbsynth.commands import reflect
     return reflect(f"sqlite:///{make_sqlite(tmp_path / 'src.sqlite')}")
 
@@ -45,30 +54,30 @@ def test_rows_become_the_tables_rows_over_the_config_file() -> None:
     assert Attach().with_rows(config) is config
 
 
-def test_unknown_tables_are_named_with_the_closest_one(schema) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_tables_are_named_with_the_closest_one(schema: Schema) -> None:
     with pytest.raises(ConfigError, match="--only names table 'order', which the source does not have.*'orders'"):
         Attach.parse("order", [], mode="append").check_schema(schema)
     with pytest.raises(ConfigError, match="--rows names table 'custmer'.*'customer'"):
         Attach.parse(None, ["custmer=4"], mode="fail").check_schema(schema)
 
 
-def test_the_referenced_tables_are_read_and_self_references_are_not(schema) -> None:  # type: ignore[no-untyped-def]
+def test_the_referenced_tables_are_read_and_self_references_are_not(schema: Schema) -> None:
     assert Attach(only=("orders",)).referenced(schema) == ["customer"]
     assert Attach(only=("customer",)).referenced(schema) == []  # its referrer is itself, drawn
     assert Attach(only=("customer", "orders")).referenced(schema) == []
 
 
-def test_the_target_rows_of_the_parents_are_read_whole(schema, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_target_rows_of_the_parents_are_read_whole(schema: Schema, tmp_path: Path) -> None:
     target = make_sqlite(tmp_path / "target.sqlite")
     request = Attach(only=("orders",))
     request.check_target(f"sqlite:///{target}", schema)
-    given = request.read_given(f"sqlite:///{target}", schema)
+    given = request.read_given(f"sqlite:///{target}", _model(schema))
     assert set(given.frames) == {"customer"} and given.only == {"orders"}
     assert len(given.frames["customer"]) == 60 and list(given.frames["customer"]) == ["id", "email", "referrer",
                                                                                         "score"]
 
 
-def test_a_target_without_the_parents_is_one_line(schema, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_target_without_the_parents_is_one_line(schema: Schema, tmp_path: Path) -> None:
     request = Attach(only=("orders",))
     with pytest.raises(LoadError, match="does not exist, so it has no rows to attach to"):
         request.check_target(f"sqlite:///{tmp_path / 'none.sqlite'}", schema)
@@ -86,4 +95,18 @@ def test_a_target_without_the_parents_is_one_line(schema, tmp_path: Path) -> Non
     with sqlite3.connect(empty) as con:
         con.executescript(SMALL_SQL)
     with pytest.raises(LoadError, match="target table 'customer' has no rows, and orders.customer_id must refer"):
-        request.read_given(f"sqlite:///{empty}", schema)
+        request.read_given(f"sqlite:///{empty}", _model(schema))
+
+
+def test_an_empty_context_parent_is_named_though_its_fk_may_be_null(schema: Schema, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.sqlite"
+    with sqlite3.connect(empty) as con:
+        con.executescript(SMALL_SQL.replace("customer_id INTEGER NOT NULL", "customer_id INTEGER NULL"))
+    loose = schema.table("orders")
+    loose = replace(loose, columns=tuple(replace(c, nullable=True) if c.name == "customer_id" else c
+                                         for c in loose.columns))
+    schema = replace(schema, tables=tuple(loose if t.name == "orders" else t for t in schema.tables))
+    assert Attach(only=("orders",)).read_given(f"sqlite:///{empty}", _model(schema)).frames["customer"].empty
+    context = SimpleNamespace(columns=["customer_id"])
+    with pytest.raises(LoadError, match="new orders rows are drawn per customer row \\(its context FK\\)"):
+        Attach(only=("orders",)).read_given(f"sqlite:///{empty}", _model(schema, orders=context))
