@@ -101,10 +101,13 @@ def test_only_invoices_attach_to_the_customers_already_in_a_sqlite_target(tmp_pa
 
 
 @pytest.mark.postgres
-def test_only_invoices_attach_in_a_postgres_target(pg_databases) -> None:  # type: ignore[no-untyped-def]
+def test_only_invoices_attach_in_a_postgres_target(pg_databases, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """In batches of 300 rows on 2 workers: the workers COPY through the parallel load's shadow tables."""
     import psycopg
     import sqlalchemy as sa
     url = pg_databases.create("attach")
+    small = tmp_path / "batches.toml"
+    small.write_text("batch_rows = 300\n")
     _ok(cli("seed", SOURCE, url, "--rows", "Customer=140"))
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     try:
@@ -113,7 +116,9 @@ def test_only_invoices_attach_in_a_postgres_target(pg_databases) -> None:  # typ
                 con.execute(HAND_SQL % row)
         with engine.connect() as con:
             before = {t: pd.read_sql(sa.text(f'SELECT * FROM "{t}"'), con) for t in TABLES}
-        _ok(cli("seed", SOURCE, url, "--mode", "append", "--only", "Invoice,InvoiceLine", "--rows", "Invoice=1000"))
+        out = _ok(cli("seed", SOURCE, url, "--mode", "append", "--only", "Invoice,InvoiceLine", "--rows",
+                      "Invoice=1000", "--workers", "2", "--config", str(small)))
+        assert "postgresql-parallel-copy" in out.stdout, out.stdout[-2000:]
         with engine.connect() as con:
             after = {t: pd.read_sql(sa.text(f'SELECT * FROM "{t}"'), con) for t in TABLES}
     finally:
