@@ -86,6 +86,7 @@ def test_only_invoices_attach_to_the_customers_already_in_a_sqlite_target(tmp_pa
         for row in HAND:
             con.execute(HAND_SQL % row)
         before = _frames(con, TABLES)
+    assert len(before["Customer"]) == 143  # --rows without --only: a table's count, like `rows` in the config
     _ok(cli("seed", SOURCE, f"sqlite:///{dst}", "--mode", "append", "--only", "Invoice,InvoiceLine",
             "--rows", "Invoice=1000"))
     with sqlite3.connect(dst) as con:
