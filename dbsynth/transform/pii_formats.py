@@ -90,14 +90,22 @@ def _key(tokens: list[list[Any]]) -> str:
     return json.dumps(tokens, ensure_ascii=False)
 
 
-def fill_shapes(learned: dict[str, Any], n: int, rng: np.random.Generator) -> list[str]:
-    """``n`` new values in the learned templates (template chosen by frequency)."""
+def fill_shapes(learned: dict[str, Any], n: int, rng: np.random.Generator,
+                u: np.ndarray | None = None) -> list[str]:
+    """``n`` new values in the learned templates, each template at its source share.
 
+    ``u`` (one number in [0, 1) per row, see :func:`spread`) picks the template
+    by inverse CDF; several phone columns of one row given the same ``u`` take
+    templates of the same rank (a row's phone and fax both with or both without
+    ``+1``). Without ``u`` the rows are spread systematically, so a small table
+    gets the source's shares nearly exactly rather than a random draw.
+    """
     keys = [k for k, *_ in learned["shapes"]]
     if not keys or n == 0:
         return [""] * n
-    weights = np.array([w for _, w, _ in learned["shapes"]], dtype=float)
-    picks = rng.choice(len(keys), size=n, p=weights / weights.sum())
+    cum = np.cumsum([w for _, w, _ in learned["shapes"]], dtype=float)
+    u = spread(n, rng) if u is None else np.asarray(u, dtype=float)
+    picks = np.minimum(np.searchsorted(cum, u * cum[-1], side="right"), len(keys) - 1)
     out: list[str] = [""] * n
     for t in np.unique(picks):
         rows = np.flatnonzero(picks == t)
@@ -107,6 +115,12 @@ def fill_shapes(learned: dict[str, Any], n: int, rng: np.random.Generator) -> li
         for i, value in zip(rows.tolist(), map("".join, zip(*parts))):
             out[i] = value
     return out
+
+
+def spread(n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` shuffled points of a systematic sample of [0, 1): any share ``w`` of the interval
+    holds ``w * n`` of them, rounded up or down."""
+    return rng.permutation((rng.random() + np.arange(n)) / max(n, 1))
 
 
 def _numbered(tokens: list[list[Any]]) -> list[tuple[int, list[Any]]]:
