@@ -204,6 +204,7 @@ class RelationalFitter:
                 self.warnings.append(f"{table.name}.{col.name}: {col.logical_type.value} column filled with "
                                      f"{'NULL' if col.nullable else 'a placeholder'} (not modelled)")
         model.places = plan_places(model, table, frame, profile)  # address columns that agree per row
+        _learn_name_paths(model, frame, profile)
         return model
 
     def _fake_spec(self, col: Any, prof: Any, values: pd.Series, table: Table) -> dict[str, Any]:
@@ -371,3 +372,17 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.hex()
     return pgtypes.plain_value(value)  # documents, arrays, ranges as values the loaders accept
+
+
+def _learn_name_paths(model: TableModel, frame: pd.DataFrame, profile: Any) -> None:
+    """URLs that spell the row's name (`…/davolio.bmp`) are rebuilt around the synthetic names."""
+    from dbsynth.profile.detect import NAME_PII
+    from dbsynth.transform.namepaths import learn_name_paths
+
+    names = [c.name for c in (profile.columns if profile is not None else ()) if c.pii_kind in NAME_PII]
+    for f in model.fakes:
+        if names and f["kind"] == "url" and not f["unique"] and f["column"] in frame:
+            learned = learn_name_paths(frame[f["column"]], frame, names)
+            if learned:
+                f["name_paths"] = learned
+

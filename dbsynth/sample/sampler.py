@@ -598,6 +598,10 @@ class Sampler:
         if tp.model.places:
             fill_places(tp.model.places, tp.model.fakes, cols, n, rng, locale=self.m.options.locale,
                         seen=lambda c: self.seen.setdefault((tp.name, c), set()))
+        for f in tp.model.fakes:  # photo paths spelling the row's (synthetic) name: after the names
+            if f.get("name_paths") and f["column"] in cols:
+                from dbsynth.transform.namepaths import fill_name_paths
+                cols[f["column"]] = fill_name_paths(f, np.asarray(cols[f["column"]], dtype=object), cols, rng)
         for o in tp.model.others:
             if o.get("group") and all(g in cols for g in o["group"]):
                 numbers = V.numbered(cols, o["group"], int(o.get("first", 1)), n, self._group_counts(tp, o))
