@@ -39,6 +39,7 @@ from dbsynth.transform import pgtypes
 from dbsynth.transform.codes import is_code_column, learn_codes
 from dbsynth.transform.columns import NumericTransform, to_python
 from dbsynth.transform.keyshapes import learn_pattern, numeric_text_pattern, time_steps
+from dbsynth.transform.pii_formats import learn_digest
 from dbsynth.transform.places import case_of, plan_places
 from dbsynth.transform.text import text_spec
 
@@ -228,6 +229,8 @@ class RelationalFitter:
             if kind in TEXT_MODEL_KINDS else {}
         if kind is not None and len(present):
             spec["case"] = case_of(present)  # MARY, SMITH: Faker's names written the source's way
+        if kind == "password" and len(present) and (digest := learn_digest(present.tolist())):
+            spec["digest"] = digest  # a hash column stays hashes of its length, not Faker's passwords
         if kind is None and is_code_column(values.dropna()) and (unique or "format" not in learned):
             # short codes are drawn from the code space, not cut from faked words
             spec.update(code=learn_codes(values, max_length=col.length), avoid=frozenset())

@@ -577,6 +577,12 @@ class Sampler:
                 continue
             if f.get("row"):  # drawn below with the rest of its row's address
                 continue
+            if f.get("digest"):  # password hashes: random hex of the source's length
+                from dbsynth.transform.pii_formats import draw_digests
+                arr = np.array(draw_digests(f["digest"], n, rng), dtype=object)
+                arr[rng.uniform(size=n) < f["null_rate"]] = None
+                cols[f["column"]] = arr
+                continue
             if f.get("format") or f.get("words"):  # learned formats / word model (transform/text.py)
                 arr = draw_text(f, n=n, rng=rng, seen=self.seen.setdefault((tp.name, f["column"]), set()))
                 cols[f["column"]] = K.make_unique(arr, seen=self.seen[(tp.name, f["column"])],

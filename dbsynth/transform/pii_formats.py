@@ -151,6 +151,27 @@ def _fill_token(tok: list[Any], j: int, leads: dict[int, tuple[list[str], np.nda
     return np.ascontiguousarray(chars).view(f"<U{int(tok[1])}").ravel().tolist()
 
 
+# ---- password hashes -------------------------------------------------------
+
+_HEX = re.compile(r"[0-9a-f]+|[0-9A-F]+")
+MIN_DIGEST = 16  # hex strings at least this long, all of one length, are digests (MD5 32, SHA-1 40, …)
+
+
+def learn_digest(values: list[str]) -> dict[str, Any] | None:
+    """Length and case of a column of hex digests (Sakila's SHA-1 `password`), or None."""
+    lengths = {len(v) for v in values}
+    if len(lengths) != 1 or min(lengths) < MIN_DIGEST or not all(_HEX.fullmatch(v) for v in values):
+        return None
+    return {"length": lengths.pop(), "upper": any(c in "ABCDEF" for v in values for c in v)}
+
+
+def draw_digests(learned: dict[str, Any], n: int, rng: np.random.Generator) -> list[str]:
+    """``n`` random hex strings of the learned length and case (a hash of nothing real)."""
+    alphabet = np.array(list("0123456789ABCDEF" if learned["upper"] else "0123456789abcdef"))
+    chars = alphabet[rng.integers(0, 16, size=(n, int(learned["length"])))]
+    return np.ascontiguousarray(chars).view(f"<U{int(learned['length'])}").ravel().tolist()
+
+
 # ---- e-mails ---------------------------------------------------------------
 
 @lru_cache(maxsize=65536)  # names repeat: pools of Faker names
