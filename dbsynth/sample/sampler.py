@@ -594,6 +594,12 @@ class Sampler:
                 continue
             if f.get("row"):  # drawn below with the rest of its row's address
                 continue
+            if f.get("digest"):  # password hashes: random hex of the source's length
+                from dbsynth.transform.pii_formats import draw_digests
+                arr = np.array(draw_digests(f["digest"], n, rng), dtype=object)
+                arr[rng.uniform(size=n) < f["null_rate"]] = None
+                cols[f["column"]] = arr
+                continue
             if f.get("format") or f.get("words"):  # learned formats / word model (transform/text.py)
                 arr = draw_text(f, n=n, rng=rng, seen=self.seen.setdefault((tp.name, f["column"]), set()))
                 cols[f["column"]] = K.make_unique(arr, seen=self.seen[(tp.name, f["column"])],
@@ -615,6 +621,10 @@ class Sampler:
         if tp.model.places:
             fill_places(tp.model.places, tp.model.fakes, cols, n, rng, locale=self.m.options.locale,
                         seen=lambda c: self.seen.setdefault((tp.name, c), set()))
+        for f in tp.model.fakes:  # photo paths spelling the row's (synthetic) name: after the names
+            if f.get("name_paths") and f["column"] in cols:
+                from dbsynth.transform.namepaths import fill_name_paths
+                cols[f["column"]] = fill_name_paths(f, np.asarray(cols[f["column"]], dtype=object), cols, rng)
         for o in tp.model.others:
             if o.get("group") and all(g in cols for g in o["group"]):
                 numbers = V.numbered(cols, o["group"], int(o.get("first", 1)), n, self._group_counts(tp, o))
