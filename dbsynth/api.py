@@ -232,8 +232,10 @@ def seed(source: str, target: str, *, mode: str = "fail", scale: float | None = 
          save_model: PathLike | None = None, keep_triggers: bool = False, alembic_config: PathLike | None = None,
          strict: bool = False, allow_drops: bool = False, device: str | None = None,
          max_training_time: float | None = None, report: str | None = None,
-         edge_cases: float | None = None) -> SeedResult:
-    """Fit, sample, validate and load in one go, like `dbsynth seed` (`report`: write PREFIX.json/.html too)."""
+         edge_cases: float | None = None, only: str | list[str] | None = None,
+         rows: dict[str, int] | None = None) -> SeedResult:
+    """Fit, sample, validate and load in one go, like `dbsynth seed` (`report`: write PREFIX.json/.html too;
+    `only` with mode="append": draw just these tables under the target's rows; `rows`: {table: count})."""
     from dbsynth import commands
     overrides: dict[str, Any] = dict(scale=scale, seed=seed, engine=engine, device=device,
                                      max_training_time=max_training_time, edge_cases=edge_cases)
@@ -241,7 +243,8 @@ def seed(source: str, target: str, *, mode: str = "fail", scale: float | None = 
     out = commands.seed(source=source, target=target, mode=mode, keep_triggers=keep_triggers,
                         alembic_config=str(alembic_config) if alembic_config else None, config_path=config_path,
                         schema=schema, model_dir=str(save_model) if save_model else None, console=_quiet(),
-                        report_prefix=None, allow_drops=allow_drops, strict=strict, **overrides)
+                        report_prefix=None, allow_drops=allow_drops, strict=strict, only=only,
+                        rows=[f"{t}={n}" for t, n in (rows or {}).items()], **overrides)
     rep = globals()["report"](source, target, json=f"{report}.json", html=f"{report}.html") if report else None
     return SeedResult(rows=dict(out["rows"]), seconds=dict(out["seconds"]), total_seconds=out["total_seconds"],
                       warnings=list(out["warnings"]), load=out["summary"], report=rep)

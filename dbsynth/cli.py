@@ -290,7 +290,13 @@ def seed(source: str = typer.Argument(..., metavar="SOURCE", help="Source databa
          strict: bool = _STRICT, allow_drops: bool = _ALLOW_DROPS,
          workers: Optional[int] = _WORKERS, executor: Optional[str] = _EXECUTOR,
          ray_address: Optional[str] = _RAY_ADDRESS,
-         edge_cases: Optional[float] = _EDGE_CASES) -> None:
+         edge_cases: Optional[float] = _EDGE_CASES,
+         only: Optional[list[str]] = typer.Option(None, "--only", metavar="TABLE[,TABLE…]",
+                                                  help="With --mode append: draw only these tables, attached to the "
+                                                       "rows already in the target (their parents are read from it)."),
+         rows: Optional[list[str]] = typer.Option(None, "--rows", metavar="TABLE=N",
+                                                  help="Rows of TABLE (repeatable); a child's count spreads over its "
+                                                       "parents by the learned children-per-parent shape.")) -> None:
     """Fit, sample, validate and load in one go."""
     from dbsynth import commands
     run_guarded(lambda: commands.seed(source=source, target=target, mode=mode.value, keep_triggers=keep_triggers,
@@ -298,7 +304,7 @@ def seed(source: str = typer.Argument(..., metavar="SOURCE", help="Source databa
                                       model_dir=model_dir, console=console, scale=scale, seed=seed, engine=engine,
                                       device=device, max_training_time=max_training_time, report_prefix=report,
                                       strict=strict, allow_drops=allow_drops, workers=workers, executor=executor,
-                                      ray_address=ray_address, edge_cases=edge_cases))
+                                      ray_address=ray_address, edge_cases=edge_cases, only=only, rows=rows))
 
 
 @app.command(cls=_Command, short_help="Copy a referentially complete, masked slice of real rows.")

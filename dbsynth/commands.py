@@ -180,26 +180,31 @@ def load(*, folder: str, target: str, mode: str, keep_triggers: bool, alembic_co
 def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_config: str | None,
          config_path: str | None, schema: str | None, model_dir: str | None, console: Console,
          report_prefix: str | None = None, allow_drops: bool = False, strict: bool = False,
-         workers: int | None = None, **cli: object) -> dict:
+         workers: int | None = None, only: "str | list[str] | None" = None, rows: list[str] | None = None,
+         **cli: object) -> dict:
     """fit → sample → validate → load, streaming the rows straight into the target.
 
     Before the source is read: the target is not the source, it answers, and
-    (`--mode fail`) its tables are empty.
+    (`--mode fail`) its tables are empty. `only` (append): draw just these
+    tables, attached to the target's rows (load/attach.py); `rows`: TABLE=N.
     """
     from dataclasses import replace
     from pathlib import Path
 
     from dbsynth import pipeline
     from dbsynth.load import preflight
+    from dbsynth.load.attach import Attach
     from dbsynth.load.loader import append_state
     from dbsynth.load.parallel import load_parallel
     from dbsynth.progress import stage_progress
     from dbsynth.summary import print_load_summary, print_summary
     started = time.perf_counter()
-    config = _config(config_path, **cli)
+    attach = Attach.parse(only, rows, mode=mode)
+    config = attach.with_rows(_config(config_path, **cli))
     preflight.check_not_source(source, target)
     preflight.check_target(target, source=source)
-    on_schema = (lambda s: preflight.check_mode_fail(target, s)) if mode == "fail" else None
+    fail_check = (lambda s: preflight.check_mode_fail(target, s)) if mode == "fail" else None
+    on_schema = attach.checks(target, then=fail_check)  # --only/--rows names first, then --mode fail's
     timer = pipeline.StageTimer()
     with stage_progress(console) as progress:
         result = pipeline.fit(source, config=config, schema_name=schema, progress=progress.note, timer=timer,
@@ -214,12 +219,13 @@ def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_co
             # the same seed on a target that already holds rows would clone the rows appended before
             config = replace(config, seed=state.seed_for(config.seed))
         config = replace(config, workers=workers if workers is not None else config.workers)
+        given = attach.read_given(target, result.model) if attach.only else None  # the rows to attach to
         alembic = Path(alembic_config) if alembic_config else None
         parallel = _parallel_load(result, config, offsets, target=target, mode=mode, keep_triggers=keep_triggers,
-                                  strict=strict, alembic_config=alembic)
+                                  strict=strict, alembic_config=alembic, given=given)
         chunks, validator = pipeline.validated_chunks(result.model, config=config, key_offsets=offsets, timer=timer,
                                                       allow_drops=allow_drops, existing=existing,
-                                                      sink=parallel.sink_spec if parallel else None)
+                                                      sink=parallel.sink_spec if parallel else None, given=given)
         t0 = time.perf_counter()
         if parallel is not None:  # the workers COPY their batches into the shadow schema themselves
             summary = _finish_parallel(parallel, progress.count_rows(chunks))
@@ -231,7 +237,8 @@ def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_co
         total = time.perf_counter() - t0
     _print_warnings(console, result.warnings)
     _print_engine(console, result.model)
-    _print_copied(console, getattr(result.model, "meta", {}).get("reference", {}))
+    if not attach.only:  # --only copies no lookup table
+        _print_copied(console, getattr(result.model, "meta", {}).get("reference", {}))
     seconds = dict(timer.seconds)
     seconds["load"] = max(total - seconds.get("sample", 0) - seconds.get("validate", 0), 0.0)
     wall = time.perf_counter() - started
@@ -245,7 +252,7 @@ def seed(*, source: str, target: str, mode: str, keep_triggers: bool, alembic_co
 
 
 def _parallel_load(result: Any, config: Any, offsets: dict, *, target: str, mode: str, keep_triggers: bool,
-                   strict: bool, alembic_config: Any) -> Any:
+                   strict: bool, alembic_config: Any, given: Any = None) -> Any:
     """A parallel load (dbsynth/load/parallel.py) when it pays: several workers, a run of several batches
     and a target that takes one (PostgreSQL); else None and the rows go through the one-transaction loader."""
     from dbsynth import pipeline
@@ -255,7 +262,7 @@ def _parallel_load(result: Any, config: Any, offsets: dict, *, target: str, mode
     jobs = config.workers or default_workers()
     if jobs < 2 or not supports(result.model):
         return None
-    if plan_batches(result.model, pipeline.sample_options(config, offsets)) < 2:
+    if plan_batches(result.model, pipeline.sample_options(config, offsets, given)) < 2:
         return None
     return begin_parallel_load(result.schema, target, mode, jobs=jobs, keep_triggers=keep_triggers, strict=strict,
                                alembic_config=alembic_config)

@@ -233,9 +233,9 @@ def fit(source_url: str, *, config: Config, schema_name: str | None = None,
     engine = get_engine(config.engine)  # fail fast on a typo before reading anything
     with closing(open_connector(source_url, read_only=True)) as conn:
         schema = conn.reflect(schema=schema_name)
-    _check_table_names(schema, config)
-    if on_schema is not None:
+    if on_schema is not None:  # first: the command's own checks name its own flags
         on_schema(schema)
+    _check_table_names(schema, config)
     plan = build_plan(schema)
     timer.add("reflect", t0)
     t0 = time.perf_counter()
@@ -268,16 +268,18 @@ def _check_table_names(schema: "Schema", config: Config) -> None:
                               hint=f"did you mean {close[0]!r}?" if close else "run `dbsynth inspect SOURCE` for the table names")
 
 
-def sample_options(config: Config, key_offsets: Mapping[str, int] | None = None) -> "SampleOptions":
+def sample_options(config: Config, key_offsets: Mapping[str, int] | None = None,
+                   given: Any = None) -> "SampleOptions":
+    """`given`: append --only's target rows (sample/given.py GivenRows); None draws every table."""
     from dbsynth.relational.options import SampleOptions
     return SampleOptions(seed=config.seed, scale=config.scale, row_counts=config.row_counts(),
-                         batch_rows=config.batch_rows, key_offsets=dict(key_offsets or {}))
+                         batch_rows=config.batch_rows, key_offsets=dict(key_offsets or {}), given=given)
 
 
 def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mapping[str, int] | None = None,
                      timer: StageTimer | None = None, allow_drops: bool = True,
-                     existing: Mapping[str, Any] | None = None,
-                     sink: "SinkSpec | None" = None) -> tuple[Iterator["TableChunk"], "Validator"]:
+                     existing: Mapping[str, Any] | None = None, sink: "SinkSpec | None" = None,
+                     given: Any = None) -> tuple[Iterator["TableChunk"], "Validator"]:
     """Sample and validate as one stream; invalid rows are repaired or dropped, never yielded.
 
     With `allow_drops=False` the stream ends in a ConstraintError (so a load
@@ -286,7 +288,8 @@ def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mappi
     `existing` ({(table, columns): values}) seeds the validator with keys
     already in an append target, so new rows never collide with them.
     With `sink` (a parallel load in progress) the workers write the valid
-    rows themselves and the stream yields none.
+    rows themselves and the stream yields none. With `given` (append --only)
+    only its tables are drawn, attached to its target rows (sample/given.py).
     """
     from dbsynth.engines.base import SampleOptions
     from dbsynth.relational.reference import already_present
@@ -294,11 +297,14 @@ def validated_chunks(model: "FittedModel", *, config: Config, key_offsets: Mappi
     from dbsynth.execute.edge_cases import edge_cases
     from dbsynth.validate.runner import Validator
     timer = timer or StageTimer()
-    options = sample_options(config, key_offsets)
+    options = sample_options(config, key_offsets, given)
     from dbsynth.execute.run import batched_chunks, supports
     if supports(model):  # independent batches on the configured executor (dbsynth/execute)
         return batched_chunks(model, config=config, options=options, timer=timer, allow_drops=allow_drops,
                               existing=existing, sink=sink)
+    if given is not None:
+        from dbsynth.errors import ConfigError
+        raise ConfigError(f"--only needs an engine drawn by the relational sampler, not {type(model).__name__}")
     # without --allow-drops a parent row that cannot be repaired is an error: dropping it orphans its children
     validator = Validator(model.schema, build_plan(model.schema), strict_parents=not allow_drops)
     for (table, cols), values in (existing or {}).items():
@@ -349,8 +355,10 @@ def planned_rows(model: "FittedModel") -> dict[str, float]:
     """Rows the sampler planned per table (after a sample run), empty when the engine does not say."""
     state = getattr(model, "_state", None)
     planned = dict(getattr(state, "expected", None) or {})
+    drawn = set(getattr(state, "order", None) or getattr(model, "tables", {}))
+    drawn -= set(getattr(state, "given_tables", ()))  # append --only: the tables read from the target
     for name, tp in getattr(model, "tables", {}).items():
-        if getattr(tp, "copy_rows", None) is not None:
+        if getattr(tp, "copy_rows", None) is not None and name in drawn:
             planned[name] = float(len(tp.copy_rows))
     return planned
 

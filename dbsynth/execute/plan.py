@@ -120,15 +120,16 @@ def stay_resident(sampler: "Sampler", resident: set[str]) -> set[str]:
     model = sampler.m
     out = set(resident)
     fixed = lambda t: t in out or model.tables[t].copy_rows is not None  # noqa: E731
+    drawn = set(sampler.order)  # an append --only run reads the rest from the target (sample/given.py)
     changed = True
     while changed:
         changed = False
         for t in sampler.order:
-            if t not in out:
+            if t not in out or t in sampler.given_tables:  # target rows: the same in every process
                 continue
             targets = _fk_targets(sampler, t)
             parent = sampler._parent_of(t)
-            if any(r in model.tables and r != t and not fixed(r) for r in targets) or \
+            if any(r in drawn and r != t and not fixed(r) for r in targets) or \
                     (parent is not None and parent not in out):
                 out.discard(t)
                 changed = True

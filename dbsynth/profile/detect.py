@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 
 import pandas as pd
 
@@ -43,7 +44,10 @@ TEXT_CATEGORICAL_MAX_RATIO = 0.5
 TEXT_CATEGORICAL_CAP = 1000  # beyond this many categories a copula learns nothing useful
 LONG_TEXT_MEAN_LENGTH = 60  # long and mostly unique: free text even in small tables
 SMALL_TABLE_ROWS = 20  # below this (the judge's boundary) text is categories, mostly unique or not
-SMALL_TABLE_VALUE_KINDS = frozenset({PiiKind.URL})  # value patterns a small table keeps as categories (photo paths)
+SMALL_TABLE_VALUE_KINDS = frozenset({PiiKind.URL})  # kept as small-table categories (urls_naming_people)
+NAME_PII = frozenset({PiiKind.FIRST_NAME, PiiKind.LAST_NAME, PiiKind.FULL_NAME})
+NAMED_URL_SHARE = 0.5  # URLs of which at least this share spell a name of the table's name columns are personal
+_WORD = re.compile(r"[^\W\d_]{3,}")  # letter runs of 3+: name words inside paths
 # State / country columns with at most this many values are modelled as categories.
 COARSE_PII_MAX_DISTINCT = 60
 COARSE_PII = frozenset({PiiKind.STATE, PiiKind.COUNTRY})
@@ -89,7 +93,40 @@ def profile_table(*, table: Table, frame: pd.DataFrame,
     values = key_value_columns(table, frame)
     cols = tuple(_profile_column(table, col, _series(frame, col.name), parsed.get(col.name), col.name in values)
                  for col in table.columns)
-    return TableProfile(table=table.name, rows=len(frame), columns=cols)
+    return TableProfile(table=table.name, rows=len(frame), columns=urls_naming_people(cols, frame))
+
+
+def urls_naming_people(cols: tuple[ColumnProfile, ...], frame: pd.DataFrame) -> tuple[ColumnProfile, ...]:
+    """Small-table URL columns kept as categories, unless their paths hold the row's people's names.
+
+    Northwind's `PhotoPath` (`http://accweb/emmployees/davolio.bmp`) spells the employees'
+    surnames: copied, it would carry every real surname next to the faked ones. Such a column
+    is a URL made in the source's format with new path words, never a source value.
+    """
+    names = {w for c in cols if c.semantic == SemanticType.PII and c.pii_kind in NAME_PII and c.name in frame
+             for v in frame[c.name].dropna().astype(str) for w in _WORD.findall(v.casefold())}
+    if not names:
+        return cols
+    out = []
+    for c in cols:
+        if c.semantic == SemanticType.CATEGORICAL and not c.overridden and c.name in frame:
+            hits = name_words(frame[c.name], names)
+            if hits and len(hits) >= NAMED_URL_SHARE * frame[c.name].notna().sum() \
+                    and (pii_kind_from_values(frame[c.name]) or (None,))[0] == PiiKind.URL:
+                c = replace(c, semantic=SemanticType.PII, pii_kind=PiiKind.URL,
+                            reason=f"URLs that hold people's names (e.g. {hits[0]!r}): made in their format")
+        out.append(c)
+    return tuple(out)
+
+
+def name_words(values: pd.Series, names: set[str]) -> list[str]:
+    """Per value holding one, the first word of it that is one of ``names`` (lower-case)."""
+    hits = []
+    for v in values.dropna().astype(str):
+        found = next((w for w in _WORD.findall(v.casefold()) if w in names), None)
+        if found:
+            hits.append(found)
+    return hits
 
 
 def parse_overrides(*, table: Table, overrides: Mapping[str, str]

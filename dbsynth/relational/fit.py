@@ -40,6 +40,7 @@ from dbsynth.transform import pgtypes
 from dbsynth.transform.codes import is_code_column, learn_codes
 from dbsynth.transform.columns import NumericTransform, to_python
 from dbsynth.transform.keyshapes import learn_pattern, numeric_text_pattern, time_steps
+from dbsynth.transform.pii_formats import learn_digest
 from dbsynth.transform.places import case_of, plan_places
 from dbsynth.transform.text import text_spec
 
@@ -218,6 +219,7 @@ class RelationalFitter:
                 self.warnings.append(f"{table.name}.{col.name}: {col.logical_type.value} column filled with "
                                      f"{'NULL' if col.nullable else 'a placeholder'} (not modelled)")
         model.places = plan_places(model, table, frame, profile)  # address columns that agree per row
+        _learn_name_paths(model, frame, profile)
         return model
 
     def _fake_spec(self, col: Any, prof: Any, values: pd.Series, table: Table) -> dict[str, Any]:
@@ -241,6 +243,8 @@ class RelationalFitter:
             if kind in TEXT_MODEL_KINDS else {}
         if kind is not None and len(present):
             spec["case"] = case_of(present)  # MARY, SMITH: Faker's names written the source's way
+        if kind == "password" and len(present) and (digest := learn_digest(present.tolist())):
+            spec["digest"] = digest  # a hash column stays hashes of its length, not Faker's passwords
         if kind is None and is_code_column(values.dropna()) and (unique or "format" not in learned):
             # short codes are drawn from the code space, not cut from faked words
             spec.update(code=learn_codes(values, max_length=col.length), avoid=frozenset())
@@ -385,3 +389,17 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.hex()
     return pgtypes.plain_value(value)  # documents, arrays, ranges as values the loaders accept
+
+
+def _learn_name_paths(model: TableModel, frame: pd.DataFrame, profile: Any) -> None:
+    """URLs that spell the row's name (`…/davolio.bmp`) are rebuilt around the synthetic names."""
+    from dbsynth.profile.detect import NAME_PII
+    from dbsynth.transform.namepaths import learn_name_paths
+
+    names = [c.name for c in (profile.columns if profile is not None else ()) if c.pii_kind in NAME_PII]
+    for f in model.fakes:
+        if names and f["kind"] == "url" and not f["unique"] and f["column"] in frame:
+            learned = learn_name_paths(frame[f["column"]], frame, names)
+            if learned:
+                f["name_paths"] = learned
+

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any, Mapping
 
 
 @dataclass(frozen=True)
@@ -25,3 +25,5 @@ class SampleOptions:
     row_counts: Mapping[str, int] = field(default_factory=dict)  # explicit counts (children: sample/child_rows.py)
     batch_rows: int = 50_000  # root rows per batch (memory bound)
     key_offsets: Mapping[str, int] = field(default_factory=dict)  # append mode: integer PKs start at offset+1
+    # append --only: the target rows the drawn tables attach to (a sample/given.py GivenRows; None: draw all)
+    given: Any = None

@@ -8,7 +8,7 @@ two whole regions (40% of the database) would land in the first of four.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -24,15 +24,20 @@ def parent_of(model: "RelationalModel", table: str) -> str | None:
 
 
 def expected_rows(model: "RelationalModel", order: list[str], root_total: Callable[[str], int],
-                  factors: Mapping[str, float] | None = None) -> dict[str, float]:
+                  factors: Mapping[str, float] | None = None,
+                  given: Mapping[str, float] | None = None) -> dict[str, float]:
     """Rows each generated table should get, top-down from the roots' totals and the count ratios.
 
-    `factors` scale a child's ratio (its `rows` in the config: sample/child_rows.py).
+    `factors` scale a child's ratio (its `rows` in the config: sample/child_rows.py); `given`
+    holds the rows of tables read from an append target rather than drawn (sample/given.py).
     """
     out: dict[str, float] = {}
     for t in order:
         tp = model.tables[t]
         parent = parent_of(model, t)
+        if given and t in given:
+            out[t] = float(given[t])
+            continue
         if tp.copy_rows is not None:
             continue
         if parent is None:
@@ -43,14 +48,18 @@ def expected_rows(model: "RelationalModel", order: list[str], root_total: Callab
     return out
 
 
-def resident_tables(model: "RelationalModel", expected: dict[str, float], *, batch_rows: int) -> set[str]:
+def resident_tables(model: "RelationalModel", expected: dict[str, float], *, batch_rows: int,
+                    given: Iterable[str] = ()) -> set[str]:
     """Small tables whose context ancestors are all small: drawn whole in the first batch and kept.
 
     Tables filled at the end of a batch (a cycle FK) stay out: they follow the batches.
+    Tables read from an append target (`given`) are held whole, whatever their size.
     """
     limit = max(batch_rows // RESIDENT_SHARE, 1)
-    resident: set[str] = set()
+    resident: set[str] = set(given)
     for t, rows in expected.items():
+        if t in resident:
+            continue
         parent = parent_of(model, t)
         deferred = any(k.kind == "deferred" for k in model.tables[t].keys)
         if rows <= limit and (parent is None or parent in resident) and not deferred:

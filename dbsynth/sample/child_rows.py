@@ -20,15 +20,16 @@ if TYPE_CHECKING:
 
 
 def child_factors(model: "RelationalModel", order: list[str], row_counts: Mapping[str, int],
-                  root_total: Callable[[str], int]) -> dict[str, float]:
-    """Per child table with `rows`: the factor on its children-per-parent counts."""
+                  root_total: Callable[[str], int], given: Mapping[str, float] | None = None) -> dict[str, float]:
+    """Per child table with `rows`: the factor on its children-per-parent counts (`given`: rows of
+    tables read from an append target, sample/given.py)."""
     factors: dict[str, float] = {}
     for table in order:  # parents first: a factor set above is in the parent's rows below
         want = row_counts.get(table)
         parent = parent_of(model, table)
-        if want is None or parent is None or model.tables[table].copy_rows is not None:
+        if want is None or parent is None or model.tables[table].copy_rows is not None or table in (given or {}):
             continue
-        planned = expected_rows(model, order, root_total, factors)
+        planned = expected_rows(model, order, root_total, factors, given)
         have, parents = planned.get(table, 0.0), planned.get(parent, 0.0)
         if want == 0:
             factors[table] = 0.0

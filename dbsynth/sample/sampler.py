@@ -28,6 +28,7 @@ from dbsynth.sample import keys as K
 from dbsynth.sample import values as V
 from dbsynth.sample.batching import expected_rows, parent_of, resident_tables
 from dbsynth.sample.child_rows import child_factors, scaled_cap
+from dbsynth.sample.given import GivenRows, given_state
 from dbsynth.sample.times import set_times
 from dbsynth.frames import TableChunk
 from dbsynth.schema.model import LogicalType
@@ -43,8 +44,11 @@ if TYPE_CHECKING:
 class Sampler:
     def __init__(self, *, model: "RelationalModel", options: SampleOptions) -> None:
         self.m, self.o = model, options
-        self.order = list(model.tables)
-        self.index = {t: i for i, t in enumerate(self.order)}
+        self.index = {t: i for i, t in enumerate(model.tables)}
+        # append --only: the named tables are drawn, the tables they refer to read from the target
+        self.given: GivenRows | None = options.given
+        self.given_tables = frozenset(self.given.frames if self.given else ())
+        self.order = [t for t in model.tables if self.given is None or self.given.active(t)]
         self.counters = {t: int(options.key_offsets.get(t, 0)) for t in self.order}
         self.pools: dict[str, pd.DataFrame] = {}
         self.quotas: dict[tuple[str, str], np.ndarray] = {}
@@ -58,10 +62,14 @@ class Sampler:
         self.inbound = self._inbound()
         self.pool_extra = followed_columns(model)  # date/times children follow through a non-context FK
         # `rows` on a child table scales its children-per-parent counts (sample/child_rows.py)
-        self.child_factor = child_factors(self.m, self.order, self.o.row_counts, self._root_total)
-        self.expected = expected_rows(self.m, self.order, self._root_total, self.child_factor)
-        self.resident = resident_tables(self.m, self.expected, batch_rows=self.o.batch_rows)
+        given_rows = self.given.rows() if self.given else {}
+        self.child_factor = child_factors(self.m, self.order, self.o.row_counts, self._root_total, given_rows)
+        expected = expected_rows(self.m, self.order, self._root_total, self.child_factor, given_rows)
+        self.resident = resident_tables(self.m, expected, batch_rows=self.o.batch_rows, given=self.given_tables)
+        self.expected = {t: n for t, n in expected.items() if t not in self.given_tables}  # rows this run draws
         self.relations = relations_of(model)  # exact relations to hold (dbsynth/relations)
+        if self.given is not None:
+            self.relations = [r for r in self.relations if self.given.keeps(r)]
         self.resident = unresident(self.resident, self.relations, self._parent_of, self.order)
         self.totals_of = {r.table for r in self.relations if r.kind == "aggregate"}  # held back for their children
         self.kept: dict[str, tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray]]] = {}  # resident frames
@@ -97,8 +105,8 @@ class Sampler:
     def plan(self) -> BatchPlan:
         """The batch plan (drawing the resident tables first, once per process)."""
         if self.batch_plan is None:
-            totals = {t: self._root_total(t) for t, tp in self.m.tables.items()
-                      if tp.context is None and tp.copy_rows is None}
+            totals = {t: self._root_total(t) for t in self.order if self.m.tables[t].context is None
+                      and self.m.tables[t].copy_rows is None and t not in self.given_tables}
             # batch roots: the tables not held whole at the top; each batch takes a 1/B share of them,
             # and of everything below them (so batch_rows bounds a batch's rows, all tables together)
             tops = [subtree_rows(self, t) for t in self.expected
@@ -121,7 +129,7 @@ class Sampler:
         for t in self.order:
             if t in self.copied:
                 yield TableChunk(table=t, frame=self.copied[t], batch=0)
-            elif t in self.kept:
+            elif t in self.kept and t not in self.given_tables:
                 yield TableChunk(table=t, frame=self._finish(t, self.kept[t][0]), batch=0)
 
     def _prepare(self, batches: int, totals: dict[str, int]) -> None:
@@ -132,7 +140,12 @@ class Sampler:
             tp = self.m.tables[t]
             rng = np.random.default_rng([self.o.seed, 0, self.index[t]])
             parent = self._parent_of(t)
-            if tp.copy_rows is not None:
+            target = given_state(self.given, tp, rng)
+            if target is not None:  # rows already in the append target, encoded like synthetic parents
+                frames[t], state[t] = target
+                self.kept[t] = (frames[t], state[t])
+                self._register(t, frames[t], rng, own=state[t][0])
+            elif tp.copy_rows is not None:
                 frames[t] = self.copied[t] = self._finish(t, self._copied(t, tp.copy_rows))
                 self._register(t, frames[t], rng, own=None)
             elif t in self.resident:
@@ -192,6 +205,8 @@ class Sampler:
         return pos
 
     def _parent_of(self, table: str) -> str | None:
+        if table in self.given_tables:  # read from the target, not drawn under a parent
+            return None
         return parent_of(self.m, table)
 
     def _root_total(self, table: str) -> int:
@@ -226,6 +241,8 @@ class Sampler:
                     frames[t], state[t] = self.kept[t]
                 else:
                     frames[t] = self.copied[t]
+                if t in self.given_tables:  # the target holds these rows already
+                    continue
                 if b == 0 and hold:
                     held.append(t)
                 elif b == 0:
@@ -602,6 +619,12 @@ class Sampler:
                 continue
             if f.get("row"):  # drawn below with the rest of its row's address
                 continue
+            if f.get("digest"):  # password hashes: random hex of the source's length
+                from dbsynth.transform.pii_formats import draw_digests
+                arr = np.array(draw_digests(f["digest"], n, rng), dtype=object)
+                arr[rng.uniform(size=n) < f["null_rate"]] = None
+                cols[f["column"]] = arr
+                continue
             if f.get("format") or f.get("words"):  # learned formats / word model (transform/text.py)
                 arr = draw_text(f, n=n, rng=rng, seen=self.seen.setdefault((tp.name, f["column"]), set()))
                 cols[f["column"]] = K.make_unique(arr, seen=self.seen[(tp.name, f["column"])],
@@ -623,6 +646,10 @@ class Sampler:
         if tp.model.places:
             fill_places(tp.model.places, tp.model.fakes, cols, n, rng, locale=self.m.options.locale,
                         seen=lambda c: self.seen.setdefault((tp.name, c), set()))
+        for f in tp.model.fakes:  # photo paths spelling the row's (synthetic) name: after the names
+            if f.get("name_paths") and f["column"] in cols:
+                from dbsynth.transform.namepaths import fill_name_paths
+                cols[f["column"]] = fill_name_paths(f, np.asarray(cols[f["column"]], dtype=object), cols, rng)
         for o in tp.model.others:
             if o.get("group") and all(g in cols for g in o["group"]):
                 numbers = V.numbered(cols, o["group"], int(o.get("first", 1)), n, self._group_counts(tp, o))

@@ -79,9 +79,13 @@ class Masker:
         self._cache[(kind, value, max_length)] = out
         return out
 
-    def forget(self, kind: str) -> None:
-        """Drop the cached values of `kind` (its avoid set grew)."""
-        self._cache = {k: v for k, v in self._cache.items() if k[0] != kind}
+    def forget(self, kind: str, hits: set[str]) -> None:
+        """Drop the cached values of `kind` that `hits` (new avoid values) now rule out.
+
+        Any other cached value stays right: its earlier attempts were in the
+        avoid set before, so they still are, and its own draw is not a hit.
+        """
+        self._cache = {k: v for k, v in self._cache.items() if k[0] != kind or v not in hits}
 
     def _draw(self, kind: str, value: str, digest: bytes) -> str:
         if kind in _SHAPED_VALUES:

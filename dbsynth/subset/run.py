@@ -183,7 +183,9 @@ def _mask(frames: dict[str, "pd.DataFrame"], schema: "Schema", profiles: dict[st
     overlap: redrawing them round by round would take many rounds); for bigger
     ones the source is asked about the masked values only, so the check costs
     what the subset costs. Which values are redrawn depends on the source alone,
-    so the same key still gives the same values for any subset.
+    so the same key still gives the same values for any subset. Each round
+    asks only about values no earlier round asked about (a redraw changes
+    only the values that were hits).
     """
     from dbsynth.errors import ConstraintError
     from dbsynth.subset.mask import Masker, columns_to_mask, mask_frames, produced
@@ -195,16 +197,21 @@ def _mask(frames: dict[str, "pd.DataFrame"], schema: "Schema", profiles: dict[st
             values = reader.distinct(table, mc.column)
             masker.avoid.setdefault(mc.kind, set()).update(str(v) for v in values)
     tables = {mc.table for mc in columns}
+    checked: dict[str, set[str]] = {}  # per kind, masked values the source was asked about (and lacks)
     for _ in range(MASK_ROUNDS):
         work = {t: frames[t] for t in tables if t in frames}
         mask_frames(work, columns, masker)
-        hits = _in_source(produced(work, columns), columns, schema, reader)
+        made = produced(work, columns)
+        fresh = {kind: values - checked.get(kind, set()) for kind, values in made.items()}
+        hits = _in_source(fresh, columns, schema, reader)
+        for kind, values in fresh.items():
+            checked.setdefault(kind, set()).update(values - hits.get(kind, set()))
         if not hits:
             frames.update(work)
             return columns, warnings
         for kind, values in hits.items():
             masker.avoid.setdefault(kind, set()).update(values)
-            masker.forget(kind)
+            masker.forget(kind, values)
     raise ConstraintError(f"masked values kept matching source values after {MASK_ROUNDS} rounds",
                           hint="re-run with another --mask-key")
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from dbsynth.schema.model import Table
 
 IN_BATCH = 500  # key values per IN list (SQLite's bound-parameter cap is far above)
-JOIN_BATCH = 10_000  # key tuples per PostgreSQL VALUES join (its cap: 65,535 parameters a statement)
+ARRAY_BATCH = 50_000  # key tuples per PostgreSQL unnest join (one array parameter per key column)
 
 
 class SourceReader:
@@ -79,58 +79,74 @@ class SourceReader:
     def present(self, table: "Table", column: str, values: list[str]) -> set[str]:
         """Which of `values` the text column holds (a masked value must never be a source value).
 
-        PostgreSQL joins a VALUES list (one hashed pass over the table per
-        10,000 values; an IN list of 500 costs a pass per 500 on an unindexed
-        free-text column, hundreds of passes over TPC-H's lineitem).
+        PostgreSQL gets the values as one text[] parameter joined with
+        `unnest` (a hashed pass over the table per batch; an IN list of 500
+        costs a pass per 500 on an unindexed free-text column, and a VALUES
+        list of 10,000 rows costs SQLAlchemy seconds to compile).
         """
         import sqlalchemy as sa
 
-        source = sa.table(table.name, sa.column(column), schema=table.schema)
-        col = source.c[column]
         found: set[str] = set()
         with self._read_only(f"read table {table.name!r} of") as conn:
-            joined = conn.dialect.name == "postgresql" and _is_text(table, column)
-            step = JOIN_BATCH if joined else IN_BATCH
-            for i in range(0, len(values), step):
-                part = values[i:i + step]
-                if joined:
-                    wanted = sa.values(sa.column("v", sa.Text), name="wanted").data([(v,) for v in part])
-                    query = sa.select(col).distinct().select_from(source.join(wanted, sa.cast(col, sa.Text) == wanted.c.v))
-                else:
-                    query = sa.select(col).distinct().select_from(source).where(col.in_(part))
+            if conn.dialect.name == "postgresql" and _is_text(table, column):
+                col = _pct(f"t.{self.q(column)}")
+                sql = (f"SELECT DISTINCT {col}::text FROM {_pct(self._name(table))} AS t "
+                       f"JOIN unnest(%(v)s::text[]) AS w(v) ON {col}::text = w.v")
+                for i in range(0, len(values), ARRAY_BATCH):
+                    found.update(r[0] for r in conn.exec_driver_sql(sql, {"v": values[i:i + ARRAY_BATCH]}))
+                return found
+            source = sa.table(table.name, sa.column(column), schema=table.schema)
+            col_ = source.c[column]
+            for i in range(0, len(values), IN_BATCH):
+                query = sa.select(col_).distinct().select_from(source).where(col_.in_(values[i:i + IN_BATCH]))
                 found.update(str(r[0]) for r in conn.execute(query))
         return found
 
     def matching(self, table: "Table", columns: Sequence[str], values: list[tuple[Any, ...]]) -> "pd.DataFrame":
         """Rows whose `columns` hold one of the `values` tuples (asked in batches).
 
-        PostgreSQL gets the wanted keys as a VALUES list joined on the columns:
-        a hash join reads an unindexed child table once per batch, where a long
+        PostgreSQL gets the wanted keys as one array parameter per column,
+        cast to the column's own type and joined with `unnest`: a hash join
+        reads an unindexed child table once per batch, where a long
         `(a, b) IN (…)` list costs every row a walk through the list (TPC-H's
         lineitem by part and supplier: minutes against seconds).
         """
         import sqlalchemy as sa
 
-        cols = [sa.column(c) for c in table.column_names]
-        source = sa.table(table.name, *cols, schema=table.schema)
-        keys = [source.c[c] for c in columns]
         rows: list[Any] = []
         with self._read_only(f"read table {table.name!r} of") as conn:
-            joined = conn.dialect.name == "postgresql"
-            step = max(JOIN_BATCH // max(len(keys) - 1, 1), 1) if joined else IN_BATCH
-            for i in range(0, len(values), step):
-                part = values[i:i + step]
-                if joined:
-                    wanted = sa.values(*[sa.column(f"k{j}") for j in range(len(keys))], name="wanted",
-                                       literal_binds=False).data(part)
-                    on = sa.and_(*[k == wanted.c[f"k{j}"] for j, k in enumerate(keys)])
-                    query = sa.select(*source.c).select_from(source.join(wanted, on))
-                elif len(keys) == 1:
+            if conn.dialect.name == "postgresql":
+                sql = self._unnest_join(conn, table, columns)
+                for i in range(0, len(values), ARRAY_BATCH):
+                    part = values[i:i + ARRAY_BATCH]
+                    params = {f"k{j}": [v[j] for v in part] for j in range(len(columns))}
+                    rows += conn.exec_driver_sql(sql, params).fetchall()
+                return self._frame(table, rows)
+            cols = [sa.column(c) for c in table.column_names]
+            source = sa.table(table.name, *cols, schema=table.schema)
+            keys = [source.c[c] for c in columns]
+            for i in range(0, len(values), IN_BATCH):
+                part = values[i:i + IN_BATCH]
+                if len(keys) == 1:
                     query = sa.select(*source.c).where(keys[0].in_([v[0] for v in part]))
                 else:  # row values: (a, b) IN ((1, 2), …), SQLite 3.15+, MySQL
                     query = sa.select(*source.c).where(sa.tuple_(*keys).in_(part))
                 rows += conn.execute(query).fetchall()
         return self._frame(table, rows)
+
+    def _unnest_join(self, conn: "Connection", table: "Table", columns: Sequence[str]) -> str:
+        """`SELECT t.* FROM table t JOIN unnest(%(k0)s::type0[], …) w ON t.a = w.k0 AND …` (pyformat).
+
+        Each array is cast to its column's catalog type (format_type), so a
+        CHAR(n) key compares padded, an enum as an enum, a numeric exactly.
+        """
+        types = _pg_column_types(conn, self._name(table))
+        arrays = ", ".join(f"%(k{j})s::{types[c]}[]" for j, c in enumerate(columns))
+        names = ", ".join(f"k{j}" for j in range(len(columns)))
+        on = " AND ".join(f"t.{self.q(c)} = w.k{j}" for j, c in enumerate(columns))
+        select = ", ".join(f"t.{self.q(c)}" for c in table.column_names)
+        return (f"SELECT {_pct(select)} FROM {_pct(self._name(table))} AS t "
+                f"JOIN unnest({arrays}) AS w({names}) ON {_pct(on)}")
 
     def _frame(self, table: "Table", rows: list[Any]) -> "pd.DataFrame":
         import pandas as pd
@@ -147,3 +163,15 @@ class SourceReader:
 def _is_text(table: "Table", column: str) -> bool:
     from dbsynth.schema.model import LogicalType
     return table.column(column).logical_type == LogicalType.TEXT
+
+
+def _pct(sql: str) -> str:
+    """Quoted identifiers inside a pyformat statement: a percent sign in a name is doubled."""
+    return sql.replace("%", "%%")
+
+
+def _pg_column_types(conn: "Connection", qualified_name: str) -> dict[str, str]:
+    """Column name → its type as PostgreSQL spells it (`character(2)`, `numeric(15,2)`, `"Mood"`)."""
+    sql = ("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+           "WHERE attrelid = to_regclass(%(t)s) AND attnum > 0 AND NOT attisdropped")
+    return {name: kind for name, kind in conn.exec_driver_sql(sql, {"t": qualified_name}).fetchall()}

@@ -90,14 +90,22 @@ def _key(tokens: list[list[Any]]) -> str:
     return json.dumps(tokens, ensure_ascii=False)
 
 
-def fill_shapes(learned: dict[str, Any], n: int, rng: np.random.Generator) -> list[str]:
-    """``n`` new values in the learned templates (template chosen by frequency)."""
+def fill_shapes(learned: dict[str, Any], n: int, rng: np.random.Generator,
+                u: np.ndarray | None = None) -> list[str]:
+    """``n`` new values in the learned templates, each template at its source share.
 
+    ``u`` (one number in [0, 1) per row, see :func:`spread`) picks the template
+    by inverse CDF; several phone columns of one row given the same ``u`` take
+    templates of the same rank (a row's phone and fax both with or both without
+    ``+1``). Without ``u`` the rows are spread systematically, so a small table
+    gets the source's shares nearly exactly rather than a random draw.
+    """
     keys = [k for k, *_ in learned["shapes"]]
     if not keys or n == 0:
         return [""] * n
-    weights = np.array([w for _, w, _ in learned["shapes"]], dtype=float)
-    picks = rng.choice(len(keys), size=n, p=weights / weights.sum())
+    cum = np.cumsum([w for _, w, _ in learned["shapes"]], dtype=float)
+    u = spread(n, rng) if u is None else np.asarray(u, dtype=float)
+    picks = np.minimum(np.searchsorted(cum, u * cum[-1], side="right"), len(keys) - 1)
     out: list[str] = [""] * n
     for t in np.unique(picks):
         rows = np.flatnonzero(picks == t)
@@ -107,6 +115,12 @@ def fill_shapes(learned: dict[str, Any], n: int, rng: np.random.Generator) -> li
         for i, value in zip(rows.tolist(), map("".join, zip(*parts))):
             out[i] = value
     return out
+
+
+def spread(n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` shuffled points of a systematic sample of [0, 1): any share ``w`` of the interval
+    holds ``w * n`` of them, rounded up or down."""
+    return rng.permutation((rng.random() + np.arange(n)) / max(n, 1))
 
 
 def _numbered(tokens: list[list[Any]]) -> list[tuple[int, list[Any]]]:
@@ -135,6 +149,27 @@ def _fill_token(tok: list[Any], j: int, leads: dict[int, tuple[list[str], np.nda
             chars[:, 0] = np.array(options)[rng.choice(len(options), size=k, p=w / w.sum())]
     # k rows of one-character cells, read as k strings of the run's length
     return np.ascontiguousarray(chars).view(f"<U{int(tok[1])}").ravel().tolist()
+
+
+# ---- password hashes -------------------------------------------------------
+
+_HEX = re.compile(r"[0-9a-f]+|[0-9A-F]+")
+MIN_DIGEST = 16  # hex strings at least this long, all of one length, are digests (MD5 32, SHA-1 40, …)
+
+
+def learn_digest(values: list[str]) -> dict[str, Any] | None:
+    """Length and case of a column of hex digests (Sakila's SHA-1 `password`), or None."""
+    lengths = {len(v) for v in values}
+    if len(lengths) != 1 or min(lengths) < MIN_DIGEST or not all(_HEX.fullmatch(v) for v in values):
+        return None
+    return {"length": lengths.pop(), "upper": any(c in "ABCDEF" for v in values for c in v)}
+
+
+def draw_digests(learned: dict[str, Any], n: int, rng: np.random.Generator) -> list[str]:
+    """``n`` random hex strings of the learned length and case (a hash of nothing real)."""
+    alphabet = np.array(list("0123456789ABCDEF" if learned["upper"] else "0123456789abcdef"))
+    chars = alphabet[rng.integers(0, 16, size=(n, int(learned["length"])))]
+    return np.ascontiguousarray(chars).view(f"<U{int(learned['length'])}").ravel().tolist()
 
 
 # ---- e-mails ---------------------------------------------------------------

@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 PLACE_KINDS = frozenset({PiiKind.CITY, PiiKind.STATE, PiiKind.POSTCODE, PiiKind.PHONE,
                          PiiKind.STREET_ADDRESS, PiiKind.EMAIL, PiiKind.FIRST_NAME, PiiKind.LAST_NAME,
                          PiiKind.FULL_NAME})
+#: kinds drawn in the source's templates (pii_formats.py)
+_SHAPED = frozenset({PiiKind.PHONE, PiiKind.POSTCODE})
 #: order inside a group: states before the postal codes and phones that follow them, names before e-mails
 _ORDER = {"state": 0, "first_name": 1, "last_name": 1, "full_name": 1, "email": 3}
 #: distinct values a pool of Faker values holds per locale (Faker calls are slow)
@@ -311,6 +313,7 @@ def fill_places(places: dict[str, Any], fakes: list[dict[str, Any]], cols: dict[
     specs = {f["column"]: f for f in fakes}
     fakers = _Fakers(int(rng.integers(2**31)))
     for group in places.get("groups", []):
+        shapes: dict[str, np.ndarray] = {}  # per kind: the template ranks the row's phone columns share
         country = group["country"]
         keys = np.array([""] * n, dtype=object) if country is None or country not in cols else \
             np.array(["" if _missing(v) else str(v).strip() for v in cols[country]], dtype=object)
@@ -326,11 +329,12 @@ def fill_places(places: dict[str, Any], fakes: list[dict[str, Any]], cols: dict[
                 continue
             f = specs.get(col, {})
             max_length = f.get("max_length")
+            u = shapes.setdefault(kind.value, _spread_by(sub, rng)) if kind in _SHAPED else None
 
             def draw(idx: np.ndarray, spec: dict[str, Any] = spec, kind: PiiKind = kind,
-                     ml: Any = max_length) -> list[str]:
+                     ml: Any = max_length, u: np.ndarray | None = u) -> list[str]:
                 raw = _draw(kind, spec, keys[idx], locales, cols, idx, fakers, rng, sub=sub[idx],
-                            avoid=f.get("avoid") or frozenset())
+                            avoid=f.get("avoid") or frozenset(), u=u)
                 case, email = spec.get("case"), kind == PiiKind.EMAIL
                 return [clip(apply_case(v, case, email=email), max_length=ml, kind=kind) for v in raw]
 
@@ -344,6 +348,16 @@ def fill_places(places: dict[str, Any], fakes: list[dict[str, Any]], cols: dict[
             if unique:
                 arr = K.make_unique(arr, seen=seen(col), max_length=max_length)
             cols[col] = arr
+
+
+def _spread_by(groups: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Per row a point in [0, 1), spread systematically within each group of rows (a country):
+    each group's phones take the source's templates at their shares, not a random draw of them."""
+    u = np.zeros(len(groups))
+    for g in sorted(set(groups.tolist())):  # sorted: set order varies per process (string hashing)
+        rows = np.flatnonzero(groups == g)
+        u[rows] = F.spread(len(rows), rng)
+    return u
 
 
 def _missing(v: object) -> bool:
@@ -379,12 +393,13 @@ def _norm(v: object) -> object:
 
 def _draw(kind: PiiKind, spec: dict[str, Any], keys: np.ndarray, locales: dict[str, str], cols: dict[str, Any],
           idx: np.ndarray, fakers: _Fakers, rng: np.random.Generator, *, sub: np.ndarray,
-          avoid: frozenset[str] = frozenset()) -> list[str]:
+          avoid: frozenset[str] = frozenset(), u: np.ndarray | None = None) -> list[str]:
     out: list[str] = [""] * len(keys)
     for k in sorted(set(sub.tolist())):
         rows = np.flatnonzero(sub == k)
         country = keys[rows[0]]
-        vals = _draw_country(kind, spec, country, locales[country], cols, idx[rows], fakers, rng, sub=k, avoid=avoid)
+        vals = _draw_country(kind, spec, country, locales[country], cols, idx[rows], fakers, rng, sub=k, avoid=avoid,
+                             u=None if u is None else u[idx[rows]])
         for r, v in zip(rows.tolist(), vals):
             out[r] = v
     return out
@@ -392,11 +407,11 @@ def _draw(kind: PiiKind, spec: dict[str, Any], keys: np.ndarray, locales: dict[s
 
 def _draw_country(kind: PiiKind, spec: dict[str, Any], key: str, locale: str, cols: dict[str, Any],
                   idx: np.ndarray, fakers: _Fakers, rng: np.random.Generator, *, sub: str = "",
-                  avoid: frozenset[str] = frozenset()) -> list[str]:
+                  avoid: frozenset[str] = frozenset(), u: np.ndarray | None = None) -> list[str]:
     k = len(idx)
-    if kind in (PiiKind.PHONE, PiiKind.POSTCODE):
+    if kind in _SHAPED:
         learned = spec.get("by_state", {}).get(sub) or spec["by"].get(key) or spec["all"]
-        return F.fill_shapes(learned, k, rng)
+        return F.fill_shapes(learned, k, rng, u=u)
     if kind == PiiKind.STATE:
         abbr = spec.get("abbr", {}).get(key, False)
         return fakers.draw(locale, _STATE_ABBR if abbr else _STATE_FULL, k, rng)

@@ -25,8 +25,10 @@ JUDGE = SHARED / "judge" / "judge.py"
 QUALITY_BAR = 0.90
 # Northwind's 9 employees carry biographies (`Employees.Notes`) that the judge scores as categories:
 # only a verbatim copy scores there, and free text is never copied (tests/e2e/test_free_text_privacy.py),
-# which costs Northwind ~0.045 (0.904 -> 0.86 at seed 0). Issue 11's 0.90 stays the goal; this is the floor.
-QUALITY_FLOOR = {"northwind": 0.85}
+# which costs Northwind ~0.045 (0.904 -> 0.86 at seed 0). Their photo paths (`…/davolio.bmp`) spell the
+# real surnames: rebuilt around the synthetic names (transform/namepaths.py) they are new categories to
+# the judge, another ~0.05 (0.86 -> 0.81). Issue 11's 0.90 stays the goal; this is the floor.
+QUALITY_FLOOR = {"northwind": 0.80}
 FORMAT_MEAN_BAR = 0.90
 PRIVACY_SLACK = 0.02  # synthetic copies of unique real rows, above what a fresh real half gives
 

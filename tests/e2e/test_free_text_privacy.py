@@ -52,3 +52,4 @@ def test_free_text_and_personal_values_are_never_copied(tmp_path: Path) -> None:
             assert not leaked, f"{table}.{col.name}: {sorted(leaked)[:2]}"
             checked.append(f"{table}.{col.name}")
     assert "Employees.Notes" in checked and "Customers.ContactName" in checked
+    assert "Employees.PhotoPath" in checked  # `…/davolio.bmp`: the real surnames, never copied

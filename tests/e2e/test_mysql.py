@@ -365,3 +365,45 @@ def test_mariadb_sakila_to_postgres(mysql_sakila: str, pg_databases) -> None:  #
         counts = {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in mysql_counts(mysql_sakila)}
     assert got["f"] == 22
     assert counts == mysql_counts(mysql_sakila)
+
+
+STAFF_FIXTURE = """
+CREATE TABLE staff (
+  staff_id TINYINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  first_name VARCHAR(45) NOT NULL,
+  picture BLOB DEFAULT NULL,
+  active BOOLEAN NOT NULL DEFAULT TRUE,
+  username VARCHAR(16) NOT NULL,
+  password VARCHAR(40) BINARY DEFAULT NULL,
+  token VARBINARY(20) DEFAULT NULL,
+  code VARCHAR(8) COLLATE utf8mb4_bin NOT NULL
+) ENGINE=InnoDB;
+"""
+
+
+def _staff_rows() -> str:
+    rows = []
+    for i in range(1, 31):
+        picture = "NULL" if i % 2 else f"UNHEX('89504E47{i:04X}')"
+        password = "NULL" if i % 3 == 0 else f"SHA1('pw{i}')"
+        rows.append(f"({i}, 'Name{i}', {picture}, {i % 4 != 0}, 'user{i}', {password}, "
+                    f"UNHEX('{i:040X}'), 'C{i % 5}')")
+    return "INSERT INTO staff VALUES " + ", ".join(rows) + ";"
+
+
+def test_mysql_binary_columns_profile_like_their_sqlite_copy(mysql_databases, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # issue 13: MySQL Sakila's staff (BLOB picture, VARCHAR BINARY password, TINYINT(1) active) must be
+    # modelled as the same rows are from SQLite, so MySQL → MySQL scores as PG → PG on the same data
+    from dbsynth import api
+
+    src = mysql_databases.create("staff_src", sql=STAFF_FIXTURE + _staff_rows())
+    copy = f"sqlite:///{tmp_path / 'copy.sqlite'}"
+    api.subset(src, copy, percent=100, mask=False)
+    kinds = {}
+    for url in (src, copy):
+        profile = api.inspect(url, profile=True).profiles["staff"]  # type: ignore[index]
+        kinds[url] = {c.name: (c.semantic.value, c.pii_kind.value if c.pii_kind else None) for c in profile.columns}
+    assert kinds[src] == kinds[copy]
+    assert kinds[src]["password"] == ("pii", "password") and kinds[src]["username"] == ("pii", "username")
+    assert kinds[src]["picture"][0] == kinds[src]["token"][0] == "other"  # bytes: drawn new, never copied
+    assert kinds[src]["active"] == ("boolean", None) and kinds[src]["code"] == ("categorical", None)

@@ -85,3 +85,31 @@ def test_no_source_contact_value_is_copied(seeded: Path) -> None:
             leaked = set(real[col].dropna().str.strip().str.casefold()) & \
                 set(syn[col].dropna().str.strip().str.casefold()) - {""}
             assert not leaked, f"{table}.{col}: {sorted(leaked)[:3]}"
+
+
+def test_employee_phone_formats_keep_their_shares_and_agree_in_a_row(seeded: Path) -> None:
+    # issue 11: the source's 8 employees write 7 phones and faxes `+1 (780) …` and one `1 (780) …`
+    # (the same employee for both); i.i.d. template draws gave the first employee a `1 (…)` phone
+    real, syn = _read(SRC, "Employee"), _read(seeded, "Employee")
+    assert len(real) == len(syn)
+    for frame in (real, syn):
+        plus = frame[["Phone", "Fax"]].apply(lambda s: s.str.startswith("+"))
+        assert plus["Phone"].sum() == plus["Fax"].sum() == len(frame) - 1
+        assert (plus["Phone"] == plus["Fax"]).all()
+
+
+def test_password_hashes_stay_hashes(tmp_path: Path) -> None:
+    import hashlib
+    src, out = tmp_path / "src.sqlite", tmp_path / "out.sqlite"
+    with sqlite3.connect(src) as con:
+        con.execute("CREATE TABLE staff (id INTEGER PRIMARY KEY, username VARCHAR(16), password VARCHAR(40))")
+        con.executemany("INSERT INTO staff VALUES (?, ?, ?)",
+                        [(i, f"user{i}", None if i % 4 == 0 else hashlib.sha1(f"pw{i}".encode()).hexdigest())
+                         for i in range(1, 41)])
+    run = subprocess.run([sys.executable, "-m", "dbsynth.cli", "seed", f"sqlite:///{src}", f"sqlite:///{out}",
+                          "--seed", "0"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    real, syn = _read(src, "staff"), _read(out, "staff")
+    hashes = syn["password"].dropna()
+    assert hashes.str.fullmatch(r"[0-9a-f]{40}").all() and not set(hashes) & set(real["password"].dropna())
+    assert 0.1 <= syn["password"].isna().mean() <= 0.4  # the source's 25% without a password

@@ -25,6 +25,12 @@ def test_version() -> None:
     assert out.returncode == 0 and out.stdout.strip() == f"dbsynth {__version__}"
 
 
+def test_python_dash_m_runs_the_same_command_line() -> None:
+    out = subprocess.run([sys.executable, "-m", "dbsynth", "--version"], capture_output=True, text=True, cwd=ROOT,
+                         timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0 and out.stdout.strip() == f"dbsynth {__version__}"
+
+
 @pytest.mark.parametrize("command", ["inspect", "fit", "sample", "load", "seed", "report", "demo", "subset"])
 def test_help_reads_like_git(command: str) -> None:
     out = dbsynth(command, "--help")

@@ -218,3 +218,20 @@ def test_long_unique_text_in_a_small_table_is_free_text_not_a_category() -> None
     prof = profile_table(table=table, frame=frame)
     assert prof.column("notes").semantic == SemanticType.TEXT
     assert prof.column("title").semantic == SemanticType.CATEGORICAL
+
+
+def test_small_table_urls_that_spell_the_rows_names_are_personal() -> None:
+    # Northwind's PhotoPath `http://accweb/emmployees/davolio.bmp`: a copy carries the real surnames
+    last = ["Davolio", "Fuller", "Leverling", "Peacock", "Buchanan", "Suyama", "King", "Callahan", "Dodsworth"]
+    paths = [f"http://accweb/emmployees/{n.lower()}.bmp" for n in last[:5]] + \
+            ["http://accweb/emmployees/davolio.bmp"] * 4
+    frame = pd.DataFrame({"id": range(9), "LastName": last, "PhotoPath": paths,
+                          "Link": [f"http://intranet/team/{k}.html" for k in "abcabcabc"]})
+    table = _table(_col("id", LogicalType.INTEGER), _col("LastName"), _col("PhotoPath"), _col("Link"), pk=("id",))
+    prof = profile_table(table=table, frame=frame)
+    photo = prof.column("PhotoPath")
+    assert (photo.semantic, photo.pii_kind) == (SemanticType.PII, PiiKind.URL)
+    assert "davolio" in photo.reason
+    assert prof.column("Link").semantic == SemanticType.CATEGORICAL  # no name in it: a small table's category
+    without_names = profile_table(table=table, frame=frame.assign(LastName=["X"] * 9))
+    assert without_names.column("PhotoPath").semantic == SemanticType.CATEGORICAL

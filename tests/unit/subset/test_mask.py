@@ -58,3 +58,17 @@ def test_blank_values_are_kept() -> None:
     mask_frames(frames, [MaskedColumn("a", "phone", "phone", unique=False, max_length=None)], Masker(key="k"))
     out = frames["a"]["phone"].tolist()
     assert out[:3] == [" ", "", "-"] and re.fullmatch(r"\+\d \d{3} \d{4}", out[3]) and out[3] != "+1 555 0100"
+
+
+def test_forgetting_hits_redraws_only_them_and_agrees_with_a_fresh_masker() -> None:
+    sources = [f"order {i} shipped late" for i in range(200)]
+    grown = Masker(key="k")
+    first = {v: grown.value(TEXT, v) for v in sources}
+    hits = {first[v] for v in sources[::7]}  # as if the source held these masked values
+    grown.avoid.setdefault(TEXT, set()).update(hits)
+    grown.forget(TEXT, hits)
+    fresh = Masker(key="k", avoid={TEXT: set(hits)})
+    again = {v: grown.value(TEXT, v) for v in sources}
+    assert again == {v: fresh.value(TEXT, v) for v in sources}
+    assert not hits & set(again.values())
+    assert all(again[v] == first[v] for v in sources if first[v] not in hits)

@@ -198,3 +198,29 @@ def test_city_agrees_with_the_rows_state() -> None:
     fill_places(places, fakes, cols, 120, np.random.default_rng(0), locale="en_US", seen=lambda c: set())
     by_state = src.groupby("state")["city"].agg(set).to_dict()
     assert all(city in by_state[state] for city, state in zip(cols["city"], states))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_small_table_gets_each_phone_template_at_its_share(seed: int) -> None:
+    # Chinook's 8 employees: 7 phones written `+1 (780) …`, one `1 (780) …`; an i.i.d. draw gave 2 or 0
+    values = ["+1 (780) 428-9482"] * 7 + ["1 (780) 836-9987"]
+    out = fill_shapes(learn_shapes(values, kind="phone"), 8, np.random.default_rng(seed))
+    assert sum(v.startswith("+1 (") for v in out) == 7
+    assert sum(re.fullmatch(r"1 \(\d{3}\) \d{3}-\d{4}", v) is not None for v in out) == 1
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_phone_and_fax_of_a_row_share_their_template(seed: int) -> None:
+    # the employee whose phone lacks `+` lacks it on the fax too, in the source and in the output
+    n = 8
+    src = pd.DataFrame({"country": ["Canada"] * n,
+                        "phone": [f"+1 (403) 262-34{i}{i}" for i in range(n - 1)] + ["1 (780) 836-9987"],
+                        "fax": [f"+1 (403) 262-33{i}{i}" for i in range(n - 1)] + ["1 (780) 836-9543"]})
+    kinds = {"country": (PiiKind.COUNTRY, CAT), "phone": (PiiKind.PHONE, PII), "fax": (PiiKind.PHONE, PII)}
+    fakes = [{"column": c, "kind": "phone", "max_length": 24, "unique": False, "null_rate": 0.0,
+              "lengths": [17.0], "avoid": source_hashes(src[c].tolist())} for c in ("phone", "fax")]
+    places = learn_places(fakes, src, kinds, categorical={"country"})
+    cols = {"country": np.array(["Canada"] * n, dtype=object)}
+    fill_places(places, fakes, cols, n, np.random.default_rng(seed), locale="en_US", seen=lambda c: set())
+    plus = [(p.startswith("+"), f.startswith("+")) for p, f in zip(cols["phone"], cols["fax"])]
+    assert sorted(plus) == [(False, False)] + [(True, True)] * (n - 1)
