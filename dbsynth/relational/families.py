@@ -19,11 +19,15 @@ of distinct values.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 import pandas as pd
 from scipy.special import ndtri
+
+if TYPE_CHECKING:
+    from dbsynth.profile.types import TableProfile
+    from dbsynth.schema.model import ForeignKey, Schema, Table
 
 FAMILY_COLUMN = "__family__"
 MIN_FAMILIES = 40  # fewer parents with children: too few to tell classes from noise
@@ -119,8 +123,8 @@ def find_classes(x: np.ndarray, names: list[str], *, seed: int, max_classes: int
     x = _standardised(x)
     keep = x.std(axis=0) > 0
     x, names = x[:, keep], [n for n, k in zip(names, keep) if k]
-    if len(x) < MIN_FAMILIES or x.shape[1] == 0:
-        return None
+    if len(x) < MIN_FAMILIES or all(n.endswith(".count") for n in names):
+        return None  # child counts alone are modelled as counts already: a class would only echo them
     rng = np.random.default_rng(seed)
     fit_rows = x if len(x) <= MAX_FIT_ROWS else x[np.sort(rng.choice(len(x), MAX_FIT_ROWS, replace=False))]
     best, bics = None, []
@@ -164,3 +168,40 @@ def _ordered(x: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
     rank = np.empty(k, dtype=int)
     rank[order] = np.arange(k)
     return rank[labels]
+
+
+def table_vectors(*, table: "Table", schema: "Schema", frames: Mapping[str, pd.DataFrame],
+                  profiles: Mapping[str, "TableProfile"], context: Mapping[str, "ForeignKey | None"]
+                  ) -> tuple[np.ndarray, list[str]] | None:
+    """The family vectors of one table's rows (None when no table is generated under it)."""
+    from dbsynth.relational.cardinality import parent_index
+
+    children = [(c, fk) for c, fk in context.items() if fk is not None and fk.referred_table == table.name]
+    frame = frames[table.name].reset_index(drop=True)
+    if not children or len(frame) < MIN_FAMILIES:
+        return None
+    numeric, _ = _columns_by_kind(table, frame, profiles.get(table.name))
+    kids = []
+    for child, fk in children:
+        cframe = frames[child].reset_index(drop=True)
+        nums, cats = _columns_by_kind(schema.table(child), cframe, profiles.get(child))
+        kids.append(ChildFamily(table=child, pidx=parent_index(cframe, frame, fk), numeric=nums, categorical=cats))
+    return family_vectors(numeric, kids, len(frame))
+
+
+def _columns_by_kind(table: "Table", frame: pd.DataFrame, profile: "TableProfile | None"
+                     ) -> tuple[dict[str, pd.Series], dict[str, pd.Series]]:
+    """A table's numeric and categorical columns by their profile; keys never (an id says nothing of a tier)."""
+    from dbsynth.profile.types import SemanticType
+
+    keys = set(table.pk_columns) | {c for f in table.foreign_keys for c in f.columns}
+    numeric, categorical = {}, {}
+    for col in table.columns:
+        prof = next((c for c in profile.columns if c.name == col.name), None) if profile is not None else None
+        if col.name in keys or col.name not in frame or prof is None:
+            continue
+        if prof.semantic == SemanticType.NUMERIC:
+            numeric[col.name] = frame[col.name]
+        elif prof.semantic in (SemanticType.CATEGORICAL, SemanticType.BOOLEAN):
+            categorical[col.name] = frame[col.name]
+    return numeric, categorical

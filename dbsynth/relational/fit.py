@@ -21,7 +21,7 @@ from dbsynth.profile.types import SemanticType, TableProfile
 from dbsynth.relational import cardinality as card
 from dbsynth.relational.copies import find_copies
 from dbsynth.relational.dependencies import find_dependencies
-from dbsynth.relational.families import FAMILY_COLUMN, MIN_FAMILIES, ChildFamily, family_vectors, find_classes
+from dbsynth.relational.families import FAMILY_COLUMN, find_classes, table_vectors
 from dbsynth.relational.generator import FitData, GeneratorKind
 from dbsynth.relational.matching import MIN_MATCH_ROWS, best_matching_feature
 from dbsynth.relational.options import FitOptions
@@ -342,36 +342,15 @@ class RelationalFitter:
 
     def _add_family_classes(self, table: Table, frame: pd.DataFrame, model: TableModel) -> pd.DataFrame:
         """The hidden family class column (families.py), learned from the rows and their context children."""
-        children = [(c, fk) for c, fk in self.context.items() if fk is not None and fk.referred_table == table.name]
-        if not children or len(frame) < MIN_FAMILIES:
-            return frame
-        numeric = {t.column: frame[t.column] for t in model.transforms
-                   if type(t) is NumericTransform and t.column in frame}  # numbers, not dates
-        x, names = family_vectors(numeric, [self._child_family(c, fk, frame) for c, fk in children], len(frame))
-        found = find_classes(x, names, seed=self.options.seed)
+        vectors = table_vectors(table=table, schema=self.schema, frames=self.frames, profiles=self.profiles,
+                                context=self.context)
+        found = None if vectors is None else find_classes(*vectors, seed=self.options.seed)
         if found is None:
             return frame
         frame = frame.assign(**{FAMILY_COLUMN: found.labels})
         model.transforms.append(CategoricalTransform(column=FAMILY_COLUMN).fit(frame[FAMILY_COLUMN]))
         model.family = {"column": FAMILY_COLUMN, **found.summary()}
         return frame
-
-    def _child_family(self, child: str, fk: Any, parent: pd.DataFrame) -> ChildFamily:
-        """A context child's rows as the family clustering reads them: numbers and categories, never keys."""
-        frame = self.frames[child].reset_index(drop=True)
-        table = self.schema.table(child)
-        keys = set(table.pk_columns) | {c for f in table.foreign_keys for c in f.columns}
-        out = ChildFamily(table=child, pidx=card.parent_index(frame, parent, fk))
-        prof = self.profiles.get(child)
-        for col in table.columns:
-            p = profile_of(prof, col.name)
-            if col.name in keys or col.name not in frame or p is None:
-                continue
-            if p.semantic == SemanticType.NUMERIC:
-                out.numeric[col.name] = frame[col.name]
-            elif p.semantic in (SemanticType.CATEGORICAL, SemanticType.BOOLEAN):
-                out.categorical[col.name] = frame[col.name]
-        return out
 
     def _count_columns(self, table: Table, frame: pd.DataFrame, model: TableModel) -> np.ndarray:
         cols = []

@@ -26,6 +26,7 @@ MAX_PARENT_FEATURES = 12
 MAX_TREE_CATEGORIES = 1000  # beyond this the copula's frequency intervals carry the column alone
 MAX_TREE_ROWS = 50_000
 MIN_CLASS_ROWS = 30  # a family class with fewer child rows keeps the table's one correlation
+CLASS_GRID = np.linspace(0.0, 1.0, 65)  # quantiles of each joint column kept per family class
 
 
 @dataclass
@@ -37,8 +38,7 @@ class CopulaGenerator:
     trees: list[CategoryTree] = field(default_factory=list)
     # per family class of the context parent (families.py): the joint vector's mean and spread in the
     # class and its correlation; an empty array where the class keeps the table's own
-    class_mean: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    class_sd: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    class_q: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))  # (class, joint column, quantile)
     class_corr: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))
     class_prior: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # P(own class | parent class)
 
@@ -72,16 +72,14 @@ class CopulaGenerator:
             pc = np.zeros(len(mine), dtype=int) if linked is None else linked
             table = np.ones((pk, k)) * 1e-3 + np.bincount(pc * k + mine, minlength=pk * k).reshape(pk, k)
             self.class_prior = table / table.sum(axis=1, keepdims=True)
-        d = joint.shape[1]
-        self.class_mean, self.class_sd = np.zeros((k, d)), np.ones((k, d))
+        self.class_q = np.repeat(np.quantile(joint, CLASS_GRID, axis=0).T[None], k, axis=0)
         self.class_corr = np.repeat(self.corr[None, :, :], k, axis=0)
         for c in range(k):
             rows = joint[classes == c]
             if len(rows) < MIN_CLASS_ROWS:
-                continue
-            self.class_mean[c] = rows.mean(axis=0)
-            self.class_sd[c] = np.maximum(rows.std(axis=0), 0.05)  # a tier with one price still jitters
-            self.class_corr[c] = fit_correlation((rows - self.class_mean[c]) / self.class_sd[c])
+                continue  # too few rows for a copula of their own: the table's marginals
+            self.class_q[c] = np.quantile(rows, CLASS_GRID, axis=0).T
+            self.class_corr[c] = fit_correlation(_to_normal(rows, self.class_q[c]))
 
     def _draw_joint(self, model: TableModel, given: np.ndarray, parent_scores: np.ndarray | None,
                     rng: np.random.Generator) -> np.ndarray:
@@ -93,20 +91,20 @@ class CopulaGenerator:
             pc = linked if linked is not None and len(self.class_prior) > 1 else np.zeros(len(given), dtype=int)
             u = rng.uniform(size=len(given))[:, None]
             classes = (u > np.cumsum(self.class_prior[pc], axis=1)).sum(axis=1)
-        if classes is None or not len(self.class_mean):
+        if classes is None or not len(self.class_q):
             return sample_conditional(self.corr, given=given, n_target=n_target, rng=rng)
         out = np.empty((len(given), n_target))
-        for c in range(len(self.class_mean)):
+        for c in range(len(self.class_q)):
             rows = np.flatnonzero(classes == c)
             if not len(rows):
                 continue
-            mean, sd = self.class_mean[c], self.class_sd[c]
-            g = (given[rows] - mean[n_target:]) / sd[n_target:]
-            z = sample_conditional(self.class_corr[c], given=g, n_target=n_target, rng=rng)
-            out[rows] = mean[:n_target] + z * sd[:n_target]
+            q = self.class_q[c]
+            z = sample_conditional(self.class_corr[c], given=_to_normal(given[rows], q[n_target:]),
+                                   n_target=n_target, rng=rng)
+            out[rows] = _from_normal(z, q[:n_target])
         if len(self.class_prior):
             own_sl = model.slices()[FAMILY_COLUMN]
-            out[:, own_sl.start] = interval_scores(np.minimum(classes, len(self.class_mean) - 1),
+            out[:, own_sl.start] = interval_scores(np.minimum(classes, len(self.class_q) - 1),
                                                    np.asarray(model.own_family_cdf()), rng)
         return out
 
@@ -122,7 +120,11 @@ class CopulaGenerator:
         given = np.zeros((n, len(self.parent_features)))  # no parent row (repair draws): the average one
         if self.parent_features and parent_scores is not None:
             given = parent_scores[:, self.parent_features]
-        joint = stratify_marginals(self._draw_joint(model, given, parent_scores, rng), rng)
+        joint = self._draw_joint(model, given, parent_scores, rng)
+        if not len(self.class_q):
+            # ranks kept, sampling noise out of the marginals; a mixture of family classes keeps its own
+            # marginals (restratifying them would move one tier's values into the other's range)
+            joint = stratify_marginals(joint, rng)
         own = joint[:, :model.own_width]
         values = self._apply_trees(model, own, given, rng, model.forced_codes(parent_values or {}, fixed or {}))
         for t, sl in zip(model.transforms, model.slices().values()):
@@ -197,8 +199,8 @@ class CopulaGenerator:
     def save(self, files: TableFiles) -> None:
         files.doc.update(parent_features=self.parent_features, trees=[t.to_dict() for t in self.trees])
         files.arrays["corr"] = self.corr
-        if len(self.class_mean):
-            files.arrays.update(class_mean=self.class_mean, class_sd=self.class_sd, class_corr=self.class_corr,
+        if len(self.class_q):
+            files.arrays.update(class_q=self.class_q, class_corr=self.class_corr,
                                 class_prior=self.class_prior)
 
     @classmethod
@@ -207,8 +209,7 @@ class CopulaGenerator:
         return cls(parent_features=list(files.doc["parent_features"]),
                    corr=np.asarray(files.arrays["corr"], dtype=float),
                    trees=[CategoryTree.from_dict(t) for t in files.doc["trees"]],
-                   class_mean=np.asarray(files.arrays.get("class_mean", np.zeros((0, d))), dtype=float),
-                   class_sd=np.asarray(files.arrays.get("class_sd", np.zeros((0, d))), dtype=float),
+                   class_q=np.asarray(files.arrays.get("class_q", np.zeros((0, d, 0))), dtype=float),
                    class_corr=np.asarray(files.arrays.get("class_corr", np.zeros((0, d, d))), dtype=float),
                    class_prior=np.asarray(files.arrays.get("class_prior", np.zeros((0, 0))), dtype=float))
 
@@ -227,6 +228,25 @@ class CopulaKind:
     def finish(self, generators: Mapping[str, Any], *, options: FitOptions,
                progress: Callable[[str], None]) -> dict[str, Any]:
         return {}
+
+
+def _to_normal(x: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Scores as normal scores of a class's own marginals (q: per column, its quantiles on CLASS_GRID)."""
+    from scipy.special import ndtri
+
+    out = np.empty_like(x, dtype=float)
+    for j in range(x.shape[1]):
+        out[:, j] = np.interp(x[:, j], q[j], CLASS_GRID) if q[j, -1] > q[j, 0] else 0.5
+    return ndtri(np.clip(out, 0.005, 0.995))
+
+
+def _from_normal(z: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """The inverse of _to_normal: a class's quantiles at the normal draws' probabilities."""
+    from scipy.special import ndtr
+
+    u = ndtr(z)
+    return np.stack([np.interp(u[:, j], CLASS_GRID, q[j]) for j in range(z.shape[1])], axis=1) \
+        if z.shape[1] else z
 
 
 def _pick_parent_features(child: np.ndarray, parent: np.ndarray, must: int | None = None) -> list[int]:
