@@ -33,6 +33,7 @@ FAMILY_COLUMN = "__family__"
 MIN_FAMILIES = 40  # fewer parents with children: too few to tell classes from noise
 MAX_CLASSES = 6
 MIN_CLASS_SHARE = 0.02  # a class under this share of the parents is noise: fewer classes are tried
+MIN_CLASS_ROWS = 10  # nor is a class of fewer parents (4 childless customers are a count, not a tier)
 MAX_FIT_ROWS = 20_000  # the mixture is fitted on a seeded sample of bigger parent tables
 MAX_SHARE_VALUES = 5  # per categorical child column with few values: the family's share of each of its commonest
 REG_COVAR = 1e-2  # on standardised features: a spike of identical values (purity 1.0) is no class
@@ -123,8 +124,10 @@ def find_classes(x: np.ndarray, names: list[str], *, seed: int, max_classes: int
     x = _standardised(x)
     keep = x.std(axis=0) > 0
     x, names = x[:, keep], [n for n, k in zip(names, keep) if k]
-    if len(x) < MIN_FAMILIES or all(n.endswith(".count") for n in names):
-        return None  # child counts alone are modelled as counts already: a class would only echo them
+    if len(x) < MIN_FAMILIES or not any(_aggregate(n) for n in names):
+        # without an aggregate of the children's own columns there is no family structure to learn:
+        # counts are modelled as counts already, and the parent's own columns by its generator
+        return None
     rng = np.random.default_rng(seed)
     fit_rows = x if len(x) <= MAX_FIT_ROWS else x[np.sort(rng.choice(len(x), MAX_FIT_ROWS, replace=False))]
     best, bics = None, []
@@ -136,7 +139,7 @@ def find_classes(x: np.ndarray, names: list[str], *, seed: int, max_classes: int
         bics.append(float(gm.bic(fit_rows)))
         labels = gm.predict(x)
         sizes = np.bincount(labels, minlength=k)
-        if sizes.min() < MIN_CLASS_SHARE * len(x):
+        if sizes.min() < max(MIN_CLASS_SHARE * len(x), MIN_CLASS_ROWS):
             continue  # a near-empty class: not a tier of the data
         if best is None or bics[-1] < best[0]:
             best = (bics[-1], labels, k)
@@ -145,6 +148,11 @@ def find_classes(x: np.ndarray, names: list[str], *, seed: int, max_classes: int
     labels = _ordered(x, best[1], best[2])
     return FamilyClasses(labels=labels, features=names, bic=bics,
                          sizes=np.bincount(labels, minlength=best[2]).tolist())
+
+
+def _aggregate(name: str) -> bool:
+    """A feature made of the children's column values (not a count, not a parent column)."""
+    return any(f".{agg}(" in name for agg in ("mean", "purity", "distinct", "share"))
 
 
 def _standardised(x: np.ndarray) -> np.ndarray:

@@ -120,11 +120,7 @@ class CopulaGenerator:
         given = np.zeros((n, len(self.parent_features)))  # no parent row (repair draws): the average one
         if self.parent_features and parent_scores is not None:
             given = parent_scores[:, self.parent_features]
-        joint = self._draw_joint(model, given, parent_scores, rng)
-        if not len(self.class_q):
-            # ranks kept, sampling noise out of the marginals; a mixture of family classes keeps its own
-            # marginals (restratifying them would move one tier's values into the other's range)
-            joint = stratify_marginals(joint, rng)
+        joint = stratify_marginals(self._draw_joint(model, given, parent_scores, rng), rng)
         own = joint[:, :model.own_width]
         values = self._apply_trees(model, own, given, rng, model.forced_codes(parent_values or {}, fixed or {}))
         for t, sl in zip(model.transforms, model.slices().values()):
@@ -275,7 +271,8 @@ def _fit_trees(model: TableModel, own: np.ndarray, given: np.ndarray, seed: int)
     cats = [t for t in model.transforms if isinstance(t, CategoricalTransform) and t.column != FAMILY_COLUMN
             and 1 < len(t.categories) <= MAX_TREE_CATEGORIES]
     cats = coarse_first(cats, model.dependencies)
-    cat_cols = {sl[t.column].start for t in cats}
+    # the family class is no tree feature of its own table: its categories keep the trees they had
+    cat_cols = {sl[t.column].start for t in cats} | ({sl[FAMILY_COLUMN].start} if FAMILY_COLUMN in sl else set())
     base = [i for i in range(own.shape[1]) if i not in cat_cols]
     parent_cols = list(range(own.shape[1], own.shape[1] + given.shape[1]))
     x_all = np.hstack([own, given])

@@ -82,8 +82,13 @@ def test_two_clear_tiers_are_two_classes() -> None:
 def test_one_population_is_no_class() -> None:
     rng = np.random.default_rng(1)
     x = rng.normal(size=(300, 3))
-    assert find_classes(x, ["a", "b", "c"], seed=0) is None
-    assert find_classes(x[:10], ["a", "b", "c"], seed=0) is None  # too few families to tell
+    names = ["a", "kid.count", "kid.mean(b)"]
+    assert find_classes(x, names, seed=0) is None
+    assert find_classes(x[:10], names, seed=0) is None  # too few families to tell
+    tiers = np.r_[rng.normal(-3, 1, 150), rng.normal(3, 1, 150)][:, None]
+    assert find_classes(tiers, ["kid.mean(b)"], seed=0) is not None
+    # two tiers of parent columns or child counts alone are no family structure: those are modelled already
+    assert find_classes(np.hstack([tiers, tiers]), ["a", "kid.count"], seed=0) is None
 
 
 def test_the_class_is_a_hidden_parent_column_the_children_follow(albums) -> None:
