@@ -118,3 +118,15 @@ def test_saved_model_draws_the_same_families(albums, tmp_path: Path) -> None:
     again = load_model(tmp_path / "m")
     first, second = _collect(model, seed=2), _collect(again, seed=2)
     pd.testing.assert_frame_equal(first["track"], second["track"])
+
+
+def test_inspect_profile_lists_the_classes() -> None:
+    from rich.console import Console
+
+    from dbsynth.commands import _print_families
+    schema, frames = _albums()
+    console = Console(record=True, width=200)
+    _print_families(schema, frames, profile_schema(schema=schema, frames=frames), console)
+    text = console.export_text()
+    assert "Family classes (hidden parent column the children follow): 1" in text
+    assert "album: 2 classes of" in text and "track.mean(bytes)" in text
