@@ -7,12 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dbsynth.engines.base import FitOptions, SampleOptions
-from dbsynth.engines.registry import get_engine, load_model
+from dbsynth.engines.registry import load_model
 from dbsynth.profile.detect import profile_schema
 from dbsynth.relational.families import FAMILY_COLUMN, ChildFamily, family_vectors, find_classes
-from dbsynth.schema.graph import build_plan
 from dbsynth.schema.model import Column, ForeignKey, LogicalType, PrimaryKey, Schema, Table
+from tests.unit.engines.test_traits import _collect, _fit
 
 INT, FLOAT, TEXT = LogicalType.INTEGER, LogicalType.FLOAT, LogicalType.TEXT
 VIDEO_SHARE = 0.3
@@ -42,20 +41,10 @@ def _albums(seed: int = 0, n: int = 200) -> tuple[Schema, dict[str, pd.DataFrame
     return Schema(dialect="sqlite", tables=tables), {"album": album, "track": track}
 
 
-def _collect(model, **opts: object) -> dict[str, pd.DataFrame]:
-    out: dict[str, list[pd.DataFrame]] = {}
-    for chunk in model.sample(options=SampleOptions(**opts)):
-        out.setdefault(chunk.table, []).append(chunk.frame)
-    return {t: pd.concat(f, ignore_index=True) for t, f in out.items()}
-
-
 @pytest.fixture(scope="module")
 def albums():
     schema, frames = _albums()
-    profiles = profile_schema(schema=schema, frames=frames)
-    model = get_engine("copula").fit(schema=schema, plan=build_plan(schema), frames=frames, profiles=profiles,
-                                     options=FitOptions(seed=0))
-    return schema, frames, model
+    return schema, frames, _fit(schema, frames)
 
 
 def _tiers(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
