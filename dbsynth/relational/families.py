@@ -36,7 +36,10 @@ MIN_CLASS_SHARE = 0.02  # a class under this share of the parents is noise: fewe
 MIN_CLASS_ROWS = 10  # nor is a class of fewer parents (4 childless customers are a count, not a tier)
 MAX_FIT_ROWS = 20_000  # the mixture is fitted on a seeded sample of bigger parent tables
 MAX_SHARE_VALUES = 5  # per categorical child column with few values: the family's share of each of its commonest
-REG_COVAR = 1e-2  # on standardised features: a spike of identical values (purity 1.0) is no class
+REG_COVAR = 1e-2
+N_INIT = 2  # EM starts per class count
+EM_ROUNDS = 200
+EM_TOL = 1e-5  # per row: EM stops when the log-likelihood gains less  # on standardised features: a spike of identical values (purity 1.0) is no class
 
 
 @dataclass
@@ -119,8 +122,6 @@ def _common(codes: np.ndarray) -> list[int]:
 
 def find_classes(x: np.ndarray, names: list[str], *, seed: int, max_classes: int = MAX_CLASSES) -> FamilyClasses | None:
     """Gaussian-mixture classes of the family vectors, the count by BIC; None when one class is best."""
-    from sklearn.mixture import GaussianMixture
-
     x = _standardised(x)
     keep = x.std(axis=0) > 0
     x, names = x[:, keep], [n for n, k in zip(names, keep) if k]
@@ -134,8 +135,7 @@ def find_classes(x: np.ndarray, names: list[str], *, seed: int, max_classes: int
     for k in range(1, max_classes + 1):
         if k * MIN_FAMILIES // 2 > len(fit_rows):
             break
-        gm = GaussianMixture(n_components=k, covariance_type="diag", reg_covar=REG_COVAR, n_init=2,
-                             random_state=seed).fit(fit_rows)
+        gm = DiagonalMixture.fit(fit_rows, k, seed=seed)
         bics.append(float(gm.bic(fit_rows)))
         labels = gm.predict(x)
         sizes = np.bincount(labels, minlength=k)
@@ -148,6 +148,79 @@ def find_classes(x: np.ndarray, names: list[str], *, seed: int, max_classes: int
     labels = _ordered(x, best[1], best[2])
     return FamilyClasses(labels=labels, features=names, bic=bics,
                          sizes=np.bincount(labels, minlength=best[2]).tolist())
+
+
+@dataclass
+class DiagonalMixture:
+    """A Gaussian mixture with diagonal covariances, fitted by EM (k-means++ starts, the best of N_INIT).
+
+    Written out rather than scikit-learn's: importing scikit-learn pulls in scipy.stats, which the
+    copula engine must not need (it runs where torch, and what scipy probes for it, is broken).
+    """
+
+    weights: np.ndarray  # (k,)
+    means: np.ndarray  # (k, d)
+    variances: np.ndarray  # (k, d)
+
+    @classmethod
+    def fit(cls, x: np.ndarray, k: int, *, seed: int) -> "DiagonalMixture":
+        rng = np.random.default_rng(seed)
+        best, best_ll = None, -np.inf
+        for _ in range(N_INIT):
+            gm = cls._start(x, k, rng)
+            ll = -np.inf
+            for _ in range(EM_ROUNDS):
+                resp, new_ll = gm._responsibilities(x)
+                gm = cls._update(x, resp)
+                if new_ll - ll < EM_TOL * len(x):
+                    break
+                ll = new_ll
+            ll = gm.log_likelihood(x)
+            if ll > best_ll:
+                best, best_ll = gm, ll
+        assert best is not None
+        return best
+
+    @classmethod
+    def _start(cls, x: np.ndarray, k: int, rng: np.random.Generator) -> "DiagonalMixture":
+        """k-means++ seeding: each next centre far from those chosen."""
+        centres = [x[rng.integers(len(x))]]
+        for _ in range(1, k):
+            d2 = np.min([((x - c) ** 2).sum(axis=1) for c in centres], axis=0)
+            p = d2 / d2.sum() if d2.sum() > 0 else np.full(len(x), 1.0 / len(x))
+            centres.append(x[rng.choice(len(x), p=p)])
+        means = np.stack(centres)
+        nearest = np.argmin(((x[:, None, :] - means[None]) ** 2).sum(axis=2), axis=1)
+        return cls._update(x, np.eye(k)[nearest])
+
+    @classmethod
+    def _update(cls, x: np.ndarray, resp: np.ndarray) -> "DiagonalMixture":
+        mass = resp.sum(axis=0) + 1e-10
+        means = resp.T @ x / mass[:, None]
+        variances = resp.T @ (x ** 2) / mass[:, None] - means ** 2 + REG_COVAR
+        return cls(weights=mass / mass.sum(), means=means, variances=np.maximum(variances, REG_COVAR))
+
+    def _log_joint(self, x: np.ndarray) -> np.ndarray:
+        """log(weight_c · N(x | c)) per row and class."""
+        quad = ((x[:, None, :] - self.means[None]) ** 2 / self.variances[None]).sum(axis=2)
+        norm = np.log(2 * np.pi * self.variances).sum(axis=1)
+        return np.log(self.weights)[None] - 0.5 * (quad + norm[None])
+
+    def _responsibilities(self, x: np.ndarray) -> tuple[np.ndarray, float]:
+        lj = self._log_joint(x)
+        top = lj.max(axis=1, keepdims=True)
+        lse = top[:, 0] + np.log(np.exp(lj - top).sum(axis=1))
+        return np.exp(lj - lse[:, None]), float(lse.sum())
+
+    def log_likelihood(self, x: np.ndarray) -> float:
+        return self._responsibilities(x)[1]
+
+    def bic(self, x: np.ndarray) -> float:
+        k, d = self.means.shape
+        return -2.0 * self.log_likelihood(x) + (2 * k * d + k - 1) * np.log(len(x))
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return np.argmax(self._log_joint(x), axis=1)
 
 
 def _aggregate(name: str) -> bool:
