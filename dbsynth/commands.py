@@ -60,9 +60,10 @@ def _print_profiles(url: str, schema: "Schema", config_path: str | None, console
     frames = read_frames(url, schema, tables=[t.name for t in schema.data_tables], max_rows=config.max_fit_rows)
     _print_relations(schema, frames, console)
     _print_sequences(schema, frames, profiles, console)
+    _print_families(schema, frames, profiles, console)
 
 
-def _print_relations(schema: "Schema", frames: dict, console: Console) -> None:
+def _print_relations(schema: "Schema", frames: dict[str, Any], console: Console) -> None:
     """Exact relations found in the source (kept in the output: dbsynth/relations)."""
     from dbsynth.relations.detect import find_relations
     found = find_relations(schema, frames)
@@ -78,6 +79,27 @@ def _print_sequences(schema: "Schema", frames: dict, profiles: dict, console: Co
     console.print(f"Sequences (date/times kept in order per family, or after another): {len(lines) or 'none'}")
     for line in lines:
         console.print(f"  {line}", highlight=False)
+
+
+def _print_families(schema: "Schema", frames: dict[str, Any], profiles: dict[str, Any], console: Console) -> None:
+    """Family classes (relational/families.py): per parent table, the latent tiers of its families."""
+    from dbsynth.relational.cardinality import choose_context
+    from dbsynth.relational.families import find_classes, table_vectors
+    from dbsynth.schema.graph import build_plan
+    plan, names = build_plan(schema), {t.name for t in schema.data_tables}
+    context = {t: choose_context(table=schema.table(t), schema=schema, plan=plan, frames=frames, eligible=names,
+                                 override=None) for t in plan.order if t in names}
+    lines = []
+    for name in plan.order:
+        vectors = table_vectors(table=schema.table(name), schema=schema, frames=frames, profiles=profiles,
+                                context=context) if name in names else None
+        found = None if vectors is None else find_classes(*vectors, seed=0)
+        if found is not None:
+            lines.append(f"  {name}: {found.count} classes of {', '.join(map(str, found.sizes))} rows "
+                         f"(by BIC; from {', '.join(found.features)})")
+    console.print(f"Family classes (hidden parent column the children follow): {len(lines) or 'none'}")
+    for line in lines:
+        console.print(line, highlight=False)
 
 
 # --- fit / sample / load / seed / demo -------------------------------------------------

@@ -21,6 +21,7 @@ from dbsynth.profile.types import SemanticType, TableProfile
 from dbsynth.relational import cardinality as card
 from dbsynth.relational.copies import find_copies
 from dbsynth.relational.dependencies import find_dependencies
+from dbsynth.relational.families import FAMILY_COLUMN, find_classes, table_vectors
 from dbsynth.relational.generator import FitData, GeneratorKind
 from dbsynth.relational.matching import MIN_MATCH_ROWS, best_matching_feature
 from dbsynth.relational.options import FitOptions
@@ -30,7 +31,7 @@ from dbsynth.relational.sources import (clean_numbers, clean_times, number_withi
                                         whole_numbers, within_length)
 from dbsynth.relational.sequences import Parent, Sequences, datetime_transforms, find_sequences
 from dbsynth.relational.specs import KeyKind, KeySpec, TablePlan
-from dbsynth.relational.table import (CountSpec, TableModel, column_role, dirty_note, find_orderings,
+from dbsynth.relational.table import (CountSpec, TableModel, column_role, dirty_note, family_link, find_orderings,
                                       inherited_columns, make_transform, placeholder, profile_of)
 from dbsynth.relational.traits import find_donors
 from dbsynth.relations.apply import kept_relations
@@ -38,7 +39,7 @@ from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import LogicalType, Schema, Table
 from dbsynth.transform import pgtypes
 from dbsynth.transform.codes import is_code_column, learn_codes
-from dbsynth.transform.columns import NumericTransform, to_python
+from dbsynth.transform.columns import CategoricalTransform, NumericTransform, to_python
 from dbsynth.transform.keyshapes import learn_pattern, numeric_text_pattern, time_steps
 from dbsynth.transform.pii_formats import learn_digest
 from dbsynth.transform.places import case_of, plan_places
@@ -106,8 +107,9 @@ class RelationalFitter:
         key_cols = {c for k in keys for c in k.columns} | set(ctx.columns if ctx else ())
         model = self._table_model(table, frame, key_cols)
         number_within_family(table, frame, model.others)
+        scored = self._add_family_classes(table, frame, model)  # the frame plus the hidden class column
         sub = self._subset(len(frame))
-        own = self.scores[table.name] = model.own_scores(frame, self.rng)
+        own = self.scores[table.name] = model.own_scores(scored, self.rng)
         self.models[table.name] = model
         for spec in keys:
             self._fit_matching(table, frame, spec, own)
@@ -115,6 +117,8 @@ class RelationalFitter:
         parent = self._parent_scores(frame, ctx)
         # city -> country holds exactly: a fact of the data every generator keeps (dependencies.py)
         model.dependencies = find_dependencies(model.transforms, own[sub], model.slices())
+        if ctx is not None and ctx.referred_table in self.models:
+            model.family_link = family_link(self.models[ctx.referred_table])
         if ctx is not None and len(frame) and ctx.referred_table in self.models:
             idx = card.parent_index(frame, self.frames[ctx.referred_table], ctx)
             joined = self.frames[ctx.referred_table].iloc[np.clip(idx, 0, None)].reset_index(drop=True)
@@ -353,6 +357,18 @@ class RelationalFitter:
         found = best_matching_feature(child, self.models[parent].matching_scores(pscores[idx[valid]]))
         if found is not None:
             spec.match_feature, spec.match_beta, spec.match_r2 = found
+
+    def _add_family_classes(self, table: Table, frame: pd.DataFrame, model: TableModel) -> pd.DataFrame:
+        """The hidden family class column (families.py), learned from the rows and their context children."""
+        vectors = table_vectors(table=table, schema=self.schema, frames=self.frames, profiles=self.profiles,
+                                context=self.context)
+        found = None if vectors is None else find_classes(*vectors, seed=self.options.seed)
+        if found is None:
+            return frame
+        frame = frame.assign(**{FAMILY_COLUMN: found.labels})
+        model.transforms.append(CategoricalTransform(column=FAMILY_COLUMN).fit(frame[FAMILY_COLUMN]))
+        model.family = {"column": FAMILY_COLUMN, **found.summary()}
+        return frame
 
     def _count_columns(self, table: Table, frame: pd.DataFrame, model: TableModel) -> np.ndarray:
         cols = []

@@ -57,6 +57,10 @@ class TableModel:
     fakes: list[dict[str, Any]] = field(default_factory=list)
     places: dict[str, Any] = field(default_factory=dict)  # address groups drawn per row (transform/places.py)
     others: list[dict[str, Any]] = field(default_factory=list)
+    # the hidden family class column of this table, when one was found (families.py): classes, sizes, features
+    family: dict[str, Any] | None = None
+    # the context parent's family class: {"feature": its index in the parent's scores, "cdf": the class CDF}
+    family_link: dict[str, Any] | None = None
 
     @property
     def own_width(self) -> int:
@@ -107,7 +111,8 @@ class TableModel:
                 "donors": None if self.donors is None else self.donors.to_dict(),
                 "orderings": [list(o) for o in self.orderings], "sequences": self.sequences.to_dict(),
                 "fakes": [{k: v for k, v in f.items() if k != "avoid"} for f in self.fakes],
-                "others": self.others, "places": self.places}
+                "others": self.others, "places": self.places, "family": self.family,
+                "family_link": self.family_link}
 
     def arrays(self) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
@@ -131,7 +136,29 @@ class TableModel:
                    donors=Donors.from_dict(data["donors"]) if data.get("donors") else None,
                    orderings=[(a, b) for a, b in data.get("orderings", [])],
                    sequences=Sequences.from_dict(data.get("sequences")),
-                   others=data["others"], places=dict(data.get("places", {})))
+                   others=data["others"], places=dict(data.get("places", {})),
+                   family=data.get("family"), family_link=data.get("family_link"))
+
+    def own_family_cdf(self) -> list[float]:
+        """The CDF of this table's own hidden family class ([] without one)."""
+        from dbsynth.relational.families import FAMILY_COLUMN
+        tr = next((t for t in self.transforms if t.column == FAMILY_COLUMN), None)
+        return [float(c) for c in tr.cdf] if isinstance(tr, CategoricalTransform) and tr.width else []
+
+    def own_family(self, own: np.ndarray) -> np.ndarray | None:
+        """This table's own family class per row, from its own scores (None without one)."""
+        from dbsynth.relational.families import FAMILY_COLUMN
+        cdf = self.own_family_cdf()
+        if not cdf:
+            return None
+        return codes_from_scores(own[:, self.slices()[FAMILY_COLUMN].start], np.asarray(cdf))
+
+    def family_classes(self, parent_scores: np.ndarray) -> np.ndarray | None:
+        """The context parent's family class per row, from its scores (None without a family class)."""
+        link = self.family_link
+        if link is None or parent_scores.shape[1] <= link["feature"]:
+            return None
+        return codes_from_scores(parent_scores[:, link["feature"]], np.asarray(link["cdf"], dtype=float))
 
 
 # -- roles -------------------------------------------------------------------
@@ -294,6 +321,15 @@ def _isnan(v: Any) -> bool:
     return isinstance(v, float) and v != v or v is pd.NaT
 
 
+def family_link(parent: TableModel) -> dict[str, Any] | None:
+    """Where a child finds its parent's family class among the parent's scores (None: the parent has none)."""
+    from dbsynth.relational.families import FAMILY_COLUMN
+    tr = next((t for t in parent.transforms if t.column == FAMILY_COLUMN), None)
+    if not isinstance(tr, CategoricalTransform) or tr.width == 0:
+        return None
+    return {"feature": parent.slices()[FAMILY_COLUMN].start, "cdf": [float(c) for c in tr.cdf]}
+
+
 def inherited_columns(model: TableModel, frame: pd.DataFrame, parent_model: TableModel,
                       joined: pd.DataFrame) -> dict[str, str]:
     """Own categorical columns equal to a parent categorical column on ≥95% of rows.
@@ -307,6 +343,8 @@ def inherited_columns(model: TableModel, frame: pd.DataFrame, parent_model: Tabl
             continue
         mine = frame[t.column].astype(object).where(frame[t.column].notna(), None).map(str)
         for col in parent_cats:
+            if col not in joined:  # the hidden family class: no column of the parent's rows
+                continue
             theirs = joined[col].astype(object).where(joined[col].notna(), None).map(str)
             if len(mine) and (mine.to_numpy() == theirs.to_numpy()).mean() >= INHERIT_MIN_AGREEMENT:
                 out[t.column] = col

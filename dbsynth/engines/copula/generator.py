@@ -15,6 +15,7 @@ import numpy as np
 from dbsynth.engines.copula.conditional import CategoryTree, fit_tree
 from dbsynth.engines.copula.model import fit_correlation, sample_conditional, stratify_marginals
 from dbsynth.relational.dependencies import ANY, coarse_first, compatible
+from dbsynth.relational.families import FAMILY_COLUMN
 from dbsynth.relational.generator import FitData, TableFiles
 from dbsynth.relational.options import FitOptions
 from dbsynth.relational.table import TableModel, keep_orderings
@@ -24,6 +25,8 @@ NAME = "copula"
 MAX_PARENT_FEATURES = 12
 MAX_TREE_CATEGORIES = 1000  # beyond this the copula's frequency intervals carry the column alone
 MAX_TREE_ROWS = 50_000
+MIN_CLASS_ROWS = 30  # a family class with fewer child rows keeps the table's one correlation
+CLASS_GRID = np.linspace(0.0, 1.0, 65)  # quantiles of each joint column kept per family class
 
 
 @dataclass
@@ -33,6 +36,11 @@ class CopulaGenerator:
     parent_features: list[int] = field(default_factory=list)
     corr: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     trees: list[CategoryTree] = field(default_factory=list)
+    # per family class of the context parent (families.py): the joint vector's mean and spread in the
+    # class and its correlation; an empty array where the class keeps the table's own
+    class_q: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))  # (class, joint column, quantile)
+    class_corr: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    class_prior: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # P(own class | parent class)
 
     def fit(self, data: FitData) -> None:
         """Copula over [own, counts, chosen parent features] plus the category trees."""
@@ -41,11 +49,64 @@ class CopulaGenerator:
         parent = None if data.parent is None else data.parent[rows]
         feats: list[int] = []
         if parent is not None and parent.shape[1]:
-            feats = _pick_parent_features(np.hstack([own, counts]), parent)
+            feats = _pick_parent_features(np.hstack([own, counts]), parent,
+                                          must=(data.model.family_link or {}).get("feature"))
         self.parent_features = feats
         given = parent[:, feats] if parent is not None and feats else np.zeros((len(own), 0))
-        self.corr = fit_correlation(np.hstack([own, counts, given]))
+        joint = np.hstack([own, counts, given])
+        self.corr = fit_correlation(joint)
+        self._fit_classes(data.model, joint, own, parent)
         self.trees = _fit_trees(data.model, own, given, data.seed)
+
+    def _fit_classes(self, model: TableModel, joint: np.ndarray, own: np.ndarray, parent: np.ndarray | None) -> None:
+        """One Gaussian per family class: the table's own class when it has one (then the class is drawn
+        first, given the parent's class), else its parent's; a tier keeps its mean, spread and correlations."""
+        linked = None if parent is None else model.family_classes(parent)
+        mine = model.own_family(own)
+        classes = mine if mine is not None else linked
+        if classes is None or not len(classes):
+            return
+        k = len(model.own_family_cdf()) if mine is not None else len(model.family_link["cdf"])  # type: ignore[index]
+        if mine is not None:  # P(own class | parent class): the class follows the parent's tier
+            pk = 1 if linked is None else len(model.family_link["cdf"])  # type: ignore[index]
+            pc = np.zeros(len(mine), dtype=int) if linked is None else linked
+            table = np.ones((pk, k)) * 1e-3 + np.bincount(pc * k + mine, minlength=pk * k).reshape(pk, k)
+            self.class_prior = table / table.sum(axis=1, keepdims=True)
+        self.class_q = np.repeat(np.quantile(joint, CLASS_GRID, axis=0).T[None], k, axis=0)
+        self.class_corr = np.repeat(self.corr[None, :, :], k, axis=0)
+        for c in range(k):
+            rows = joint[classes == c]
+            if len(rows) < MIN_CLASS_ROWS:
+                continue  # too few rows for a copula of their own: the table's marginals
+            self.class_q[c] = np.quantile(rows, CLASS_GRID, axis=0).T
+            self.class_corr[c] = fit_correlation(_to_normal(rows, self.class_q[c]))
+
+    def _draw_joint(self, model: TableModel, given: np.ndarray, parent_scores: np.ndarray | None,
+                    rng: np.random.Generator) -> np.ndarray:
+        """The joint [own, counts] scores given the parent features: per family class when there are classes."""
+        n_target = self.corr.shape[0] - given.shape[1]
+        linked = None if parent_scores is None else model.family_classes(parent_scores)
+        classes = linked
+        if len(self.class_prior):  # the table's own class, drawn first given the parent's
+            pc = linked if linked is not None and len(self.class_prior) > 1 else np.zeros(len(given), dtype=int)
+            u = rng.uniform(size=len(given))[:, None]
+            classes = (u > np.cumsum(self.class_prior[pc], axis=1)).sum(axis=1)
+        if classes is None or not len(self.class_q):
+            return sample_conditional(self.corr, given=given, n_target=n_target, rng=rng)
+        out = np.empty((len(given), n_target))
+        for c in range(len(self.class_q)):
+            rows = np.flatnonzero(classes == c)
+            if not len(rows):
+                continue
+            q = self.class_q[c]
+            z = sample_conditional(self.class_corr[c], given=_to_normal(given[rows], q[n_target:]),
+                                   n_target=n_target, rng=rng)
+            out[rows] = _from_normal(z, q[:n_target])
+        if len(self.class_prior):
+            own_sl = model.slices()[FAMILY_COLUMN]
+            out[:, own_sl.start] = interval_scores(np.minimum(classes, len(self.class_q) - 1),
+                                                   np.asarray(model.own_family_cdf()), rng)
+        return out
 
     def sample(self, model: TableModel, *, n: int, parent_scores: np.ndarray | None, rng: np.random.Generator,
                parent_values: dict[str, np.ndarray] | None = None,
@@ -59,8 +120,7 @@ class CopulaGenerator:
         given = np.zeros((n, len(self.parent_features)))  # no parent row (repair draws): the average one
         if self.parent_features and parent_scores is not None:
             given = parent_scores[:, self.parent_features]
-        n_target = self.corr.shape[0] - given.shape[1]
-        joint = stratify_marginals(sample_conditional(self.corr, given=given, n_target=n_target, rng=rng), rng)
+        joint = stratify_marginals(self._draw_joint(model, given, parent_scores, rng), rng)
         own = joint[:, :model.own_width]
         values = self._apply_trees(model, own, given, rng, model.forced_codes(parent_values or {}, fixed or {}))
         for t, sl in zip(model.transforms, model.slices().values()):
@@ -135,12 +195,19 @@ class CopulaGenerator:
     def save(self, files: TableFiles) -> None:
         files.doc.update(parent_features=self.parent_features, trees=[t.to_dict() for t in self.trees])
         files.arrays["corr"] = self.corr
+        if len(self.class_q):
+            files.arrays.update(class_q=self.class_q, class_corr=self.class_corr,
+                                class_prior=self.class_prior)
 
     @classmethod
     def load(cls, files: TableFiles) -> "CopulaGenerator":
+        d = len(files.arrays["corr"])
         return cls(parent_features=list(files.doc["parent_features"]),
                    corr=np.asarray(files.arrays["corr"], dtype=float),
-                   trees=[CategoryTree.from_dict(t) for t in files.doc["trees"]])
+                   trees=[CategoryTree.from_dict(t) for t in files.doc["trees"]],
+                   class_q=np.asarray(files.arrays.get("class_q", np.zeros((0, d, 0))), dtype=float),
+                   class_corr=np.asarray(files.arrays.get("class_corr", np.zeros((0, d, d))), dtype=float),
+                   class_prior=np.asarray(files.arrays.get("class_prior", np.zeros((0, 0))), dtype=float))
 
 
 class CopulaKind:
@@ -159,12 +226,36 @@ class CopulaKind:
         return {}
 
 
-def _pick_parent_features(child: np.ndarray, parent: np.ndarray) -> list[int]:
+def _to_normal(x: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Scores as normal scores of a class's own marginals (q: per column, its quantiles on CLASS_GRID)."""
+    from scipy.special import ndtri
+
+    out = np.empty_like(x, dtype=float)
+    for j in range(x.shape[1]):
+        out[:, j] = np.interp(x[:, j], q[j], CLASS_GRID) if q[j, -1] > q[j, 0] else 0.5
+    return ndtri(np.clip(out, 0.005, 0.995))
+
+
+def _from_normal(z: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """The inverse of _to_normal: a class's quantiles at the normal draws' probabilities."""
+    from scipy.special import ndtr
+
+    u = ndtr(z)
+    return np.stack([np.interp(u[:, j], CLASS_GRID, q[j]) for j in range(z.shape[1])], axis=1) \
+        if z.shape[1] else z
+
+
+def _pick_parent_features(child: np.ndarray, parent: np.ndarray, must: int | None = None) -> list[int]:
+    """The parent score columns the children follow most (the parent's family class always among them)."""
     if child.shape[1] == 0 or len(child) < 3:
-        return list(range(min(parent.shape[1], MAX_PARENT_FEATURES)))
-    corr = fit_correlation(np.hstack([child, parent]))[child.shape[1]:, :child.shape[1]]
-    strength = np.abs(corr).max(axis=1)
-    return sorted(np.argsort(-strength, kind="stable")[:MAX_PARENT_FEATURES].tolist())
+        picked = list(range(min(parent.shape[1], MAX_PARENT_FEATURES)))
+    else:
+        corr = fit_correlation(np.hstack([child, parent]))[child.shape[1]:, :child.shape[1]]
+        strength = np.abs(corr).max(axis=1)
+        picked = np.argsort(-strength, kind="stable")[:MAX_PARENT_FEATURES].tolist()
+    if must is not None and must < parent.shape[1] and must not in picked:
+        picked = picked[:MAX_PARENT_FEATURES - 1] + [must]
+    return sorted(picked)
 
 
 def _fit_trees(model: TableModel, own: np.ndarray, given: np.ndarray, seed: int) -> list[CategoryTree]:
@@ -176,10 +267,12 @@ def _fit_trees(model: TableModel, own: np.ndarray, given: np.ndarray, seed: int)
     country (and, through the dependency, can only be one of its cities).
     """
     sl = model.slices()
-    cats = [t for t in model.transforms
-            if isinstance(t, CategoricalTransform) and 1 < len(t.categories) <= MAX_TREE_CATEGORIES]
+    # the hidden family class has no tree: the copula draws it jointly with the child counts it goes with
+    cats = [t for t in model.transforms if isinstance(t, CategoricalTransform) and t.column != FAMILY_COLUMN
+            and 1 < len(t.categories) <= MAX_TREE_CATEGORIES]
     cats = coarse_first(cats, model.dependencies)
-    cat_cols = {sl[t.column].start for t in cats}
+    # the family class is no tree feature of its own table: its categories keep the trees they had
+    cat_cols = {sl[t.column].start for t in cats} | ({sl[FAMILY_COLUMN].start} if FAMILY_COLUMN in sl else set())
     base = [i for i in range(own.shape[1]) if i not in cat_cols]
     parent_cols = list(range(own.shape[1], own.shape[1] + given.shape[1]))
     x_all = np.hstack([own, given])
