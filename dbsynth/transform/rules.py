@@ -743,3 +743,18 @@ def _group_with_room(used: dict[Any, set[int]], width: int, others: Sequence[str
         base = next(iter(used))
         return tuple(max(numbers) + 1 if j == k else v for j, v in enumerate(base))
     return None
+
+
+def longest_allowed(checks: Sequence[str], domain_checks: Sequence[str], *, dialect: str, column: str,
+                    columns: Sequence[str], declared: int) -> int:
+    """The longest text a column's CHECKs let through: an IN list's longest value, a length(col) bound,
+    else the declared length (film.rating VARCHAR(10) IN ('G', …, 'NC-17') holds at most 5 characters)."""
+    rules = [r for r in column_rules(checks, dialect=dialect, columns=columns) if r.column == column]
+    rules += column_rules(domain_checks, dialect=dialect, columns=["VALUE"])
+    longest = declared
+    for rule in rules:
+        if rule.kind == "in" and rule.values:
+            longest = min(longest, max(len(str(v)) for v in rule.values))
+        elif rule.kind == "length" and rule.values[1] is not None:
+            longest = min(longest, int(rule.values[1]))
+    return longest
