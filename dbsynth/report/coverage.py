@@ -208,7 +208,8 @@ def _categories(table: Table, col: Column, real: pd.Series, syn: pd.Series, out:
     present = {_key(v) for v in syn.dropna().unique()}
     missing = sorted(source - present)
     if missing and crowded:  # the NULL and the longest value took the rows these would need
-        out["exempt"].append(f"{table.name}.{col.name}: {len(missing)} categories ({crowded})")
+        n = len(missing)
+        out["exempt"].append(f"{table.name}.{col.name}: {n} {'category' if n == 1 else 'categories'} ({crowded})")
         source -= set(missing)
         missing = []
     out["source"] += len(source)

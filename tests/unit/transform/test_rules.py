@@ -215,3 +215,15 @@ def test_grid_key_moves_a_surplus_child_to_a_parent_with_room() -> None:
     keys = list(zip(cols["order_id"], cols["line"]))
     assert len(set(keys)) == 5 and all(1 <= line <= 3 for _, line in keys)
     assert sorted(cols["order_id"].tolist()) == [1, 1, 1, 2, 2]
+
+
+def test_longest_allowed_reads_in_lists_and_length_bounds() -> None:
+    from dbsynth.transform.rules import longest_allowed
+    cols = ["rating", "code"]
+    assert longest_allowed(["CHECK(rating in ('G','PG','NC-17'))"], (), dialect="sqlite", column="rating",
+                           columns=cols, declared=10) == 5
+    assert longest_allowed(["length(code) <= 6", "rating IN ('G')"], (), dialect="sqlite", column="code",
+                           columns=cols, declared=10) == 6
+    assert longest_allowed([], ("VALUE IN ('ab', 'abc')",), dialect="postgresql", column="code",
+                           columns=cols, declared=10) == 3
+    assert longest_allowed(["code <> ''"], (), dialect="sqlite", column="code", columns=cols, declared=10) == 10
