@@ -148,6 +148,23 @@ def test_sakila_and_northwind_reach_every_corner_they_can(tmp_path: Path, name: 
     assert len(found["nullable"]["met"]) == cov["nullable"]["with_null"]
 
 
+def test_northwind_on_postgres_reaches_every_declared_length(pg_dataset, pg_databases) -> None:  # noqa: ANN001
+    """Northwind's PostgreSQL dump declares varchar(n) lengths (its SQLite file has none): all are reached."""
+    source = pg_dataset("northwind")
+    target = pg_databases.create("edge_nw")
+    dbsynth.seed(source, target, seed=0, edge_cases=0.05)
+    cov, violations = _coverage(source, target)
+    assert violations == 0
+    assert cov["max_length"]["columns"] >= 40 and cov["max_length"]["share"] == 1.0, cov["max_length"]
+    assert cov["nullable"]["share"] == 1.0 and cov["nullable"]["exempt"] == [], cov["nullable"]
+    assert cov["max_length"]["exempt"] == []
+    assert cov["categories"]["share"] == 1.0, cov["categories"]["missing"]
+    # 9 employees with 9 extensions, 51 states with 51 names: a NULL (and a 100-character name) cost a category
+    crowded = {e.split(":")[0] for e in cov["categories"]["exempt"]}
+    assert crowded <= {"employees.extension", "us_states.state_name"} and all(
+        "rows cannot hold" in e for e in cov["categories"]["exempt"])
+
+
 @pytest.mark.parametrize("text", ['edge_cases = 2', 'edge_cases = "lots"'])
 def test_config_key_is_checked(tmp_path: Path, text: str) -> None:
     from dbsynth.config import load_config
