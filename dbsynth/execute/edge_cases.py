@@ -38,6 +38,7 @@ import pandas as pd
 
 from dbsynth.errors import ConfigError
 from dbsynth.schema.model import LogicalType, Table
+from dbsynth.transform.rules import longest_allowed
 
 if TYPE_CHECKING:
     from dbsynth.relational.model import RelationalModel as FittedModel
@@ -179,7 +180,7 @@ class EdgeCases:
                 goal.values += _extremes(tr)
                 goal.values += _bound_values(bounds.get(col.name), tr, col)
             if col.length and col.logical_type == LogicalType.TEXT and not isinstance(tr, NumericTransform):
-                goal.length = _longest_allowed(table, col.name, int(col.length), schema.dialect)
+                goal.length = longest_allowed(table, col.name, int(col.length), schema.dialect)  # a CHECK may say less
             goal.keep = {_key(v) for v in goal.values}
             columns[col.name] = goal
         return TableGoals(columns=columns, fks=self._fk_goals(table, frozen, related),
@@ -392,16 +393,6 @@ def _bound_values(bound: Any, tr: Any, col: Any) -> list[Any]:
     lo, hi = bound.grid(step)
     ends = np.array([v for v in (lo, hi) if v is not None and abs(v) < 1e15], dtype=float)
     return [v for v in tr._finish(ends).tolist() if v is not None] if len(ends) else []
-
-
-def _longest_allowed(table: Table, column: str, declared: int, dialect: str) -> int:
-    """The declared length, or less where a CHECK's IN list or length bound says so."""
-    from dbsynth.transform.rules import longest_allowed
-    try:
-        return longest_allowed([c.sqltext for c in table.checks], table.column(column).domain_checks,
-                               dialect=dialect, column=column, columns=list(table.column_names), declared=declared)
-    except Exception:  # a CHECK sqlglot cannot read limits nothing; the row checks still decide
-        return declared
 
 
 def _check_bounds(table: Table, dialect: str) -> dict[str, Any]:

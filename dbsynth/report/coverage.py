@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from dbsynth.schema.model import Column, LogicalType, Schema, Table
+from dbsynth.transform.rules import longest_allowed
 
 MAX_LISTED = 20  # misses listed per kind in the JSON; the counts cover all of them
 TEXT_TYPES = (LogicalType.TEXT,)
@@ -58,7 +59,7 @@ def coverage(schema: Schema, real: Mapping[str, pd.DataFrame], synthetic: Mappin
                 _goal(nulls, f"{table.name}.{col.name}", sf[col.name].isna().any(), crowded,
                       total="columns", hit="with_null", missed="without")
             if length:
-                allowed = _allowed(schema, table, col, int(length))
+                allowed = longest_allowed(table, col.name, int(length), schema.dialect)
                 limit = f"a CHECK allows at most {allowed} characters" if allowed < length else None
                 _goal(lengths, f"{table.name}.{col.name} ({length})", _longest(sf[col.name]) >= length,
                       limit or crowded, total="columns", hit="hit", missed="missed")
@@ -164,16 +165,6 @@ def _goal(out: dict[str, Any], label: str, met: bool, exempt: str | None, *, tot
         out[hit] += 1
     else:
         out[missed].append(label)
-
-
-def _allowed(schema: Schema, table: Table, col: Column, declared: int) -> int:
-    """The longest text the column's CHECKs allow (rules.longest_allowed); the declared length without one."""
-    from dbsynth.transform.rules import longest_allowed
-    try:
-        return longest_allowed([c.sqltext for c in table.checks], col.domain_checks, dialect=schema.dialect,
-                               column=col.name, columns=list(table.column_names), declared=declared)
-    except Exception:  # a CHECK sqlglot cannot read limits nothing here
-        return declared
 
 
 def _crowded(table: Table, col: Column, real: pd.Series, syn: pd.Series, kind: str | None,
