@@ -8,7 +8,8 @@ output:
 
 * every category the model learnt for a column appears (rare ones included);
 * every nullable column holds a NULL;
-* every text column with a declared length holds a value of exactly that length;
+* every text column with a declared length holds a value of exactly that length
+  (or the longest its CHECK allows: an IN list, a length bound);
 * every numeric and date column holds the source's minimum and maximum, and
   the bounds of its numeric CHECK constraints;
 * each FK has a parent with no child and one with as many children as the
@@ -18,7 +19,10 @@ Every row still satisfies every constraint: keys, FK columns and the columns
 other rows point at are never given new values (a nullable FK may become
 NULL); unique columns only get NULLs or lengthened values; an edit that breaks
 a NOT NULL, type bound, DOMAIN or CHECK constraint on its row is taken back;
-kept relations (totals, line numbers) are left alone. The validator then runs
+kept relations (totals, line numbers) are left alone. A table with no more
+rows than a column has categories (nine employees, nine extensions) has no
+room for them all and a NULL: the NULL and the longest value win, and the
+report's coverage section names the category left out and why. The validator then runs
 as usual. Rows keep their other values, so they still look like the source.
 Without the option nothing here runs and the output is what it always was.
 """
@@ -34,6 +38,7 @@ import pandas as pd
 
 from dbsynth.errors import ConfigError
 from dbsynth.schema.model import LogicalType, Table
+from dbsynth.transform.rules import longest_allowed
 
 if TYPE_CHECKING:
     from dbsynth.relational.model import RelationalModel as FittedModel
@@ -175,7 +180,7 @@ class EdgeCases:
                 goal.values += _extremes(tr)
                 goal.values += _bound_values(bounds.get(col.name), tr, col)
             if col.length and col.logical_type == LogicalType.TEXT and not isinstance(tr, NumericTransform):
-                goal.length = int(col.length)
+                goal.length = longest_allowed(table, col.name, int(col.length), schema.dialect)  # a CHECK may say less
             goal.keep = {_key(v) for v in goal.values}
             columns[col.name] = goal
         return TableGoals(columns=columns, fks=self._fk_goals(table, frozen, related),
@@ -197,6 +202,18 @@ class EdgeCases:
                 couples: list[tuple[str, list[Any]]], wanted: list[tuple[str, Any]]) -> None:
         """Spread the column's missing values, its NULL and its longest value over at most `budget` rows."""
         counts = frame[goal.name].map(_key).value_counts().to_dict()
+        self._walk(table, frame, goal, order, budget, couples, wanted, counts, keep=True)
+        # every row holds the chunk's only copy of a category (nine employees, nine extensions): the NULL
+        # and the longest value still go in, and a category gives way (the report says why it is missing)
+        rest = [w for w in _wanted(goal, frame) if w[0] != "value"]
+        if rest:
+            self._walk(table, frame, goal, order, budget, couples, rest, counts, keep=False)
+
+    def _walk(self, table: Table, frame: pd.DataFrame, goal: ColumnGoals, order: np.ndarray, budget: int,
+              couples: list[tuple[str, list[Any]]], wanted: list[tuple[str, Any]], counts: dict[Any, int], *,
+              keep: bool) -> None:
+        """One pass down `order` placing `wanted` in turn; with `keep`, a row holding the chunk's only copy
+        of a category or bound is passed over."""
         filler = _filler(frame[goal.name], goal.name)
         todo = iter(wanted)
         item, tries, edited = next(todo, None), 0, 0
@@ -204,7 +221,7 @@ class EdgeCases:
             if item is None or edited >= budget:
                 break
             old = frame.at[row, goal.name]
-            if _key(old) in goal.keep and counts.get(_key(old), 0) < 2:
+            if keep and _key(old) in goal.keep and counts.get(_key(old), 0) < 2:
                 continue  # the row holds the chunk's only copy of a category or bound: keep it
             new = _lengthened(old if isinstance(old, str) and old else filler, item[1]) \
                 if item[0] == "length" else item[1]
@@ -213,7 +230,7 @@ class EdgeCases:
                 item, tries, edited = next(todo, None), 0, edited + 1
                 continue
             tries += 1
-            if tries >= MAX_TRIES:  # a CHECK forbids it (a rating longer than 'NC-17'): the next goal
+            if tries >= MAX_TRIES:  # a CHECK forbids it (a NOT NULL by CHECK): the next goal
                 item, tries = next(todo, None), 0
 
     def _parents(self, table: Table, frame: pd.DataFrame, fk: FkGoal, rows: np.ndarray,

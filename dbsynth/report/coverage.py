@@ -7,6 +7,13 @@ whose source minimum and maximum appear, and the FKs with a parent that has
 no child and one with as many children as the source's busiest parent.
 `dbsynth seed --edge-cases SHARE` (dbsynth/execute/edge_cases.py) aims at
 every one of them; without it the figures show what plain sampling reaches.
+
+Some goals cannot be met, and those columns are listed as exempt, with the
+reason, instead of counted missing: a text column whose CHECK allows fewer
+characters than its declared length (an IN list, a length bound), and a
+column of a table with fewer rows than its source categories plus a NULL plus
+a longest value (nine employees cannot show nine extensions and a NULL).
+Lookup tables copied verbatim are left out whole (`skipped_tables`).
 """
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from dbsynth.schema.model import Column, LogicalType, Schema, Table
+from dbsynth.transform.rules import longest_allowed
 
 MAX_LISTED = 20  # misses listed per kind in the JSON; the counts cover all of them
 TEXT_TYPES = (LogicalType.TEXT,)
@@ -29,9 +37,9 @@ def coverage(schema: Schema, real: Mapping[str, pd.DataFrame], synthetic: Mappin
     regenerated phone number aside): nothing to cover there.
     """
     skip = set(reference)
-    cats = {"source": 0, "present": 0, "missing": []}
-    nulls = {"columns": 0, "with_null": 0, "without": []}
-    lengths = {"columns": 0, "hit": 0, "missed": []}
+    cats: dict[str, Any] = {"source": 0, "present": 0, "missing": [], "exempt": []}
+    nulls: dict[str, Any] = {"columns": 0, "with_null": 0, "without": [], "exempt": []}
+    lengths: dict[str, Any] = {"columns": 0, "hit": 0, "missed": [], "exempt": []}
     bounds = {"values": 0, "hit": 0, "missed": []}
     parents = {"fks": 0, "zero_children": 0, "most_children": 0, "missed": []}
     for table in schema.data_tables:
@@ -43,20 +51,18 @@ def coverage(schema: Schema, real: Mapping[str, pd.DataFrame], synthetic: Mappin
             if col.generated or col.name not in rf.columns or col.name not in sf.columns:
                 continue
             kind = kinds.get(table.name, {}).get(col.name)
+            length = col.length if col.length and col.logical_type in TEXT_TYPES and col.name not in keys else None
+            crowded = _crowded(table, col, rf[col.name], sf[col.name], kind, length)
             if kind == "categorical":
-                _categories(table, col, rf[col.name], sf[col.name], cats)
+                _categories(table, col, rf[col.name], sf[col.name], cats, crowded)
             if col.nullable and col.name not in table.pk_columns:
-                nulls["columns"] += 1
-                if sf[col.name].isna().any():
-                    nulls["with_null"] += 1
-                else:
-                    nulls["without"].append(f"{table.name}.{col.name}")
-            if col.length and col.logical_type in TEXT_TYPES and col.name not in keys:
-                lengths["columns"] += 1
-                if _longest(sf[col.name]) >= col.length:
-                    lengths["hit"] += 1
-                else:
-                    lengths["missed"].append(f"{table.name}.{col.name} ({col.length})")
+                _goal(nulls, f"{table.name}.{col.name}", sf[col.name].isna().any(), crowded,
+                      total="columns", hit="with_null", missed="without")
+            if length:
+                allowed = longest_allowed(table, col.name, int(length), schema.dialect)
+                limit = f"a CHECK allows at most {allowed} characters" if allowed < length else None
+                _goal(lengths, f"{table.name}.{col.name} ({length})", _longest(sf[col.name]) >= length,
+                      limit or crowded, total="columns", hit="hit", missed="missed")
             if kind in ("numerical", "datetime"):
                 _bounds(table, col, rf[col.name], sf[col.name], bounds)
         for fk in table.foreign_keys:
@@ -86,6 +92,9 @@ def summary_line(cov: Mapping[str, Any]) -> str:
              ("max-length texts", cov["max_length"]["share"]), ("min/max values", cov["boundaries"]["share"])]
     p = cov["parents"]
     text = ", ".join(f"{name} {share:.0%}" for name, share in parts if share is not None)
+    exempt = sum(cov[k].get("exempt_count", 0) for k in ("categories", "nullable", "max_length"))
+    if exempt:
+        text += f" ({exempt} exempt: cannot be met, see the report)"
     if p["fks"]:
         text += f", FKs with a childless parent {p['zero_children']}/{p['fks']}, with the busiest {p['most_children']}/{p['fks']}"
     return f"edge-case coverage: {text}"
@@ -111,12 +120,20 @@ def html_section(cov: Mapping[str, Any] | None) -> str:
     p = cov["parents"]
     rows.append(("FKs with a parent without children", p["zero_children"], p["fks"], "", []))
     rows.append(("FKs with a parent as busy as the source's busiest", p["most_children"], p["fks"], "", p["missed"]))
-    body = [(Cell(name, text=True), hit, total, share, Cell("; ".join(missed[:8]) + (" …" if len(missed) > 8 else ""),
-                                                           text=True)) for name, hit, total, share, missed in rows]
+    exempt = [cov[k].get("exempt", []) for k in ("categories", "nullable", "max_length")] + [[]] * 3
+    body = [(Cell(name, text=True), hit, total, share, _listed(missed), _listed(why))
+            for (name, hit, total, share, missed), why in zip(rows, exempt)]
     note = ("<p>How much of the source's corners the synthetic data reaches (<code>dbsynth seed --edge-cases "
-            "SHARE</code> aims at all of them). Lookup tables copied from the source are left out"
+            "SHARE</code> aims at all of them); a goal that cannot be met is exempt, not missed. "
+            "Lookup tables copied from the source are left out"
             + (f": {_e(', '.join(cov.get('skipped_tables') or []))}" if cov.get("skipped_tables") else "") + ".</p>")
-    return "<h2>Edge-case coverage</h2>" + note + _table(["what", "hit", "of", "share", "missed (first ones)"], body)
+    return "<h2>Edge-case coverage</h2>" + note + _table(
+        ["what", "hit", "of", "share", "missed (first ones)", "exempt: cannot be met (why)"], body)
+
+
+def _listed(items: list[str]) -> Any:
+    from dbsynth.report.html import Cell
+    return Cell("; ".join(items[:8]) + (" …" if len(items) > 8 else ""), text=True)
 
 
 COPY_CHECK_ROWS = 20_000  # tables up to this size are compared whole to tell a verbatim copy
@@ -131,8 +148,40 @@ def _copied(real: pd.DataFrame, syn: pd.DataFrame) -> bool:
 
 
 def _share(part: dict[str, Any], total: str, hit: str, missed: str) -> dict[str, Any]:
+    exempt = part.get("exempt", [])
     return {**part, "share": round(part[hit] / part[total], 6) if part[total] else None,
-            missed: part[missed][:MAX_LISTED], f"{missed}_count": len(part[missed])}
+            missed: part[missed][:MAX_LISTED], f"{missed}_count": len(part[missed]),
+            "exempt": exempt[:MAX_LISTED], "exempt_count": len(exempt)}
+
+
+def _goal(out: dict[str, Any], label: str, met: bool, exempt: str | None, *, total: str, hit: str,
+          missed: str) -> None:
+    """Count one column's goal; an unmet goal that cannot be met is listed as exempt, with why."""
+    if not met and exempt:
+        out["exempt"].append(f"{label}: {exempt}")
+        return
+    out[total] += 1
+    if met:
+        out[hit] += 1
+    else:
+        out[missed].append(label)
+
+
+def _crowded(table: Table, col: Column, real: pd.Series, syn: pd.Series, kind: str | None,
+             length: int | None) -> str | None:
+    """Why the table has too few rows for all of the column's goals at once (its source categories,
+    a NULL, a value at the declared length no category has), or None when they all fit."""
+    cats = {_key(v) for v in real.dropna().unique()} if kind == "categorical" else set()
+    goals = [f"{len(cats)} source categories"] if cats else []
+    if col.nullable and col.name not in table.pk_columns:
+        goals.append("a NULL")
+    if length and not any(len(c) >= length for c in cats):
+        goals.append(f"a value of {length} characters")
+    need = len(cats) + len(goals) - (1 if cats else 0)
+    if len(syn) >= need or not goals:
+        return None
+    listed = f"{', '.join(goals[:-1])} and {goals[-1]}" if len(goals) > 1 else goals[0]
+    return f"{len(syn)} rows cannot hold {listed}"
 
 
 def _key(value: Any) -> str:
@@ -144,10 +193,16 @@ def _key(value: Any) -> str:
     return str(value)
 
 
-def _categories(table: Table, col: Column, real: pd.Series, syn: pd.Series, out: dict[str, Any]) -> None:
+def _categories(table: Table, col: Column, real: pd.Series, syn: pd.Series, out: dict[str, Any],
+                crowded: str | None) -> None:
     source = {_key(v) for v in real.dropna().unique()}
     present = {_key(v) for v in syn.dropna().unique()}
     missing = sorted(source - present)
+    if missing and crowded:  # the NULL and the longest value took the rows these would need
+        n = len(missing)
+        out["exempt"].append(f"{table.name}.{col.name}: {n} {'category' if n == 1 else 'categories'} ({crowded})")
+        source -= set(missing)
+        missing = []
     out["source"] += len(source)
     out["present"] += len(source) - len(missing)
     out["missing"] += [f"{table.name}.{col.name} = {v!r}" for v in missing]

@@ -743,3 +743,23 @@ def _group_with_room(used: dict[Any, set[int]], width: int, others: Sequence[str
         base = next(iter(used))
         return tuple(max(numbers) + 1 if j == k else v for j, v in enumerate(base))
     return None
+
+
+
+def longest_allowed(table: Any, column: str, declared: int, dialect: str) -> int:
+    """The longest text a column's CHECKs let through: an IN list's longest value, a length(col) bound,
+    else the declared length (film.rating VARCHAR(10) IN ('G', …, 'NC-17') holds at most 5 characters).
+    `table` is a schema Table; a CHECK sqlglot cannot read limits nothing (the validator still decides)."""
+    try:
+        rules = [r for r in column_rules([c.sqltext for c in table.checks], dialect=dialect,
+                                         columns=list(table.column_names)) if r.column == column]
+        rules += column_rules(table.column(column).domain_checks, dialect=dialect, columns=["VALUE"])
+    except Exception:
+        return declared
+    longest = declared
+    for rule in rules:
+        if rule.kind == "in" and rule.values:
+            longest = min(longest, max(len(str(v)) for v in rule.values))
+        elif rule.kind == "length" and rule.values[1] is not None:
+            longest = min(longest, int(rule.values[1]))
+    return longest

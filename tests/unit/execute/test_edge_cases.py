@@ -125,3 +125,26 @@ def test_a_share_outside_zero_to_one_is_one_clear_error(bad: float) -> None:
     with pytest.raises(ConfigError, match="--edge-cases"):
         check_share(bad)
     assert check_share(None) == 0.0 and check_share(0.05) == 0.05
+
+
+def test_a_null_takes_a_category_row_when_every_row_is_one_category() -> None:
+    """Nine employees, nine extensions: no spare row, so the NULL (and the longest value) take one."""
+    from types import SimpleNamespace
+
+    from dbsynth.execute.edge_cases import ColumnGoals, EdgeCases, TableGoals, _key
+    from dbsynth.frames import TableChunk
+    schema = Schema(dialect="sqlite", tables=(
+        Table("staff", (_col("id"), _col("ext", TEXT, nullable=True, length=6)), primary_key=PrimaryKey(("id",))),))
+    exts = [f"{4000 + i}" for i in range(9)]
+    edges = EdgeCases(SimpleNamespace(schema=schema, tables={}), share=0.05, seed=0)
+    goal = ColumnGoals(name="ext", null=True, length=6, keep={_key(v) for v in exts})
+    edges.goals["staff"] = TableGoals(columns={"ext": goal}, fks=[], couples={})
+    out = edges.apply(TableChunk(table="staff", frame=pd.DataFrame({"id": range(9), "ext": exts}), batch=0)).frame
+    assert out["ext"].isna().sum() == 1 and out["ext"].dropna().str.len().max() == 6
+    assert out["ext"].dropna().isin(exts).sum() == 7  # two categories gave way, the rest kept theirs
+    # with a spare row (a repeated extension) the NULL goes there and every category stays
+    edges.goals["staff"] = TableGoals(columns={"ext": ColumnGoals(name="ext", null=True, keep=goal.keep)},
+                                      fks=[], couples={})
+    frame = pd.DataFrame({"id": range(10), "ext": exts + [exts[0]]})
+    out = edges.apply(TableChunk(table="staff", frame=frame, batch=0)).frame
+    assert out["ext"].isna().sum() == 1 and set(out["ext"].dropna()) == set(exts)

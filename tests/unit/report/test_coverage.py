@@ -5,7 +5,7 @@ import pandas as pd
 
 from dbsynth.report.coverage import coverage, html_section, summary_line
 from dbsynth.report.subset_view import looks_like_subset
-from dbsynth.schema.model import Column, ForeignKey, LogicalType, PrimaryKey, Schema, Table
+from dbsynth.schema.model import CheckConstraint, Column, ForeignKey, LogicalType, PrimaryKey, Schema, Table
 
 INT, TEXT, FLOAT = LogicalType.INTEGER, LogicalType.TEXT, LogicalType.FLOAT
 
@@ -37,9 +37,12 @@ def test_a_plain_copy_of_the_corners_scores_full_coverage() -> None:
 
 
 def test_misses_are_named() -> None:
-    syn = {"shop": pd.DataFrame({"id": [1, 2], "tier": ["basic", "gold"], "score": [5.0, 7.5]}),
-           "orders": pd.DataFrame({"id": [1, 2], "shop_id": [1, 2]})}
+    # rows enough for every goal (three tiers, a NULL, an 8-character tier): each miss is a miss
+    syn = {"shop": pd.DataFrame({"id": [1, 2, 3, 4, 5], "tier": ["basic", "gold"] * 2 + ["gold"],
+                                 "score": [5.0, 7.5, 6.0, 6.0, 5.0]}),
+           "orders": pd.DataFrame({"id": range(1, 6), "shop_id": range(1, 6)})}
     cov = coverage(_schema(), REAL, syn, KINDS)
+    assert cov["categories"]["exempt"] == cov["nullable"]["exempt"] == cov["max_length"]["exempt"] == []
     assert cov["categories"]["missing"] == ["shop.tier = 'rare'"] and cov["categories"]["share"] == round(2 / 3, 6)
     assert set(cov["nullable"]["without"]) == {"shop.tier", "shop.score"}
     assert cov["max_length"]["missed"] == ["shop.tier (8)"]
@@ -60,3 +63,30 @@ def test_a_subset_is_told_from_generated_rows() -> None:
     generated = real["t"].assign(b=[v + 0.5 for v in range(30)]).iloc[:10]
     assert not looks_like_subset(real, {"t": generated}, kinds)
     assert not looks_like_subset(real, {"t": pd.concat([real["t"]] * 2)}, kinds)  # more rows than the source
+
+
+def test_goals_that_cannot_be_met_are_exempt_with_why() -> None:
+    """A CHECK shorter than the declared length, and a table with fewer rows than its categories plus a NULL."""
+    schema = Schema(dialect="sqlite", tables=(
+        Table("film", (Column("id", INT, "integer", nullable=False), Column("rating", TEXT, "varchar(10)", length=10),
+                       Column("ext", TEXT, "text")),
+              primary_key=PrimaryKey(("id",)),
+              checks=(CheckConstraint("rating IN ('G', 'PG', 'NC-17')"),)),))
+    kinds = {"film": {"rating": "categorical", "ext": "categorical"}}
+    real = {"film": pd.DataFrame({"id": [1, 2, 3, 4], "rating": ["G", "PG", "NC-17", "G"], "ext": list("abcd")})}
+    syn = {"film": pd.DataFrame({"id": [1, 2, 3, 4], "rating": ["G", None, "NC-17", "PG"], "ext": list("dcba")})}
+    cov = coverage(schema, real, syn, kinds)
+    assert cov["max_length"]["exempt"] == ["film.rating (10): a CHECK allows at most 5 characters"]
+    assert cov["max_length"]["columns"] == 0 and cov["max_length"]["missed"] == []
+    assert cov["nullable"]["exempt"] == ["film.ext: 4 rows cannot hold 4 source categories and a NULL"]
+    assert cov["nullable"]["share"] == 1.0 and cov["nullable"]["columns"] == 1
+    assert "2 exempt" in summary_line(cov) and "cannot hold 4 source categories" in html_section(cov)
+    # one row more leaves room for the NULL: then a missing NULL counts as missed
+    more = {"film": pd.concat([syn["film"], pd.DataFrame({"id": [5], "rating": ["G"], "ext": ["a"]})])}
+    cov = coverage(schema, real, more, kinds)
+    assert cov["nullable"]["without"] == ["film.ext"] and cov["nullable"]["exempt"] == []
+    # a NULL taking a category's only row: the category is exempt, not missing
+    took = {"film": syn["film"].assign(ext=[None, "c", "b", "a"])}
+    cov = coverage(schema, real, took, kinds)
+    assert cov["categories"]["missing"] == [] and cov["categories"]["share"] == 1.0
+    assert cov["categories"]["exempt"] == ["film.ext: 1 category (4 rows cannot hold 4 source categories and a NULL)"]

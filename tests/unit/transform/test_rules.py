@@ -215,3 +215,20 @@ def test_grid_key_moves_a_surplus_child_to_a_parent_with_room() -> None:
     keys = list(zip(cols["order_id"], cols["line"]))
     assert len(set(keys)) == 5 and all(1 <= line <= 3 for _, line in keys)
     assert sorted(cols["order_id"].tolist()) == [1, 1, 1, 2, 2]
+
+
+
+def test_longest_allowed_reads_in_lists_and_length_bounds() -> None:
+    from dbsynth.schema.model import CheckConstraint, Column, LogicalType, Table
+    from dbsynth.transform.rules import longest_allowed
+    text = LogicalType.TEXT
+
+    def table(*checks: str, domain: tuple[str, ...] = ()) -> Table:
+        return Table("film", (Column("rating", text, "varchar(10)", length=10),
+                              Column("code", text, "varchar(10)", length=10, domain_checks=domain)),
+                     checks=tuple(CheckConstraint(c) for c in checks))
+    assert longest_allowed(table("CHECK(rating in ('G','PG','NC-17'))"), "rating", 10, "sqlite") == 5
+    assert longest_allowed(table("length(code) <= 6", "rating IN ('G')"), "code", 10, "sqlite") == 6
+    assert longest_allowed(table(domain=("VALUE IN ('ab', 'abc')",)), "code", 10, "postgresql") == 3
+    assert longest_allowed(table("code <> ''"), "code", 10, "sqlite") == 10
+    assert longest_allowed(table("rating IN ("), "rating", 10, "sqlite") == 10  # unreadable: no limit
