@@ -85,7 +85,7 @@ def draw_text(spec: dict[str, Any], *, n: int, rng: np.random.Generator, seen: s
     nulls = _null_rows(n, float(spec.get("null_rate", 0.0)), rng)
     m = int(n - nulls.sum())
     if spec.get("format"):
-        values = F.draw_formats(spec["format"], n=m, rng=rng, accept=accept)
+        values = F.draw_formats(spec["format"], n=m, rng=rng, accept=accept, avoid=hashes)
     else:
         values = draw_words(spec["words"], n=m, rng=rng, accept=accept)
     arr = np.full(n, None, dtype=object)
