@@ -211,8 +211,8 @@ class _Chains:
     """Word chains for many values at once: one numpy step per word position over every value.
 
     Every table a chain draws from (``_Compiled.table`` of a (previous word, shape, next shape) key,
-    or all words of a shape) gets a number; their normalised cumulative counts are laid end to end,
-    table ``t`` in ``(t, t + 1]``, so one ``searchsorted`` of ``t + u`` draws from each row's table.
+    or all words of a shape) gets a number; their cumulative counts are laid end to end (each offset
+    by the totals before it), so one ``searchsorted`` draws from each row's table.
     The draws are the per-value chain's (same tables, same rules), only made column by column."""
 
     def __init__(self, c: _Compiled) -> None:
@@ -231,10 +231,14 @@ class _Chains:
         self.vocab = np.array(c.vocab + [""], dtype=object)  # index -1: no word
         self.is_end = np.zeros(len(c.vocab) + 1, dtype=bool)  # index -1 (no word) is never an end
         self.is_end[[e for e in c.ends if 0 <= e < len(c.vocab)]] = True
-        # laid-out tables: word ids, their cumulative shares (table t in (t, t + 1]), where each starts
-        self.words, self.edges = np.zeros(0, dtype=np.int64), np.zeros(0)
+        # laid-out tables: word ids and their cumulative counts, table t's counts offset by the totals of
+        # the tables before it (whole numbers: a draw does not depend on where its table was laid out)
+        self.words, self.edges = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         self.starts: list[int] = [0]
+        self.base: list[int] = [0]
+        self.totals: list[int] = []
         self.start = np.zeros(1, dtype=np.int64)
+        self.offset, self.total = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         self.pending: list[tuple[np.ndarray, np.ndarray]] = []
         self.by_object: dict[int, int] = {}
         self.held: list[Any] = []
@@ -250,7 +254,10 @@ class _Chains:
             return known
         keys, cum = table
         t = len(self.starts) - 1
-        self.pending.append((np.asarray(keys, dtype=np.int64), t + np.asarray(cum, dtype=float) / cum[-1]))
+        counts = np.rint(np.asarray(cum, dtype=float)).astype(np.int64)  # whole counts, cumulative
+        self.pending.append((np.asarray(keys, dtype=np.int64), self.base[-1] + counts))
+        self.totals.append(int(counts[-1]))
+        self.base.append(self.base[-1] + int(counts[-1]))
         self.starts.append(self.starts[-1] + len(keys))
         self.by_object[id(table)] = t
         self.held.append(table)  # keeps id(table) from being reused
@@ -278,6 +285,8 @@ class _Chains:
             self.words = np.concatenate([self.words] + [k for k, _ in self.pending])
             self.edges = np.concatenate([self.edges] + [e for _, e in self.pending])
             self.start = np.asarray(self.starts, dtype=np.int64)
+            self.offset = np.asarray(self.base[:-1], dtype=np.int64)
+            self.total = np.asarray(self.totals, dtype=np.int64)
             self.pending = []
         return self.words, self.edges, self.start
 
@@ -288,7 +297,8 @@ class _Chains:
         ok = tables >= 0
         if ok.any():
             t = tables[ok]
-            at = np.searchsorted(edges, t + u[ok], side="right")
+            pick = self.offset[t] + (u[ok] * self.total[t]).astype(np.int64)  # a count below the table's total
+            at = np.searchsorted(edges, pick, side="right")
             out[ok] = words[np.minimum(at, start[t + 1] - 1)]
         return out
 
