@@ -291,7 +291,7 @@ def keep_orderings(values: dict[str, np.ndarray], orderings: list[tuple[str, str
             if a not in values or b not in values:
                 continue
             x, y = values[a], values[b]
-            bad = np.array([_greater(u, v) for u, v in zip(x, y)], dtype=bool)
+            bad = _broken(x, y)
             if bad.any():
                 x_bad = x[bad].copy()
                 x[bad] = [_like(new, old, math.floor) for new, old in zip(y[bad], x_bad)]
@@ -306,6 +306,20 @@ def _like(new: Any, old: Any, to_int: Any) -> Any:
     if isinstance(old, (int, np.integer)) and not isinstance(old, bool) and isinstance(new, (float, np.floating)):
         return int(to_int(new)) if new == new and abs(new) != float("inf") else new
     return new
+
+
+def _broken(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Rows where x > y, NULL / NaN / NaT on either side never: one comparison over the whole
+    columns; row by row only where the values do not compare as a whole (mixed representations)."""
+    x_arr, y_arr = np.asarray(x), np.asarray(y)
+    present = ~(pd.isna(x_arr) | pd.isna(y_arr))
+    bad = np.zeros(len(x_arr), dtype=bool)
+    try:
+        with np.errstate(invalid="ignore"):
+            bad[present] = np.asarray(x_arr[present] > y_arr[present], dtype=bool)
+    except (TypeError, ValueError, ArithmeticError):
+        return np.array([_greater(u, v) for u, v in zip(x, y)], dtype=bool)
+    return bad
 
 
 def _greater(u: Any, v: Any) -> bool:

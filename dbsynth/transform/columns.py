@@ -366,11 +366,11 @@ class DatetimeTransform(NumericTransform):
                              int(u % 60_000_000 // 1_000_000), int(u % 1_000_000)) for u in micros]
             return np.array([datefmt.format_value(t, self.fmt) if self.mode == "text" and self.fmt else t
                              for t in times], dtype=object)
+        if self.mode == "date":  # numpy's calendar, not a Timestamp per row (the same dates, floored)
+            return micros.astype("datetime64[us]").astype("datetime64[D]").astype(object)
         stamps = pd.to_datetime(micros, unit="us")
         if self.mode == "text":
             return np.array(datefmt.render(stamps, self.fmt or "%Y-%m-%d %H:%M:%S"), dtype=object)
-        if self.mode == "date":
-            return np.array([s.date() for s in stamps], dtype=object)
         if self.tz:
             stamps = stamps.tz_localize("UTC").tz_convert(self.tz)
         return np.array(list(stamps), dtype=object)

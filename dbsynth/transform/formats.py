@@ -135,37 +135,155 @@ def _vocab(distinct: Counter) -> list[list[Any]]:
 # ---- generation ------------------------------------------------------------
 
 def draw_formats(spec: dict[str, Any], *, n: int, rng: np.random.Generator,
-                 accept: Callable[[str], bool]) -> list[str]:
+                 accept: Callable[[str], bool], avoid: frozenset[str] = frozenset()) -> list[str]:
     """``n`` values in the column's formats; ``accept`` says whether a value is new enough (and
-    records it): rejected ones are drawn again, then from the widened space."""
+    records it): rejected ones are drawn again, then from the widened space. ``avoid`` (the source's
+    value hashes) lets a format whose narrow space holds only source values go wide at once: its
+    narrow draws would all be rejected (o_clerk's `Clerk#000000370`: 1000 clerks, all in the source)."""
     formats = spec["formats"]
     shares = np.cumsum([f["share"] for f in formats])
     limit = spec.get("max_length")
-    chars = {k: (v[0], np.cumsum(v[1]).tolist()) for k, v in spec.get("chars", {}).items()}
+    compiled = _compiled(spec, avoid)
     out: list[str | None] = [None] * n
-    pending = list(range(n))
+    pending = np.arange(n)
     # each row keeps its format: a narrow format is widened rather than traded for a common one
-    which = systematic(shares, n, rng).tolist()
-    r = random.Random(int(rng.integers(2**62)))  # per-token draws: Python's generator is much faster
+    which = systematic(shares, n, rng)
+    r = random.Random(int(rng.integers(2**62)))  # per-character draws: Python's generator is much faster
     for round_ in range(2 * ROUNDS):
-        if not pending:
+        if not len(pending):
             break
         wide = round_ >= ROUNDS
         if round_ >= ROUNDS + ROUNDS // 2:  # this format's space is spent: any format
-            for i in pending:
-                which[i] = min(int(np.searchsorted(shares, r.random() * shares[-1], side="right")), len(formats) - 1)
+            which[pending] = np.minimum(np.searchsorted(shares, rng.random(len(pending)) * shares[-1], side="right"),
+                                        len(formats) - 1)
         left = []
-        for i in pending:
-            value = _fill(formats[which[i]], chars, r, wide=wide)
-            if (limit is None or len(value) <= limit) and accept(value):
-                out[i] = value
-            else:
-                left.append(i)
-        pending = left
-    for i in pending:  # rare: try every format in turn, else the last draw stands (UNIQUE repair downstream)
-        value = _fallback(formats, chars, r, limit=limit, accept=accept)
+        for f in np.unique(which[pending]).tolist():
+            rows = pending[which[pending] == f]
+            if not wide and compiled[f].spent:
+                left.append(rows)
+                continue
+            values = compiled[f].fill(len(rows), rng, r, wide=wide)
+            ok = np.array([(limit is None or len(v) <= limit) and accept(v) for v in values], dtype=bool)
+            for i, v in zip(rows[ok].tolist(), np.asarray(values, dtype=object)[ok].tolist()):
+                out[i] = v
+            left.append(rows[~ok])
+        pending = np.sort(np.concatenate(left)) if left else pending[:0]
+    for i in pending.tolist():  # rare: try every format in turn, else the last draw stands (UNIQUE repair downstream)
+        value = _fallback(formats, spec_chars(spec), r, limit=limit, accept=accept)
         out[i] = value[:limit] if limit else value
     return [v if v is not None else "" for v in out]
+
+
+NARROW_CHECK = 20_000  # narrow spaces up to this many values are checked against the source once
+
+
+class _Format:
+    """One format's slots ready for column-wise draws (cumulative vocabulary shares, digit ranges)."""
+
+    def __init__(self, fmt: dict[str, Any], chars: dict[str, Any], avoid: frozenset[str],
+                 limit: int | None) -> None:
+        self.fmt, self.chars = fmt, chars
+        self.slots = [_Slot(slot) for slot in fmt["slots"]]
+        self.spent = bool(avoid) and _narrow_spent(self.slots, avoid, limit)
+
+    def fill(self, k: int, g: np.random.Generator, r: random.Random, *, wide: bool) -> list[str]:
+        parts = [slot.draw(k, g, r, self.chars, wide=wide) for slot in self.slots]
+        return ["".join(p) for p in zip(*parts)]
+
+
+class _Slot:
+    def __init__(self, slot: dict[str, Any]) -> None:
+        self.slot, self.kind = slot, slot["t"]
+        vocab = slot.get("vocab") or []
+        self.vocab = np.array([str(t) for t, _ in vocab], dtype=object)
+        cum = np.cumsum([c for _, c in vocab], dtype=float)
+        self.cum = cum / cum[-1] if len(cum) else cum
+        self.new = float(slot.get("new", 1.0))
+        if self.kind == "num":
+            length = int(slot["len"])
+            grid = slot["grid"]
+            self.lo = 0 if length == 1 or min(grid) < 10 ** (length - 1) else 10 ** (length - 1)
+            self.hi = 10 ** length - 1
+            self.grid = np.asarray(grid, dtype=float)
+            self.steps = np.linspace(0, 1, len(grid))
+            self.scalar = length > 18  # beyond int64: drawn one by one with Python integers
+
+    def draw(self, k: int, g: np.random.Generator, r: random.Random, chars: dict[str, Any], *,
+             wide: bool) -> list[str]:
+        if self.kind == "lit":
+            return [self.slot["v"]] * k
+        out = np.empty(k, dtype=object)
+        use_vocab = (g.random(k) >= (max(0.5, self.new) if wide else self.new)) if len(self.vocab) \
+            else np.zeros(k, dtype=bool)
+        picked = np.flatnonzero(use_vocab)
+        if len(picked):
+            at = np.searchsorted(self.cum, g.random(len(picked)), side="right")
+            out[picked] = self.vocab[np.minimum(at, len(self.vocab) - 1)]
+        rest = np.flatnonzero(~use_vocab)
+        if len(rest):
+            out[rest] = self._fresh(len(rest), g, r, chars, wide=wide)
+        return out.tolist()
+
+    def _fresh(self, k: int, g: np.random.Generator, r: random.Random, chars: dict[str, Any], *,
+               wide: bool) -> list[str]:
+        if self.kind != "num":
+            return [_word(self.slot, chars if not (wide and r.random() < 0.5) else {}, r) for _ in range(k)]
+        if self.scalar:
+            return [_number(self.slot, r, wide=wide) for _ in range(k)]
+        if wide:
+            ints = g.integers(self.lo, self.hi, size=k, endpoint=True)
+        else:  # the source's distribution: inverse CDF through the quantile grid
+            ints = np.rint(np.interp(g.random(k), self.steps, self.grid)).astype(np.int64)
+        length = int(self.slot["len"])
+        return [str(v).zfill(length) for v in np.clip(ints, self.lo, self.hi).tolist()]
+
+    def narrow(self) -> list[str] | None:
+        """Every token a narrow draw can give, or None when it can make new words (no end to them)."""
+        if self.kind == "lit":
+            return [self.slot["v"]]
+        fresh: list[str] = []
+        if self.new > 0 or not len(self.vocab):
+            if self.kind != "num" or self.scalar:
+                return None
+            lo = max(int(np.rint(self.grid.min())), self.lo)
+            hi = min(int(np.rint(self.grid.max())), self.hi)
+            if hi - lo >= NARROW_CHECK:
+                return None
+            fresh = [str(v).zfill(int(self.slot["len"])) for v in range(lo, hi + 1)]
+        return fresh + self.vocab.tolist()
+
+
+def _narrow_spent(slots: list[_Slot], avoid: frozenset[str], limit: int | None) -> bool:
+    """Whether every value a narrow draw can make is a source value (or too long)."""
+    from itertools import product
+
+    from dbsynth.transform.fake import value_hash
+
+    choices = [s.narrow() for s in slots]
+    if any(c is None for c in choices) or np.prod([float(len(c)) for c in choices]) > NARROW_CHECK:
+        return False
+    return not any((limit is None or len(v) <= limit) and value_hash(v) not in avoid
+                   for v in ("".join(p) for p in product(*choices)))
+
+
+_COMPILED: dict[int, tuple[dict[str, Any], frozenset[str], list[_Format]]] = {}  # id(spec) -> compiled
+_COMPILED_MAX = 64
+
+
+def _compiled(spec: dict[str, Any], avoid: frozenset[str]) -> list[_Format]:
+    hit = _COMPILED.get(id(spec))
+    if hit is not None and hit[0] is spec and (hit[1] is avoid or not (hit[1] or avoid)):
+        return hit[2]
+    if len(_COMPILED) >= _COMPILED_MAX:
+        _COMPILED.pop(next(iter(_COMPILED)))
+    chars = spec_chars(spec)
+    made = [_Format(f, chars, avoid, spec.get("max_length")) for f in spec["formats"]]
+    _COMPILED[id(spec)] = (spec, avoid, made)  # the spec is held so that its id is not reused
+    return made
+
+
+def spec_chars(spec: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v[0], np.cumsum(v[1]).tolist()) for k, v in spec.get("chars", {}).items()}
 
 
 def systematic(cum: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:

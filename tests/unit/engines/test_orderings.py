@@ -50,3 +50,26 @@ def test_keep_orderings_keeps_integers_in_an_integer_column() -> None:
     assert values["a"][0] == 17859 and values["b"][0] == 20000  # rounded down below, the pair stays ordered
     assert values["a"][1] == 3 and values["b"][1] == 9.0  # an ordered row is left alone
     assert values["a"][2] is None
+
+
+def test_broken_rows_found_column_wise_are_the_row_by_row_ones() -> None:
+    # the whole-column comparison must flag exactly the rows the per-row rule flags (NULL, NaN and
+    # NaT never; mixed representations row by row)
+    import datetime as dt
+
+    from dbsynth.relational.table import _broken, _greater
+
+    rng = np.random.default_rng(4)
+    day = dt.date(2000, 1, 1)
+    cases = [
+        (rng.integers(0, 9, 500).astype(object), rng.integers(0, 9, 500).astype(object)),
+        (rng.uniform(size=500), np.where(rng.uniform(size=500) < 0.1, np.nan, rng.uniform(size=500))),
+        (np.array([day + dt.timedelta(days=int(d)) if d % 7 else None for d in rng.integers(0, 99, 500)], dtype=object),
+         np.array([day + dt.timedelta(days=int(d)) for d in rng.integers(0, 99, 500)], dtype=object)),
+        (np.array([pd.Timestamp("2020-01-01") + pd.Timedelta(days=int(d)) if d % 5 else pd.NaT
+                   for d in rng.integers(0, 50, 500)], dtype=object),
+         np.array([pd.Timestamp("2020-01-01") + pd.Timedelta(days=int(d)) for d in rng.integers(0, 50, 500)], dtype=object)),
+        (np.array([1, "b", 3.5, None], dtype=object), np.array([0, 2, 1, 4], dtype=object)),  # mixed: row by row
+    ]
+    for x, y in cases:
+        assert _broken(x, y).tolist() == [_greater(u, v) for u, v in zip(x, y)]

@@ -6,6 +6,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from dbsynth.transform import datefmt
 from dbsynth.transform.columns import (CategoricalTransform, ConstantTransform, DatetimeTransform,
                                        NumericTransform, transform_from_dict)
 
@@ -66,6 +67,21 @@ def test_datetime64_and_dates_come_back_typed() -> None:
     dates = pd.Series([dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(100)])
     out = _roundtrip(DatetimeTransform(column="d", unit="date"), dates, n=50)
     assert all(isinstance(v, dt.date) and dt.date(2020, 1, 1) <= v <= dt.date(2020, 4, 9) for v in out)
+
+
+def test_dates_come_back_as_the_calendar_day_of_each_instant() -> None:
+    # dates are made from whole microseconds column-wise (numpy), not a Timestamp per row: the
+    # day must be the Timestamp's own (floored, before 1970 too)
+    dates = pd.Series([dt.date(1950, 1, 1) + dt.timedelta(days=37 * i) for i in range(400)])
+    tr = DatetimeTransform(column="d", unit="date")
+    tr.fit(dates)
+    tr.grid = None  # no snapping to the source's own days: every instant is its own
+    secs = np.random.default_rng(1).uniform(-1e9, 1e9, 500)
+    micros = datefmt.snap(secs, tr.step)
+    got = tr._finish(secs)
+    want = [pd.Timestamp(int(u), unit="us").date() for u in micros]
+    assert all(type(v) is dt.date for v in got)
+    assert [g - w for g, w in zip(got, want) if g != w] == []
 
 
 def test_categorical_frequencies_and_nulls() -> None:
