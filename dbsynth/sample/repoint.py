@@ -37,16 +37,13 @@ def repoint_repeats(frame: pd.DataFrame, cols: list[str], choices: list[FkChoice
     """Give rows repeating `cols` (within the frame, or keys in `seen`) another parent of one of
     `choices`, so the key is new. Returns the rows no parent could free (every pair taken): the
     caller keeps them for the validator to name, rather than dropping them unsaid."""
-    from dbsynth.frames import Keys
+    from dbsynth.sample.values import repeats
 
     stuck = np.zeros(len(frame), dtype=bool)
     choices = [c for c in choices if len(c.quotas) and set(c.columns) <= set(cols)]
     if not choices or not len(frame):
         return stuck
-    keys = Keys(frame, cols)
-    dup = frame[cols].duplicated(keep="first").to_numpy() & keys.valid
-    if len(seen) and len(keys):
-        dup[keys.valid] |= seen.contains(keys)
+    dup, keys = repeats(frame, cols, seen)
     taken = set(frame.loc[~dup & keys.valid, cols].itertuples(index=False, name=None))
     for i in np.flatnonzero(dup)[:MAX_ROWS]:
         row = tuple(frame.loc[i, cols])

@@ -28,7 +28,7 @@ from dbsynth.sample import values as V
 from dbsynth.sample.batching import expected_rows, parent_of, resident_tables
 from dbsynth.sample.child_rows import child_factors, scaled_cap
 from dbsynth.sample.repoint import FkChoice, repoint_repeats
-from dbsynth.frames import KeySet, TableChunk
+from dbsynth.frames import Keys, KeySet, TableChunk
 from dbsynth.schema.model import LogicalType
 from dbsynth.transform import pgtypes
 from dbsynth.transform.columns import DatetimeTransform
@@ -692,8 +692,6 @@ class Sampler:
 
     def _spread_keys(self, tp: "TablePlan", frame: pd.DataFrame, cols: list[str],
                      rng: np.random.Generator) -> np.ndarray:
-        from dbsynth.frames import KeySet
-
         domains = {c: V.domain_of(tp.model.transforms, c) for c in cols}
         seen = self.key_sets.get((tp.name, ",".join(cols)), KeySet())
         stuck = V.spread_keys(frame, cols, domains=domains, seen=seen, rng=rng)
@@ -729,13 +727,8 @@ class Sampler:
         A KeySet packs two-integer keys (lineitem's order and line number)
         into one int64: 8 bytes a key where a set of tuples takes ~100.
         """
-        from dbsynth.frames import Keys, KeySet
-
         seen = self.key_sets.setdefault((table, ",".join(cols)), KeySet())
-        keys = Keys(frame, cols)
-        dup = frame[cols].duplicated(keep="first").to_numpy() & keys.valid
-        if len(seen) and len(keys):
-            dup[keys.valid] |= seen.contains(keys)
+        dup, keys = V.repeats(frame, cols, seen)
         fresh = ~dup
         seen.add(Keys(frame[fresh & keys.valid], cols))
         return fresh
