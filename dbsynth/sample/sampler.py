@@ -29,8 +29,9 @@ from dbsynth.sample import values as V
 from dbsynth.sample.batching import expected_rows, parent_of, resident_tables
 from dbsynth.sample.child_rows import child_factors, scaled_cap
 from dbsynth.sample.given import GivenRows, given_state
+from dbsynth.sample.repoint import FkChoice, repoint_repeats
 from dbsynth.sample.times import set_times
-from dbsynth.frames import TableChunk
+from dbsynth.frames import Keys, KeySet, TableChunk
 from dbsynth.schema.model import LogicalType
 from dbsynth.transform import pgtypes
 from dbsynth.transform.columns import DatetimeTransform
@@ -493,12 +494,34 @@ class Sampler:
             if pool is not None and len(pool):
                 src = pool[rc].to_numpy(dtype=object)
                 vals[pick >= 0] = src[pick[pick >= 0]]
-            mine = self.m.schema.table(tp.name).column(c).logical_type
-            theirs = self.m.schema.table(spec.referred_table).column(rc).logical_type \
-                if self.m.schema.has_table(spec.referred_table or "") else mine
-            cols[c] = vals if mine == theirs else K.as_column_type(vals, mine)
+            cols[c] = self._in_child_type(tp, spec, c, rc, vals)
         nullable = all(self.m.schema.table(tp.name).column(c).nullable for c in spec.columns)
         return (pick >= 0) | (nulls & nullable) | (nullable & (pick < 0))
+
+    def _in_child_type(self, tp: "TablePlan", spec: "KeySpec", column: str, referred: str,
+                       values: np.ndarray) -> np.ndarray:
+        """Parent key values in the child column's type (an INTEGER FK to a text key)."""
+        mine = self.m.schema.table(tp.name).column(column).logical_type
+        theirs = self.m.schema.table(spec.referred_table).column(referred).logical_type \
+            if self.m.schema.has_table(spec.referred_table or "") else mine
+        return values if mine == theirs else K.as_column_type(values, mine)
+
+    def _fk_choices(self, tp: "TablePlan", cols: list[str]) -> list[FkChoice]:
+        """The FKs inside the unique set `cols` a repeating row may be moved along: drawn by quota
+        (not the context, a one-to-one or a multi-parent FK) and sharing no column with another key."""
+        fixed = set(tp.context.columns) if tp.context else set()
+        out = []
+        for spec in tp.keys:
+            others = {c for s in tp.keys if s is not spec for c in s.columns} | fixed
+            pool = self.pools.get(spec.referred_table or "")
+            quotas = self.quotas.get((tp.name, ",".join(spec.columns)))
+            if spec.kind != "fk" or spec.unique or spec.also or not set(spec.columns) <= set(cols) \
+                    or set(spec.columns) & others or pool is None or quotas is None or len(quotas) != len(pool):
+                continue
+            values = [self._in_child_type(tp, spec, c, rc, pool[rc].to_numpy(dtype=object))
+                      for c, rc in zip(spec.columns, spec.referred_columns)]
+            out.append(FkChoice(columns=list(spec.columns), values=values, quotas=quotas))
+        return out
 
     def _assign_shared(self, spec: "KeySpec", pool: pd.DataFrame, quotas: np.ndarray, n: int,
                        rng: np.random.Generator) -> np.ndarray:
@@ -709,7 +732,11 @@ class Sampler:
                 seen = self.seen.setdefault((tp.name, cols[0]), set())
                 frame[cols[0]] = K.make_unique(frame[cols[0]].to_numpy(dtype=object), seen=seen)
                 continue
-            stuck = self._spread_keys(tp, frame, cols, rng) if rng is not None else np.zeros(len(frame), bool)
+            stuck = np.zeros(len(frame), bool)
+            if rng is not None:  # a repeat of a key holding an FK: another parent row, not a lost row
+                stuck = repoint_repeats(frame, cols, self._fk_choices(tp, cols), rng=rng,
+                                        seen=self.key_sets.get((tp.name, ",".join(cols)), KeySet()))
+                stuck |= self._spread_keys(tp, frame, cols, rng)
             # rows the full grid cannot hold stay in: the validator names the constraint they break
             keep &= self._new_keys(tp.name, frame, cols) | stuck
         self._place_ranges(tp, frame, keep)
@@ -717,8 +744,6 @@ class Sampler:
 
     def _spread_keys(self, tp: "TablePlan", frame: pd.DataFrame, cols: list[str],
                      rng: np.random.Generator) -> np.ndarray:
-        from dbsynth.frames import KeySet
-
         domains = {c: V.domain_of(tp.model.transforms, c) for c in cols}
         seen = self.key_sets.get((tp.name, ",".join(cols)), KeySet())
         stuck = V.spread_keys(frame, cols, domains=domains, seen=seen, rng=rng)
@@ -754,13 +779,8 @@ class Sampler:
         A KeySet packs two-integer keys (lineitem's order and line number)
         into one int64: 8 bytes a key where a set of tuples takes ~100.
         """
-        from dbsynth.frames import Keys, KeySet
-
         seen = self.key_sets.setdefault((table, ",".join(cols)), KeySet())
-        keys = Keys(frame, cols)
-        dup = frame[cols].duplicated(keep="first").to_numpy() & keys.valid
-        if len(seen) and len(keys):
-            dup[keys.valid] |= seen.contains(keys)
+        dup, keys = V.repeats(frame, cols, seen)
         fresh = ~dup
         seen.add(Keys(frame[fresh & keys.valid], cols))
         return fresh

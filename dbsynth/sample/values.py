@@ -15,7 +15,7 @@ from dbsynth.transform.columns import CategoricalTransform, ColumnTransform, Dat
 if TYPE_CHECKING:
     from dbsynth.relational.specs import KeySpec
     from dbsynth.schema.model import Column, ExclusionConstraint, Table
-    from dbsynth.frames import KeySet
+    from dbsynth.frames import Keys, KeySet
 
 SPREAD_MAX_ROWS = 2_000  # beyond this, repeats are dropped (and counted) as before
 SPREAD_TRIES = 30
@@ -56,16 +56,11 @@ def spread_keys(frame: pd.DataFrame, cols: list[str], *, domains: dict[str, list
     Returns the rows still repeating because every combination is taken: the
     grid cannot hold the rows, which the caller must say rather than drop.
     """
-    from dbsynth.frames import Keys
-
     stuck = np.zeros(len(frame), dtype=bool)
     free = [c for c in cols if domains.get(c) is not None and len(domains[c] or ()) > 1]
     if not free or not len(frame):
         return stuck
-    keys = Keys(frame, cols)
-    dup = frame[cols].duplicated(keep="first").to_numpy() & keys.valid
-    if len(seen) and len(keys):
-        dup[keys.valid] |= seen.contains(keys)
+    dup, keys = repeats(frame, cols, seen)
     if not dup.any():
         return stuck
     taken = set(frame.loc[~dup & keys.valid, cols].itertuples(index=False, name=None))
@@ -88,6 +83,17 @@ def spread_keys(frame: pd.DataFrame, cols: list[str], *, domains: dict[str, list
         for c2, v in zip(cols, key):
             frame.at[i, c2] = v
     return stuck
+
+
+def repeats(frame: pd.DataFrame, cols: list[str], seen: "KeySet") -> tuple[np.ndarray, "Keys"]:
+    """Rows whose key (all columns filled) repeats an earlier row of the frame or a key in `seen`."""
+    from dbsynth.frames import Keys
+
+    keys = Keys(frame, cols)
+    dup = frame[cols].duplicated(keep="first").to_numpy() & keys.valid
+    if len(seen) and len(keys):
+        dup[keys.valid] |= seen.contains(keys)
+    return dup, keys
 
 
 GRID_MAX = 200_000  # combinations listed at most; beyond, random tries as before
