@@ -53,25 +53,43 @@ class GivenRows:
 
 
 def encode(tp: "TablePlan", frame: pd.DataFrame, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Own scores and child counts of target rows, as the sampler keeps them for synthetic parents."""
+    """Own scores and child counts of target rows, as the sampler keeps them for synthetic parents.
+
+    A table with a hidden family class (relational/families.py) has no such
+    column in the target: the rows are encoded with a placeholder class, and
+    each takes its twin's class with its twin's child counts.
+    """
+    from dbsynth.relational.families import FAMILY_COLUMN
+    family = tp.model.slices().get(FAMILY_COLUMN)
+    if family is not None and FAMILY_COLUMN not in frame.columns:
+        tr = next(t for t in tp.model.transforms if t.column == FAMILY_COLUMN)
+        frame = frame.assign(**{FAMILY_COLUMN: tr.categories[0]})  # type: ignore[attr-defined]
     own = tp.model.own_scores(frame, rng) if len(frame) else np.zeros((0, tp.model.own_width))
-    return own, twin_counts(tp, own, rng)
+    counts, twin_own = twin_counts(tp, own, rng, ignore=family)
+    if family is not None and twin_own is not None:
+        own[:, family] = twin_own[:, family]
+    return own, counts
 
 
-def twin_counts(tp: "TablePlan", own: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Each row's child counts: those of a synthetic row of the table with nearly the same scores."""
+def twin_counts(tp: "TablePlan", own: np.ndarray, rng: np.random.Generator, *,
+                ignore: slice | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Each row's child counts and scores of a synthetic row of the table with nearly the same
+    scores (`ignore`: score columns left out of the likeness, a placeholder's)."""
     n, width = len(own), len(tp.model.counts)
-    if n == 0 or width == 0:
-        return np.zeros((n, width))
+    if n == 0 or (width == 0 and ignore is None):
+        return np.zeros((n, width)), None
     _, twin_own, twin_counts = tp.generator.sample(tp.model, n=TWINS, parent_scores=None, rng=rng)
     k = min(NEAREST, TWINS)
+    mine, theirs = tp.model.matching_scores(own), tp.model.matching_scores(twin_own)
+    if ignore is not None:
+        mine[:, ignore], theirs[:, ignore] = 0.0, 0.0
     if own.shape[1] == 0:  # nothing to match on: any twin
-        return twin_counts[rng.integers(0, TWINS, size=n)]
-    from scipy.spatial import cKDTree
-    tree = cKDTree(tp.model.matching_scores(twin_own))
-    _, near = tree.query(tp.model.matching_scores(own), k=k)
-    near = np.asarray(near).reshape(n, k)
-    return twin_counts[near[np.arange(n), rng.integers(0, k, size=n)]]
+        pick = rng.integers(0, TWINS, size=n)
+    else:
+        from scipy.spatial import cKDTree
+        _, near = cKDTree(theirs).query(mine, k=k)
+        pick = np.asarray(near).reshape(n, k)[np.arange(n), rng.integers(0, k, size=n)]
+    return twin_counts[pick], twin_own[pick]
 
 
 def given_state(given: "GivenRows | None", tp: "TablePlan",

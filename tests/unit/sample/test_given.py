@@ -22,16 +22,17 @@ class _Linear:
 
 
 def _plan(counts: int = 1) -> Any:
-    model = SimpleNamespace(counts=[object()] * counts, own_width=1, matching_scores=lambda own: own,
-                            own_scores=lambda frame, rng: frame[["z"]].to_numpy(dtype=float))
+    model = SimpleNamespace(counts=[object()] * counts, own_width=1, matching_scores=lambda own: own.copy(),
+                            own_scores=lambda frame, rng: frame[["z"]].to_numpy(dtype=float),
+                            slices=lambda: {"z": slice(0, 1)}, transforms=[])
     return SimpleNamespace(name="parent", model=model, generator=_Linear())
 
 
 def test_a_row_takes_the_counts_of_a_synthetic_row_with_nearly_its_scores() -> None:
     rng = np.random.default_rng(0)
     own = np.array([[-1.5], [0.0], [1.5]])
-    counts = twin_counts(_plan(), own, rng)
-    assert counts.shape == (3, 1)
+    counts, twins = twin_counts(_plan(), own, rng)
+    assert counts.shape == (3, 1) and twins is not None and twins.shape == (3, 1)
     assert counts[:, 0] == pytest.approx([2.5, 10.0, 17.5], abs=0.5)  # a big spender's twin is one too
 
 
